@@ -1,0 +1,2 @@
+export { loadConfig } from './load.ts';
+export { httpUrl, postgresUrl, storageVars, type StorageConfig } from './vars.ts';

@@ -1,0 +1,57 @@
+/** One dependency's health: a name and a probe that resolves when it answers. */
+export interface HealthCheck {
+  readonly name: string;
+  probe(signal: AbortSignal): Promise<void>;
+}
+
+export interface HealthReport {
+  status: 'ok' | 'degraded';
+  service: string;
+  checks: Record<string, { status: 'ok' | 'down'; latencyMs: number; error?: string }>;
+}
+
+export interface HealthOptions {
+  /** How long a probe may take before it counts as down, in ms. Default 2000. */
+  timeoutMs?: number;
+  /** Milliseconds clock. Default Date.now. */
+  now?: () => number;
+}
+
+/** Runs every probe in parallel with a timeout; `degraded` when any is down. */
+export async function checkHealth(
+  service: string,
+  checks: readonly HealthCheck[],
+  { timeoutMs = 2000, now = Date.now }: HealthOptions = {},
+): Promise<HealthReport> {
+  const entries = await Promise.all(
+    checks.map(async (check) => {
+      const started = now();
+      const signal = AbortSignal.timeout(timeoutMs);
+      try {
+        await Promise.race([
+          check.probe(signal),
+          new Promise((_, reject) => {
+            signal.addEventListener('abort', () => reject(new Error(`timed out after ${timeoutMs} ms`)));
+          }),
+        ]);
+        return [check.name, { status: 'ok' as const, latencyMs: now() - started }] as const;
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        return [check.name, { status: 'down' as const, latencyMs: now() - started, error: message }] as const;
+      }
+    }),
+  );
+  const report: HealthReport = { status: 'ok', service, checks: Object.fromEntries(entries) };
+  if (entries.some(([, entry]) => entry.status === 'down')) report.status = 'degraded';
+  return report;
+}
+
+/** Probes Postgres with `select 1` through any query function. */
+export function postgresCheck(query: (text: string) => Promise<unknown>): HealthCheck {
+  return { name: 'postgres', probe: async () => void (await query('select 1')) };
+}
+
+/** Probes Redis with PING. */
+export function redisCheck(redis: { ping(): Promise<string> }): HealthCheck {
+  return { name: 'redis', probe: async () => void (await redis.ping()) };
+}
