@@ -48,3 +48,18 @@ export function closeServer(server: Server): Promise<void> {
     server.close(() => resolve());
   });
 }
+
+/** Fails with a one-line ListenError when host:port is taken. */
+export async function assertPortFree(port: number, host = '127.0.0.1', what = 'server'): Promise<void> {
+  const probe = createNetServer();
+  await new Promise<void>((resolve, reject) => {
+    probe.once('error', (error: NodeJS.ErrnoException) => {
+      reject(
+        error.code === 'EADDRINUSE'
+          ? new ListenError(`${what}: port ${port} on ${host} is already in use`)
+          : error,
+      );
+    });
+    probe.listen(port, host, () => probe.close(() => resolve()));
+  });
+}

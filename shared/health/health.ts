@@ -47,8 +47,10 @@ export async function checkHealth(
 }
 
 /** Probes Postgres with `select 1` through any query function. */
-export function postgresCheck(query: (text: string) => Promise<unknown>): HealthCheck {
-  return { name: 'postgres', probe: async () => void (await query('select 1')) };
+export function postgresCheck(
+  query: (text: string, signal: AbortSignal) => Promise<unknown>,
+): HealthCheck {
+  return { name: 'postgres', probe: async (signal) => void (await query('select 1', signal)) };
 }
 
 /** Probes Redis with PING. */

@@ -14,7 +14,7 @@ export interface Runtime {
 export interface ExecutionContextLike {
   waitUntil(promise: Promise<unknown>): void;
   passThroughOnException(): void;
-  readonly props?: unknown;
+  readonly props: unknown;
 }
 
 /** Turns a Runtime into the execution context Hono's `fetch(request, env, ctx)` expects. */

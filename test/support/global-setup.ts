@@ -1,1 +1,68 @@
-export default function setup(): void {}
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import type { TestProject } from 'vitest/node';
+import type { DataPlane } from '../../devstack/data-plane.ts';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** DATABASE_URL, NEON_*, UPSTASH_* of the data plane started for this test run. */
+    devstackVars: Record<string, string>;
+    /** 'postgres' or 'pglite'. */
+    postgresKind: string;
+    /** 'redis', 'redis-server' or 'embedded'. */
+    redisKind: string;
+  }
+}
+
+const defaultDatabaseUrl = 'postgres://postgres@127.0.0.1:5432/test';
+
+async function answers(databaseUrl: string): Promise<boolean> {
+  const client = new pg.Client({ connectionString: databaseUrl, connectionTimeoutMillis: 1000 });
+  try {
+    await client.connect();
+    await client.query('select 1');
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+let plane: DataPlane | undefined;
+let scratch: string | undefined;
+
+export async function setup(project: TestProject): Promise<void> {
+  const candidate = process.env.DATABASE_URL ?? defaultDatabaseUrl;
+  const databaseUrl = (await answers(candidate)) ? candidate : undefined;
+  // TEMPORARY while the devstack endpoints are being written: tolerate their absence.
+  let startDataPlane: typeof import('../../devstack/data-plane.ts').startDataPlane;
+  try {
+    ({ startDataPlane } = await import('../../devstack/data-plane.ts'));
+  } catch {
+    console.log('test backends: devstack data plane not available yet');
+    return;
+  }
+  scratch = await mkdtemp(join(tmpdir(), 'edgemesh-test-'));
+  plane = await startDataPlane({
+    databaseUrl,
+    redisUrl: process.env.REDIS_URL,
+    neonPort: 0,
+    redisPort: 0,
+    pgliteDir: join(scratch, 'pglite'),
+    redisToken: 'test-token',
+  });
+  console.log(
+    `test backends: postgres = ${plane.postgres.description}; redis = ${plane.redis.description}`,
+  );
+  project.provide('devstackVars', plane.vars);
+  project.provide('postgresKind', plane.postgres.kind);
+  project.provide('redisKind', plane.redis.kind);
+}
+
+export async function teardown(): Promise<void> {
+  await plane?.stop();
+  if (scratch) await rm(scratch, { recursive: true, force: true });
+}

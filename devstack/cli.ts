@@ -1,0 +1,100 @@
+import { parseArgs } from 'node:util';
+import { ListenError } from './listen.ts';
+import { startDevstack, type Devstack } from './stack.ts';
+
+const usage = `usage: npm start -- [--runtime workerd|deno] [--port N] [--neon-port N] [--redis-port N] [--only a,b]`;
+
+function fail(message: string): never {
+  console.error(`devstack: ${message}`);
+  process.exit(1);
+}
+
+function portOption(value: string | undefined, name: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`--${name} must be a port number, got "${value}"`);
+  return port;
+}
+
+function parseCli() {
+  try {
+    return parseArgs({
+      options: {
+        runtime: { type: 'string', default: 'workerd' },
+        port: { type: 'string' },
+        'neon-port': { type: 'string' },
+        'redis-port': { type: 'string' },
+        only: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+    }).values;
+  } catch (error) {
+    fail(`${(error as Error).message}\n${usage}`);
+  }
+}
+
+function printTable(stack: Devstack): void {
+  const rows: Array<[string, string, string]> = [
+    ['postgres', stack.plane.postgres.description, stack.plane.postgres.url],
+    ['neon /sql', 'HTTP', stack.plane.postgres.fetchEndpoint],
+    ['neon ws', 'WebSocket', `ws://${stack.plane.postgres.wsProxy}`],
+    ['redis', stack.plane.redis.description, stack.plane.redis.restUrl],
+    ...stack.functions.map((fn): [string, string, string] => [fn.name, fn.runtime, fn.url]),
+  ];
+  const widths = [0, 1].map((column) => Math.max(...rows.map((row) => row[column]!.length)));
+  for (const [name, kind, url] of rows) {
+    console.log(`  ${name.padEnd(widths[0]!)}  ${kind.padEnd(widths[1]!)}  ${url}`);
+  }
+  console.log('\n  wrote .dev.vars and .devstack/endpoints.json — Ctrl-C stops everything');
+}
+
+async function main(): Promise<void> {
+  const values = parseCli();
+  if (values.help) {
+    console.log(usage);
+    return;
+  }
+  const runtime = values.runtime;
+  if (runtime !== 'workerd' && runtime !== 'deno') fail(`--runtime must be workerd or deno, got "${runtime}"`);
+  const only = values.only?.split(',').map((name) => name.trim()).filter(Boolean);
+  const started = Date.now();
+  let stack: Devstack;
+  try {
+    stack = await startDevstack({
+      runtime,
+      ports: {
+        functions: portOption(values.port, 'port', 8787),
+        neon: portOption(values['neon-port'], 'neon-port', 4444),
+        redis: portOption(values['redis-port'], 'redis-port', 8079),
+      },
+      databaseUrl: process.env.DATABASE_URL,
+      redisUrl: process.env.REDIS_URL,
+      ...(only ? { only } : {}),
+      log: (line) => console.log(`  · ${line}`),
+    });
+  } catch (error) {
+    fail(error instanceof ListenError || error instanceof Error ? error.message.split('\n')[0]! : String(error));
+  }
+  console.log(`edgemesh devstack up in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+  printTable(stack);
+
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`\n${signal}: stopping…`);
+    setTimeout(() => {
+      console.error('devstack: forced exit after 10 s');
+      process.exit(1);
+    }, 10_000).unref();
+    stack.stop().then(
+      () => process.exit(0),
+      (error: unknown) => fail(String(error)),
+    );
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+await main();

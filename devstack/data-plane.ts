@@ -1,0 +1,87 @@
+import { join } from 'node:path';
+import { createSql } from '../shared/postgres/neon.ts';
+import { startNeonEndpoint, startPostgresBackend } from './postgres/index.ts';
+import { startRedisBackend, startUpstashEndpoint } from './redis/index.ts';
+import { stateDir } from './paths.ts';
+
+export interface DataPlaneOptions {
+  /** Use this Postgres instead of embedded PGlite. */
+  databaseUrl?: string | undefined;
+  /** Use this Redis instead of probing 127.0.0.1:6379 / redis-server / the embedded engine. */
+  redisUrl?: string | undefined;
+  /** Port of the Neon-compatible endpoint; 0 = any free port. */
+  neonPort: number;
+  /** Port of the Upstash-REST-compatible endpoint; 0 = any free port. */
+  redisPort: number;
+  /** Where PGlite keeps its files. Default `.devstack/pglite`. */
+  pgliteDir?: string;
+  /** Bearer token of the Redis REST endpoint. */
+  redisToken: string;
+  log?: (line: string) => void;
+}
+
+/** Postgres and Redis behind the endpoints the official clients talk to. */
+export interface DataPlane {
+  postgres: { kind: string; description: string; url: string; fetchEndpoint: string; wsProxy: string };
+  redis: { kind: string; description: string; restUrl: string; token: string };
+  /** DATABASE_URL, NEON_*, UPSTASH_* for the functions. */
+  vars: Record<string, string>;
+  stop(): Promise<void>;
+}
+
+/** Starts Postgres (real or PGlite), Redis (real, spawned or embedded) and their endpoints. */
+export async function startDataPlane(options: DataPlaneOptions): Promise<DataPlane> {
+  const log = options.log ?? (() => {});
+  const stops: Array<() => Promise<void>> = [];
+  const stop = async () => {
+    for (const close of stops.reverse()) await close().catch(() => {});
+  };
+  try {
+    const postgres = await startPostgresBackend({
+      databaseUrl: options.databaseUrl,
+      dataDir: options.pgliteDir ?? join(stateDir, 'pglite'),
+      log,
+    });
+    stops.push(() => postgres.close());
+    const neon = await startNeonEndpoint({ port: options.neonPort });
+    stops.push(() => neon.close());
+    const redis = await startRedisBackend({ redisUrl: options.redisUrl, log });
+    stops.push(() => redis.close());
+    const upstash = await startUpstashEndpoint({
+      backend: redis,
+      token: options.redisToken,
+      port: options.redisPort,
+    });
+    stops.push(() => upstash.close());
+    return {
+      postgres: {
+        kind: postgres.kind,
+        description: postgres.description,
+        url: postgres.url,
+        fetchEndpoint: neon.fetchEndpoint,
+        wsProxy: neon.wsProxy,
+      },
+      redis: { kind: redis.kind, description: redis.description, restUrl: upstash.url, token: upstash.token },
+      vars: {
+        DATABASE_URL: postgres.url,
+        NEON_FETCH_ENDPOINT: neon.fetchEndpoint,
+        NEON_WS_PROXY: neon.wsProxy,
+        UPSTASH_REDIS_REST_URL: upstash.url,
+        UPSTASH_REDIS_REST_TOKEN: upstash.token,
+      },
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+/** A `neon()` query function through the data plane's HTTP endpoint. */
+export function dataPlaneSql(plane: DataPlane) {
+  return createSql({
+    DATABASE_URL: plane.vars.DATABASE_URL ?? '',
+    NEON_FETCH_ENDPOINT: plane.postgres.fetchEndpoint,
+    NEON_WS_PROXY: plane.postgres.wsProxy,
+  });
+}

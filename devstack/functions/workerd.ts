@@ -1,0 +1,53 @@
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { build } from 'esbuild';
+import { Log, LogLevel, Miniflare } from 'miniflare';
+import { assertPortFree } from '../listen.ts';
+import { compatibilityDate, stateDir } from '../paths.ts';
+import type { FunctionSpec } from './catalog.ts';
+import type { RunningFunction, StartFunctionOptions } from './running.ts';
+
+/** Bundles a worker entry the way wrangler does (ESM, workerd conditions). */
+export async function bundleWorker(spec: FunctionSpec): Promise<string> {
+  const outfile = join(stateDir, 'build', `${spec.name}.js`);
+  await mkdir(join(stateDir, 'build'), { recursive: true });
+  await build({
+    entryPoints: [spec.workerEntry],
+    outfile,
+    bundle: true,
+    format: 'esm',
+    target: 'es2024',
+    platform: 'browser',
+    conditions: ['workerd', 'worker', 'browser'],
+    mainFields: ['browser', 'module', 'main'],
+    logLevel: 'silent',
+  });
+  return outfile;
+}
+
+/** Runs one function in workerd through miniflare. */
+export async function startOnWorkerd(
+  spec: FunctionSpec,
+  { port, vars }: StartFunctionOptions,
+): Promise<RunningFunction> {
+  if (port !== 0) await assertPortFree(port, '127.0.0.1', spec.name);
+  const scriptPath = await bundleWorker(spec);
+  const miniflare = new Miniflare({
+    name: spec.name,
+    modules: true,
+    scriptPath,
+    compatibilityDate,
+    bindings: vars,
+    host: '127.0.0.1',
+    port,
+    log: new Log(LogLevel.WARN),
+  });
+  const url = await miniflare.ready;
+  return {
+    name: spec.name,
+    runtime: 'workerd',
+    url: url.origin,
+    port: Number(url.port),
+    stop: () => miniflare.dispose(),
+  };
+}

@@ -1,0 +1,153 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { PoolClient, QueryArrayConfig } from 'pg';
+import { EdgeMeshError, errorStatus, isEdgeMeshError } from '../../shared/errors/index.ts';
+import { parseConnectionString, type HostPolicy, type PgTarget } from './connection-target.ts';
+import { errorText, isPostgresError, toNeonError, type NeonErrorBody } from './pg-error.ts';
+import type { PoolRegistry } from './pool-registry.ts';
+import { beginStatement, parseSqlRequest, type SqlQuery, type SqlRequest } from './sql-request.ts';
+import { rawTextTypes, toNeonResult, type NeonQueryResult } from './text-rows.ts';
+
+export interface SqlOverHttpOptions {
+  pools: PoolRegistry;
+  isAllowedHost: HostPolicy;
+  /** Largest accepted body, in bytes; default 10 MiB. */
+  maxBodyBytes?: number;
+}
+
+/** Response headers every `/sql` answer carries, including the CORS preflight. */
+export const corsHeaders = {
+  'access-control-allow-origin': '*',
+  'access-control-allow-methods': 'POST, OPTIONS',
+  'access-control-allow-headers':
+    'authorization, content-type, neon-connection-string, neon-raw-text-output, neon-array-mode, ' +
+    'neon-pool-opt-in, neon-batch-isolation-level, neon-batch-read-only, neon-batch-deferrable',
+  'access-control-max-age': '86400',
+};
+
+class QueryFailed extends Error {
+  override name = 'QueryFailed';
+  constructor(readonly body: NeonErrorBody) {
+    super(body.message);
+  }
+}
+
+/** Handles `POST /sql` the way Neon's SQL-over-HTTP does, against any reachable Postgres. */
+export function createSqlOverHttpHandler({
+  pools,
+  isAllowedHost,
+  maxBodyBytes = 10 * 1024 * 1024,
+}: SqlOverHttpOptions) {
+  return async function handleSql(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    try {
+      const header = (name: string) => {
+        const value = req.headers[name];
+        return Array.isArray(value) ? value[0] : value;
+      };
+      const body = await readBody(req, maxBodyBytes);
+      const connectionString = header('neon-connection-string');
+      const target = parseConnectionString(connectionString);
+      if (!isAllowedHost(target.host)) {
+        throw new EdgeMeshError('FORBIDDEN', `connections to ${target.host} are not allowed`);
+      }
+      const request = parseSqlRequest(body, header);
+      const client = await connect(pools, connectionString ?? '', target);
+      let broken: Error | undefined;
+      try {
+        const result = await run(client, request);
+        send(res, 200, result);
+      } catch (error) {
+        if (!(error instanceof QueryFailed)) broken = asError(error);
+        throw error;
+      } finally {
+        client.release(broken);
+      }
+    } catch (error) {
+      sendError(res, error);
+    }
+  };
+}
+
+async function connect(pools: PoolRegistry, key: string, target: PgTarget) {
+  try {
+    return await pools.pool(key, target).connect();
+  } catch (error) {
+    throw new EdgeMeshError(
+      'UPSTREAM',
+      `cannot connect to Postgres at ${target.host}:${target.port}: ${errorText(error)}`,
+      { cause: error },
+    );
+  }
+}
+
+async function run(
+  client: PoolClient,
+  request: SqlRequest,
+): Promise<NeonQueryResult | { results: NeonQueryResult[] }> {
+  if (request.kind === 'single') return query(client, request.query);
+  await query(client, { text: beginStatement(request.mode), params: [], arrayMode: true });
+  const results: NeonQueryResult[] = [];
+  try {
+    for (const item of request.queries) results.push(await query(client, item));
+    await query(client, { text: 'COMMIT', params: [], arrayMode: true });
+  } catch (error) {
+    // After a failed COMMIT the transaction is already gone; ROLLBACK then only warns.
+    await client.query('ROLLBACK').catch(() => {});
+    throw error;
+  }
+  return { results };
+}
+
+async function query(client: PoolClient, { text, params, arrayMode }: SqlQuery) {
+  // Extended protocol even without params, as Neon does: one statement per query, and
+  // several statements in one string fail instead of returning only the last result.
+  const config: QueryArrayConfig & { queryMode: 'extended' } = {
+    text,
+    values: [...params],
+    rowMode: 'array',
+    types: rawTextTypes,
+    queryMode: 'extended',
+  };
+  try {
+    return toNeonResult(await client.query(config), arrayMode);
+  } catch (error) {
+    if (isPostgresError(error)) throw new QueryFailed(toNeonError(error));
+    throw error;
+  }
+}
+
+function readBody(req: IncomingMessage, maxBytes: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > maxBytes) {
+        reject(new EdgeMeshError('PAYLOAD_TOO_LARGE', `request body exceeds ${maxBytes} bytes`));
+        req.destroy();
+      } else chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+function sendError(res: ServerResponse, error: unknown): void {
+  if (error instanceof QueryFailed) return send(res, 400, error.body);
+  if (isEdgeMeshError(error)) return send(res, error.status, { message: error.message });
+  send(res, errorStatus.UPSTREAM, { message: `Postgres connection failed: ${errorText(error)}` });
+}
+
+function send(res: ServerResponse, status: number, body: unknown): void {
+  if (res.headersSent) return;
+  res.writeHead(status, {
+    'content-type': 'application/json',
+    'neon-request-id': randomUUID(),
+    ...corsHeaders,
+  });
+  res.end(JSON.stringify(body));
+}
+
+function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
+}

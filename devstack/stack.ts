@@ -1,0 +1,103 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { dataPlaneSql, startDataPlane, type DataPlane } from './data-plane.ts';
+import { writeDevstackFiles } from './files.ts';
+import { listFunctions, serviceUrlVar } from './functions/catalog.ts';
+import type { RunningFunction } from './functions/running.ts';
+import { startFunctions, type FunctionRuntime } from './functions/start.ts';
+import { freePort } from './listen.ts';
+import { migrateFunctions } from './migrations.ts';
+import { repoRoot, stateDir as defaultStateDir } from './paths.ts';
+
+export interface DevstackOptions {
+  runtime: FunctionRuntime;
+  ports: { neon: number; redis: number; functions: number };
+  databaseUrl?: string | undefined;
+  redisUrl?: string | undefined;
+  /** Only these functions; default every folder in functions/. */
+  only?: readonly string[];
+  /** Where `.devstack/` state goes; default the repo's. */
+  stateDir?: string;
+  /** Write `.dev.vars` and `endpoints.json`. Default true. */
+  writeFiles?: boolean;
+  log?: (line: string) => void;
+}
+
+export interface Devstack {
+  plane: DataPlane;
+  functions: RunningFunction[];
+  /** Every variable a function sees. */
+  vars: Record<string, string>;
+  /** The content of `.devstack/endpoints.json`. */
+  endpoints: Endpoints;
+  stop(): Promise<void>;
+}
+
+export interface Endpoints {
+  functions: Record<string, string>;
+  runtime: FunctionRuntime;
+  postgres: DataPlane['postgres'];
+  redis: DataPlane['redis'];
+}
+
+async function persistentSecret(dir: string, name: string): Promise<string> {
+  const file = join(dir, name);
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  const secret = randomBytes(24).toString('base64url');
+  await mkdir(dir, { recursive: true });
+  await writeFile(file, `${secret}\n`, { mode: 0o600 });
+  return secret;
+}
+
+/** Starts the whole local edge cloud: data plane, migrations, every function. */
+export async function startDevstack(options: DevstackOptions): Promise<Devstack> {
+  const stateDir = options.stateDir ?? defaultStateDir;
+  const log = options.log ?? (() => {});
+  const specs = listFunctions().filter((spec) => !options.only || options.only.includes(spec.name));
+  const plane = await startDataPlane({
+    databaseUrl: options.databaseUrl,
+    redisUrl: options.redisUrl,
+    neonPort: options.ports.neon,
+    redisPort: options.ports.redis,
+    pgliteDir: join(stateDir, 'pglite'),
+    redisToken: await persistentSecret(stateDir, 'redis-token'),
+    log,
+  });
+  let functions: RunningFunction[] = [];
+  try {
+    await migrateFunctions(dataPlaneSql(plane), specs);
+    const serviceAuthSecret = await persistentSecret(stateDir, 'service-auth-secret');
+    const ports: Record<string, number> = {};
+    for (const [index, spec] of specs.entries()) {
+      ports[spec.name] = options.ports.functions === 0 ? await freePort() : options.ports.functions + index;
+    }
+    const serviceUrls = Object.fromEntries(
+      specs.map((spec) => [serviceUrlVar(spec.name), `http://127.0.0.1:${ports[spec.name]}`]),
+    );
+    const vars = { ...plane.vars, SERVICE_AUTH_SECRET: serviceAuthSecret, ...serviceUrls };
+    functions = await startFunctions(specs, { runtime: options.runtime, ports, vars, log });
+    const endpoints: Endpoints = {
+      functions: Object.fromEntries(functions.map((fn) => [fn.name, fn.url])),
+      runtime: options.runtime,
+      postgres: plane.postgres,
+      redis: plane.redis,
+    };
+    if (options.writeFiles ?? true) await writeDevstackFiles(repoRoot, stateDir, vars, endpoints);
+    return {
+      plane,
+      functions,
+      vars,
+      endpoints,
+      async stop() {
+        await Promise.all(functions.map((fn) => fn.stop().catch(() => {})));
+        await plane.stop();
+      },
+    };
+  } catch (error) {
+    await Promise.all(functions.map((fn) => fn.stop().catch(() => {})));
+    await plane.stop();
+    throw error;
+  }
+}

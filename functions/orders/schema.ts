@@ -1,0 +1,56 @@
+import { z } from 'zod';
+
+/** Money is integer minor units (cents). */
+const minorUnits = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
+
+export const orderItem = z.object({
+  sku: z.string().trim().min(1).max(64),
+  quantity: z.number().int().positive().max(10_000),
+  unitPrice: minorUnits,
+});
+
+export const placeOrderBody = z.object({
+  customerId: z.string().trim().min(1).max(128),
+  items: z
+    .array(orderItem)
+    .min(1)
+    .max(100)
+    .refine(
+      (items) =>
+        items.reduce((sum, item) => sum + item.quantity * item.unitPrice, 0) <=
+        Number.MAX_SAFE_INTEGER,
+      { message: 'the order total is too large' },
+    ),
+  currency: z
+    .string()
+    .regex(/^[A-Z]{3}$/, 'expected an ISO 4217 code such as USD')
+    .default('USD'),
+});
+
+export const idempotencyKey = z.string().trim().min(1).max(255);
+
+export const orderStatus = z.enum(['pending', 'confirmed', 'cancelled']);
+
+export const orderEvent = z.object({
+  type: z.string(),
+  at: z.string(),
+  data: z.record(z.string(), z.unknown()).optional(),
+});
+
+export const orderView = z.object({
+  orderId: z.string(),
+  customerId: z.string(),
+  items: z.array(orderItem),
+  total: minorUnits,
+  currency: z.string(),
+  status: orderStatus,
+  reason: z.string().optional(),
+  version: z.number().int().positive(),
+  history: z.array(orderEvent),
+});
+
+export type OrderItem = z.infer<typeof orderItem>;
+export type PlaceOrderBody = z.infer<typeof placeOrderBody>;
+export type OrderStatus = z.infer<typeof orderStatus>;
+export type OrderEvent = z.infer<typeof orderEvent>;
+export type OrderView = z.infer<typeof orderView>;
