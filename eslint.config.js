@@ -51,8 +51,11 @@ export default tseslint.config(
     ...tseslint.configs.disableTypeChecked,
   },
   {
-    files: ['functions/*/deno.ts', 'shared/runtime/deno.ts'],
+    files: ['functions/*/deno.ts', 'shared/runtime/deno.ts', 'shared/runtime/deno-serve.ts'],
     ...tseslint.configs.disableTypeChecked,
-    languageOptions: { globals: { Deno: 'readonly' } },
+    languageOptions: {
+      globals: { Deno: 'readonly' },
+      parserOptions: { projectService: false, project: false },
+    },
   },
 );

@@ -1,8 +1,9 @@
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ListenError } from './listen.ts';
 import { startDevstack, type Devstack } from './stack.ts';
 
-const usage = `usage: npm start -- [--runtime workerd|deno] [--port N] [--neon-port N] [--redis-port N] [--only a,b]`;
+const usage = `usage: npm start -- [--runtime workerd|deno] [--port N] [--neon-port N] [--redis-port N] [--only a,b] [--state-dir DIR]`;
 
 function fail(message: string): never {
   console.error(`devstack: ${message}`);
@@ -12,7 +13,8 @@ function fail(message: string): never {
 function portOption(value: string | undefined, name: string, fallback: number): number {
   if (value === undefined) return fallback;
   const port = Number(value);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`--${name} must be a port number, got "${value}"`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    fail(`--${name} must be a port number, got "${value}"`);
   return port;
 }
 
@@ -25,6 +27,7 @@ function parseCli() {
         'neon-port': { type: 'string' },
         'redis-port': { type: 'string' },
         only: { type: 'string' },
+        'state-dir': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -56,8 +59,12 @@ async function main(): Promise<void> {
     return;
   }
   const runtime = values.runtime;
-  if (runtime !== 'workerd' && runtime !== 'deno') fail(`--runtime must be workerd or deno, got "${runtime}"`);
-  const only = values.only?.split(',').map((name) => name.trim()).filter(Boolean);
+  if (runtime !== 'workerd' && runtime !== 'deno')
+    fail(`--runtime must be workerd or deno, got "${runtime}"`);
+  const only = values.only
+    ?.split(',')
+    .map((name) => name.trim())
+    .filter(Boolean);
   const started = Date.now();
   let stack: Devstack;
   try {
@@ -71,10 +78,15 @@ async function main(): Promise<void> {
       databaseUrl: process.env.DATABASE_URL,
       redisUrl: process.env.REDIS_URL,
       ...(only ? { only } : {}),
+      ...(values['state-dir'] ? { stateDir: resolve(values['state-dir']) } : {}),
       log: (line) => console.log(`  · ${line}`),
     });
   } catch (error) {
-    fail(error instanceof ListenError || error instanceof Error ? error.message.split('\n')[0]! : String(error));
+    fail(
+      error instanceof ListenError || error instanceof Error
+        ? error.message.split('\n')[0]!
+        : String(error),
+    );
   }
   console.log(`edgemesh devstack up in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
   printTable(stack);

@@ -22,7 +22,13 @@ export interface DataPlaneOptions {
 
 /** Postgres and Redis behind the endpoints the official clients talk to. */
 export interface DataPlane {
-  postgres: { kind: string; description: string; url: string; fetchEndpoint: string; wsProxy: string };
+  postgres: {
+    kind: string;
+    description: string;
+    url: string;
+    fetchEndpoint: string;
+    wsProxy: string;
+  };
   redis: { kind: string; description: string; restUrl: string; token: string };
   /** DATABASE_URL, NEON_*, UPSTASH_* for the functions. */
   vars: Record<string, string>;
@@ -61,7 +67,12 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<DataPla
         fetchEndpoint: neon.fetchEndpoint,
         wsProxy: neon.wsProxy,
       },
-      redis: { kind: redis.kind, description: redis.description, restUrl: upstash.url, token: upstash.token },
+      redis: {
+        kind: redis.kind,
+        description: redis.description,
+        restUrl: upstash.url,
+        token: upstash.token,
+      },
       vars: {
         DATABASE_URL: postgres.url,
         NEON_FETCH_ENDPOINT: neon.fetchEndpoint,

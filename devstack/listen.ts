@@ -7,7 +7,12 @@ export class ListenError extends Error {
 }
 
 /** Listens on host:port (0 = any free port) and resolves with the bound port. */
-export function listen(server: Server, port: number, host = '127.0.0.1', what = 'server'): Promise<number> {
+export function listen(
+  server: Server,
+  port: number,
+  host = '127.0.0.1',
+  what = 'server',
+): Promise<number> {
   return new Promise((resolve, reject) => {
     const onError = (error: NodeJS.ErrnoException) => {
       server.off('listening', onListening);
@@ -50,7 +55,11 @@ export function closeServer(server: Server): Promise<void> {
 }
 
 /** Fails with a one-line ListenError when host:port is taken. */
-export async function assertPortFree(port: number, host = '127.0.0.1', what = 'server'): Promise<void> {
+export async function assertPortFree(
+  port: number,
+  host = '127.0.0.1',
+  what = 'server',
+): Promise<void> {
   const probe = createNetServer();
   await new Promise<void>((resolve, reject) => {
     probe.once('error', (error: NodeJS.ErrnoException) => {

@@ -19,10 +19,15 @@ export interface WaitOptions {
 }
 
 /** Polls `url` until it answers any HTTP status; fails early if `child` exits. */
-export async function waitForHttp(url: string, child: ChildProcess, { timeoutMs }: WaitOptions): Promise<void> {
+export async function waitForHttp(
+  url: string,
+  child: ChildProcess,
+  { timeoutMs }: WaitOptions,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`process exited with code ${child.exitCode} before ${url} answered`);
+    if (child.exitCode !== null)
+      throw new Error(`process exited with code ${child.exitCode} before ${url} answered`);
     try {
       await fetch(url, { signal: AbortSignal.timeout(1000) });
       return;

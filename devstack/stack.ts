@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { dataPlaneSql, startDataPlane, type DataPlane } from './data-plane.ts';
 import { writeDevstackFiles } from './files.ts';
 import { listFunctions, serviceUrlVar } from './functions/catalog.ts';
@@ -9,7 +9,7 @@ import type { RunningFunction } from './functions/running.ts';
 import { startFunctions, type FunctionRuntime } from './functions/start.ts';
 import { freePort } from './listen.ts';
 import { migrateFunctions } from './migrations.ts';
-import { repoRoot, stateDir as defaultStateDir } from './paths.ts';
+import { stateDir as defaultStateDir } from './paths.ts';
 
 export interface DevstackOptions {
   runtime: FunctionRuntime;
@@ -18,7 +18,7 @@ export interface DevstackOptions {
   redisUrl?: string | undefined;
   /** Only these functions; default every folder in functions/. */
   only?: readonly string[];
-  /** Where `.devstack/` state goes; default the repo's. */
+  /** Where `.devstack/` state goes; `.dev.vars` is written beside it. Default the repo's. */
   stateDir?: string;
   /** Write `.dev.vars` and `endpoints.json`. Default true. */
   writeFiles?: boolean;
@@ -71,7 +71,8 @@ export async function startDevstack(options: DevstackOptions): Promise<Devstack>
     const serviceAuthSecret = await persistentSecret(stateDir, 'service-auth-secret');
     const ports: Record<string, number> = {};
     for (const [index, spec] of specs.entries()) {
-      ports[spec.name] = options.ports.functions === 0 ? await freePort() : options.ports.functions + index;
+      ports[spec.name] =
+        options.ports.functions === 0 ? await freePort() : options.ports.functions + index;
     }
     const serviceUrls = Object.fromEntries(
       specs.map((spec) => [serviceUrlVar(spec.name), `http://127.0.0.1:${ports[spec.name]}`]),
@@ -84,7 +85,8 @@ export async function startDevstack(options: DevstackOptions): Promise<Devstack>
       postgres: plane.postgres,
       redis: plane.redis,
     };
-    if (options.writeFiles ?? true) await writeDevstackFiles(repoRoot, stateDir, vars, endpoints);
+    if (options.writeFiles ?? true)
+      await writeDevstackFiles(dirname(stateDir), stateDir, vars, endpoints);
     return {
       plane,
       functions,

@@ -28,7 +28,7 @@ export async function startOnDeno(
   child.stderr.on('data', forward);
   const url = `http://127.0.0.1:${chosen}`;
   try {
-    await waitForHttp(`${url}/health`, child, { timeoutMs: 60_000 });
+    await waitForHttp(`${url}/`, child, { timeoutMs: 60_000 });
   } catch (error) {
     await stopChild(child);
     throw error;

@@ -41,6 +41,7 @@ export async function startOnWorkerd(
     host: '127.0.0.1',
     port,
     log: new Log(LogLevel.WARN),
+    cf: false,
   });
   const url = await miniflare.ready;
   return {

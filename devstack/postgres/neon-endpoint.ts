@@ -55,7 +55,7 @@ export async function startNeonEndpoint({
     res.writeHead(path === '/sql' ? 405 : 404, { 'content-type': 'application/json' });
     res.end(JSON.stringify({ message: `${req.method} ${path} is not served here` }));
   });
-  server.on('upgrade', proxy.handleUpgrade);
+  server.on('upgrade', (req, socket, head) => proxy.handleUpgrade(req, socket, head));
 
   const bound = await listen(server, port, host, 'neon endpoint');
   // A wildcard bind is still reached through loopback.

@@ -1,11 +1,14 @@
 import { mkdir } from 'node:fs/promises';
+import { createServer, type Socket } from 'node:net';
 import { PGlite } from '@electric-sql/pglite';
-import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import { PGLiteSocketHandler, type PGLiteSocketHandlerOptions } from '@electric-sql/pglite-socket';
+import { listen } from '../listen.ts';
+import { PgliteQueryQueue } from './pglite-query-queue.ts';
 
 export interface PgliteServerOptions {
   /** A directory to persist in, or `memory://` for a throwaway database. */
   dataDir: string;
-  /** Concurrent TCP connections the multiplexer accepts; default 32. */
+  /** Concurrent TCP connections accepted; default 32. */
   maxConnections?: number;
 }
 
@@ -16,28 +19,63 @@ export interface PgliteServer {
   close(): Promise<void>;
 }
 
-/** Starts PGlite and pglite-socket's multiplexing server in front of it. */
+/**
+ * Starts PGlite behind pglite-socket's protocol handler, one handler per TCP connection, all
+ * sharing a queue that gives the single backend to one connection's unit of work at a time.
+ */
 export async function startPgliteServer({
   dataDir,
   maxConnections = 32,
 }: PgliteServerOptions): Promise<PgliteServer> {
-  const inMemory = dataDir.startsWith('memory://');
-  if (!inMemory) await mkdir(dataDir, { recursive: true });
+  if (!dataDir.startsWith('memory://')) await mkdir(dataDir, { recursive: true });
   const db = await PGlite.create(dataDir);
-  const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections });
+  // The option is typed as pglite-socket's own (unexported) queue class; ours has its methods.
+  const queryQueue = new PgliteQueryQueue(db) as unknown as PGLiteSocketHandlerOptions['queryQueue'];
+  const handlers = new Set<PGLiteSocketHandler>();
+
+  const server = createServer((socket: Socket) => {
+    if (handlers.size >= maxConnections) {
+      socket.end(errorResponse('53300', `too many connections (max ${maxConnections})`));
+      return;
+    }
+    const handler = new PGLiteSocketHandler({ queryQueue, closeOnDetach: true });
+    handlers.add(handler);
+    const forget = () => handlers.delete(handler);
+    handler.addEventListener('close', forget);
+    handler.addEventListener('error', forget);
+    handler.attach(socket).catch(() => {
+      forget();
+      socket.destroy();
+    });
+  });
+
+  let port: number;
   try {
-    await server.start();
+    port = await listen(server, 0, '127.0.0.1', 'pglite');
   } catch (error) {
     await db.close();
     throw error;
   }
-  const port = Number(server.getServerConn().split(':').pop());
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
     port,
     async close() {
-      await server.stop();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        // detach() rolls back a connection's open transaction before closing its socket.
+        void Promise.allSettled([...handlers].map((handler) => handler.detach(true)));
+      });
+      handlers.clear();
       await db.close();
     },
   };
+}
+
+/** A Postgres ErrorResponse, so clients report why they were turned away. */
+function errorResponse(code: string, message: string): Buffer {
+  const fields = Buffer.from(`SFATAL\0VFATAL\0C${code}\0M${message}\0\0`, 'utf8');
+  const header = Buffer.alloc(5);
+  header.write('E', 0, 'latin1');
+  header.writeInt32BE(4 + fields.length, 1);
+  return Buffer.concat([header, fields]);
 }

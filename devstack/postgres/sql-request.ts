@@ -1,7 +1,8 @@
 import { EdgeMeshError } from '../../shared/errors/index.ts';
 
 /** The isolation levels the driver sends in `Neon-Batch-Isolation-Level`. */
-export type IsolationLevel = 'ReadUncommitted' | 'ReadCommitted' | 'RepeatableRead' | 'Serializable';
+export type IsolationLevel =
+  'ReadUncommitted' | 'ReadCommitted' | 'RepeatableRead' | 'Serializable';
 
 /** One statement of a `/sql` request, with params in Postgres text form. */
 export interface SqlQuery {
@@ -21,7 +22,11 @@ export interface TransactionMode {
 /** A decoded `/sql` request: one statement, or a batch run in one transaction. */
 export type SqlRequest =
   | { readonly kind: 'single'; readonly query: SqlQuery }
-  | { readonly kind: 'batch'; readonly queries: readonly SqlQuery[]; readonly mode: TransactionMode };
+  | {
+      readonly kind: 'batch';
+      readonly queries: readonly SqlQuery[];
+      readonly mode: TransactionMode;
+    };
 
 /** Reads a request header by lower-case name. */
 export type HeaderLookup = (name: string) => string | undefined;
@@ -98,8 +103,8 @@ function toParamText(value: unknown): string | null {
   if (value === null || value === undefined) return null;
   if (typeof value === 'string') return value;
   if (Array.isArray(value)) return arrayLiteral(value);
-  if (typeof value === 'object') return JSON.stringify(value);
-  return String(value as number | boolean);
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  return JSON.stringify(value);
 }
 
 function arrayLiteral(values: readonly unknown[]): string {

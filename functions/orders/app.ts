@@ -50,7 +50,7 @@ export function createOrdersApp(deps: OrdersDeps) {
       return c.json(order, 200);
     })
     .get('/health', async (c) => {
-      const report = await checkHealth(deps.service, deps.healthChecks, { now: deps.now });
+      const report = await checkHealth(deps.service, deps.healthChecks, { now: () => deps.now() });
       return c.json(report, report.status === 'ok' ? 200 : 503);
     });
   app.onError(problemErrorHandler());

@@ -1,8 +1,35 @@
 import type { Sql } from '../../shared/postgres/neon.ts';
+import { z } from 'zod';
 import { orderView, type OrderView } from './schema.ts';
 import type { IdempotencyClaim, OrderStore, PlaceResult } from './store.ts';
 
 const scope = 'orders';
+
+const orderRow = z
+  .object({
+    order_id: z.string(),
+    customer_id: z.string(),
+    items: z.unknown(),
+    total: z.coerce.number(),
+    currency: z.string(),
+    status: z.string(),
+    reason: z.string().nullable(),
+    version: z.number(),
+    history: z.unknown(),
+  })
+  .transform((row) =>
+    orderView.parse({
+      orderId: row.order_id,
+      customerId: row.customer_id,
+      items: row.items,
+      total: row.total,
+      currency: row.currency,
+      status: row.status,
+      ...(row.reason ? { reason: row.reason } : {}),
+      version: row.version,
+      history: row.history,
+    }),
+  );
 
 function insertOrder(sql: Sql, order: OrderView, onlyIfClaimedBy?: string) {
   const values = [
@@ -26,7 +53,11 @@ function insertOrder(sql: Sql, order: OrderView, onlyIfClaimedBy?: string) {
   );
 }
 
-async function placeWithClaim(sql: Sql, order: OrderView, claim: IdempotencyClaim): Promise<PlaceResult> {
+async function placeWithClaim(
+  sql: Sql,
+  order: OrderView,
+  claim: IdempotencyClaim,
+): Promise<PlaceResult> {
   // One non-interactive transaction: claim the key, insert the order only if the claim is ours,
   // then read back who owns the key.
   const [, , owners] = await sql.transaction([
@@ -36,10 +67,10 @@ async function placeWithClaim(sql: Sql, order: OrderView, claim: IdempotencyClai
       [scope, claim.key, claim.requestHash, order.orderId],
     ),
     insertOrder(sql, order, claim.key),
-    sql.query('select request_hash, resource_id from idempotency_keys where scope = $1 and key = $2', [
-      scope,
-      claim.key,
-    ]),
+    sql.query(
+      'select request_hash, resource_id from idempotency_keys where scope = $1 and key = $2',
+      [scope, claim.key],
+    ),
   ]);
   const owner = owners?.[0] as { request_hash: string; resource_id: string } | undefined;
   if (!owner) throw new Error('idempotency claim vanished inside its own transaction');
@@ -62,19 +93,7 @@ export function neonOrderStore(sql: Sql): OrderStore {
          from orders where order_id = $1`,
         [orderId],
       );
-      const row = rows[0];
-      if (!row) return undefined;
-      return orderView.parse({
-        orderId: row.order_id,
-        customerId: row.customer_id,
-        items: row.items,
-        total: Number(row.total),
-        currency: row.currency,
-        status: row.status,
-        ...(row.reason ? { reason: row.reason } : {}),
-        version: row.version,
-        history: row.history,
-      });
+      return rows[0] ? orderRow.parse(rows[0]) : undefined;
     },
   };
 }

@@ -14,7 +14,10 @@ function describeIssue(issue: z.core.$ZodIssue, env: Env): string {
  * Throws one CONFIG error whose message names every bad variable on one line.
  * @example const config = loadConfig(env, z.object({ DATABASE_URL: postgresUrl }));
  */
-export function loadConfig<Schema extends z.ZodType>(env: Env, schema: Schema): Readonly<z.infer<Schema>> {
+export function loadConfig<Schema extends z.ZodType>(
+  env: Env,
+  schema: Schema,
+): Readonly<z.infer<Schema>> {
   const result = schema.safeParse(env);
   if (!result.success) {
     const problems = result.error.issues.map((issue) => describeIssue(issue, env));

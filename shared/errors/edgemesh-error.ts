@@ -44,7 +44,11 @@ export class EdgeMeshError extends Error {
 
 /** True for any EdgeMeshError, even one from a duplicated bundle of the toolkit. */
 export function isEdgeMeshError(value: unknown): value is EdgeMeshError {
-  return typeof value === 'object' && value !== null && (value as Record<string, unknown>)[brand] === true;
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    (value as Record<string, unknown>)[brand] === true
+  );
 }
 
 /** True when `value` is an EdgeMeshError with the given code. */

@@ -30,18 +30,24 @@ export async function checkHealth(
       try {
         await Promise.race([
           check.probe(signal),
-          new Promise((_, reject) => {
-            signal.addEventListener('abort', () => reject(new Error(`timed out after ${timeoutMs} ms`)));
+          new Promise<never>((_, reject) => {
+            signal.addEventListener('abort', () =>
+              reject(new Error(`timed out after ${timeoutMs} ms`)),
+            );
           }),
         ]);
         return [check.name, { status: 'ok' as const, latencyMs: now() - started }] as const;
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
-        return [check.name, { status: 'down' as const, latencyMs: now() - started, error: message }] as const;
+        return [
+          check.name,
+          { status: 'down' as const, latencyMs: now() - started, error: message },
+        ] as const;
       }
     }),
   );
-  const report: HealthReport = { status: 'ok', service, checks: Object.fromEntries(entries) };
+  const report: HealthReport = { status: 'ok', service, checks: {} };
+  for (const [name, entry] of entries) report.checks[name] = entry;
   if (entries.some(([, entry]) => entry.status === 'down')) report.status = 'degraded';
   return report;
 }

@@ -22,7 +22,7 @@ export function validate<Schema extends z.ZodType, Target extends keyof Validati
 ) {
   return zValidator(target, schema, (result) => {
     if (!result.success) {
-      const issues = fieldIssues(result.error as z.core.$ZodError);
+      const issues = fieldIssues(result.error);
       throw new EdgeMeshError(
         'VALIDATION',
         `Invalid ${target}: ${issues.map((issue) => issue.path).join(', ')}.`,

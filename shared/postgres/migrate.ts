@@ -32,7 +32,10 @@ export async function migrate(
   migrations: readonly Migration[],
   { scope }: MigrateOptions,
 ): Promise<number[]> {
-  await sql.transaction([sql`select pg_advisory_xact_lock(${migrationLock})`, sql.query(bootstrap)]);
+  await sql.transaction([
+    sql`select pg_advisory_xact_lock(${migrationLock})`,
+    sql.query(bootstrap),
+  ]);
   const rows = await sql.query('select version from schema_migrations where scope = $1', [scope]);
   const applied = new Set(rows.map((row) => Number(row.version)));
   const pending = [...migrations]

@@ -2,7 +2,10 @@ import { neon, neonConfig, Pool, type NeonQueryFunction } from '@neondatabase/se
 import type { StorageConfig } from '../config/vars.ts';
 
 /** The Postgres part of the storage config. */
-export type PostgresConfig = Pick<StorageConfig, 'DATABASE_URL' | 'NEON_FETCH_ENDPOINT' | 'NEON_WS_PROXY'>;
+export type PostgresConfig = Pick<
+  StorageConfig,
+  'DATABASE_URL' | 'NEON_FETCH_ENDPOINT' | 'NEON_WS_PROXY'
+>;
 
 export interface PostgresOptions {
   /** WebSocket constructor for hosts without a global one (Node 20: the `ws` package). */
@@ -42,7 +45,10 @@ export function createSql(config: PostgresConfig, options: PostgresOptions = {})
  * A `Pool` over WebSocket for interactive transactions, pointed at `NEON_WS_PROXY` when set.
  * On Workers, create it inside the request and `end()` it in waitUntil.
  */
-export function createPool(config: PostgresConfig, options: PostgresOptions & { max?: number } = {}): Pool {
+export function createPool(
+  config: PostgresConfig,
+  options: PostgresOptions & { max?: number } = {},
+): Pool {
   applyEndpoints(config, options);
   return new Pool({ connectionString: config.DATABASE_URL, max: options.max ?? 5 });
 }

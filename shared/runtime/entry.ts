@@ -9,7 +9,11 @@ type AppFactory = (env: Env, runtime: Runtime) => Hono;
 
 /** What a Workers module exports: `export default workerEntry(...)`. */
 export interface WorkerEntry {
-  fetch(request: Request, env: Record<string, unknown>, ctx: ExecutionContextLike): Promise<Response>;
+  fetch(
+    request: Request,
+    env: Record<string, unknown>,
+    ctx: ExecutionContextLike,
+  ): Promise<Response>;
 }
 
 /**

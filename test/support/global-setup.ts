@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
 import type { DataPlane } from '../../devstack/data-plane.ts';
+import { listFunctions } from '../../devstack/functions/catalog.ts';
+import { migrateFunctions } from '../../devstack/migrations.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -39,8 +41,9 @@ export async function setup(project: TestProject): Promise<void> {
   const databaseUrl = (await answers(candidate)) ? candidate : undefined;
   // TEMPORARY while the devstack endpoints are being written: tolerate their absence.
   let startDataPlane: typeof import('../../devstack/data-plane.ts').startDataPlane;
+  let dataPlaneSql: typeof import('../../devstack/data-plane.ts').dataPlaneSql;
   try {
-    ({ startDataPlane } = await import('../../devstack/data-plane.ts'));
+    ({ startDataPlane, dataPlaneSql } = await import('../../devstack/data-plane.ts'));
   } catch {
     console.log('test backends: devstack data plane not available yet');
     return;
@@ -54,6 +57,7 @@ export async function setup(project: TestProject): Promise<void> {
     pgliteDir: join(scratch, 'pglite'),
     redisToken: 'test-token',
   });
+  await migrateFunctions(dataPlaneSql(plane), listFunctions());
   console.log(
     `test backends: postgres = ${plane.postgres.description}; redis = ${plane.redis.description}`,
   );

@@ -152,10 +152,7 @@ export const stringCommands: CommandTable = {
   decr: { arity: 2, run: ([key = ''], ctx) => incrementBy(ctx, key, -1n) },
   incrby: {
     arity: 3,
-    run: ([key = '', by = ''], ctx) => {
-      readString(ctx, key);
-      return incrementBy(ctx, key, requireInt64(by));
-    },
+    run: ([key = '', by = ''], ctx) => incrementBy(ctx, key, requireInt64(by)),
   },
   decrby: {
     arity: 3,
@@ -169,7 +166,7 @@ export const stringCommands: CommandTable = {
     arity: 3,
     run: ([key = '', by = ''], ctx) => {
       const current = readString(ctx, key) ?? '0';
-      const sum = addFloatTexts(current, by, 'ERR value is not a valid float', NOT_FLOAT);
+      const sum = addFloatTexts(current, by, NOT_FLOAT);
       ctx.db.set(key, { type: 'string', data: sum }, { keepTtl: true });
       return bulk(sum);
     },
@@ -193,12 +190,11 @@ export function addFloatTexts(
   current: string,
   increment: string,
   currentError: string,
-  incrementError: string,
 ): string {
   const value = parseLongDouble(current);
   if (!value && !isInfinityText(current)) fail(currentError);
   const by = parseLongDouble(increment);
-  if (!by && !isInfinityText(increment)) fail(incrementError);
+  if (!by && !isInfinityText(increment)) fail(NOT_FLOAT);
   const sum = value && by ? addLongDouble(value, by) : null;
   if (!sum) fail('ERR increment would produce NaN or Infinity');
   return formatLongDouble(sum);

@@ -46,7 +46,11 @@ describe('POST /orders', () => {
   });
 
   it('names each bad field in a 400 problem and stores nothing', async () => {
-    const response = await post({ customerId: '', items: [{ sku: 'a', quantity: 0, unitPrice: -1 }], currency: 'usd' });
+    const response = await post({
+      customerId: '',
+      items: [{ sku: 'a', quantity: 0, unitPrice: -1 }],
+      currency: 'usd',
+    });
     expect(response.status).toBe(400);
     const problem = (await response.json()) as { code: string; errors: Array<{ path: string }> };
     expect(problem.code).toBe('VALIDATION');
@@ -71,7 +75,9 @@ describe('POST /orders', () => {
   });
 
   it('returns the same order for the same Idempotency-Key and body', async () => {
-    const first = (await (await post(order, { 'idempotency-key': 'k1' })).json()) as { orderId: string };
+    const first = (await (await post(order, { 'idempotency-key': 'k1' })).json()) as {
+      orderId: string;
+    };
     const again = await post(order, { 'idempotency-key': 'k1' });
     expect(again.status).toBe(202);
     expect(((await again.json()) as { orderId: string }).orderId).toBe(first.orderId);
@@ -87,7 +93,9 @@ describe('POST /orders', () => {
 
 describe('GET /orders/:id', () => {
   it('returns the order with its total, items, status, version and history', async () => {
-    const { orderId } = (await (await post({ ...order, currency: 'EUR' })).json()) as { orderId: string };
+    const { orderId } = (await (await post({ ...order, currency: 'EUR' })).json()) as {
+      orderId: string;
+    };
     const response = await app.request(`/orders/${orderId}`);
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({

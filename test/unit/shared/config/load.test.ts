@@ -37,14 +37,16 @@ describe('loadConfig', () => {
   });
 
   it('treats an empty variable as missing', () => {
-    expect(messageOf(() => loadConfig({ ...valid, UPSTASH_REDIS_REST_TOKEN: '' }, storageVars))).toBe(
-      'invalid configuration: UPSTASH_REDIS_REST_TOKEN is missing',
-    );
+    expect(
+      messageOf(() => loadConfig({ ...valid, UPSTASH_REDIS_REST_TOKEN: '' }, storageVars)),
+    ).toBe('invalid configuration: UPSTASH_REDIS_REST_TOKEN is missing');
   });
 
   it('rejects a NEON_WS_PROXY with a scheme, since the driver adds ws://', () => {
-    expect(messageOf(() => loadConfig({ ...valid, NEON_WS_PROXY: 'ws://127.0.0.1:4444/v2' }, storageVars))).toContain(
-      'NEON_WS_PROXY is invalid',
-    );
+    expect(
+      messageOf(() =>
+        loadConfig({ ...valid, NEON_WS_PROXY: 'ws://127.0.0.1:4444/v2' }, storageVars),
+      ),
+    ).toContain('NEON_WS_PROXY is invalid');
   });
 });

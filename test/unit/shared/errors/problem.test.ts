@@ -10,8 +10,10 @@ function appThrowing(error: unknown) {
   app.get('/boom', () => {
     throw error;
   });
-  app.post('/things', validate('json', z.object({ name: z.string(), count: z.number().int() })), (c) =>
-    c.json(c.req.valid('json')),
+  app.post(
+    '/things',
+    validate('json', z.object({ name: z.string(), count: z.number().int() })),
+    (c) => c.json(c.req.valid('json')),
   );
   app.onError(problemErrorHandler({ onServerError: () => {} }));
   app.notFound(problemNotFound);
@@ -20,7 +22,9 @@ function appThrowing(error: unknown) {
 
 describe('problem+json rendering', () => {
   it('renders an EdgeMeshError with its status, code, type and instance', async () => {
-    const response = await appThrowing(new EdgeMeshError('NOT_FOUND', 'Order x does not exist.')).request('/boom');
+    const response = await appThrowing(
+      new EdgeMeshError('NOT_FOUND', 'Order x does not exist.'),
+    ).request('/boom');
     expect(response.status).toBe(404);
     expect(response.headers.get('content-type')).toBe('application/problem+json');
     const problem = (await response.json()) as Record<string, unknown>;

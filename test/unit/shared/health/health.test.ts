@@ -3,8 +3,14 @@ import { checkHealth } from '../../../../shared/health/health.ts';
 
 describe('checkHealth', () => {
   it('is ok when every probe answers', async () => {
-    const report = await checkHealth('orders', [{ name: 'postgres', probe: () => Promise.resolve() }]);
-    expect(report).toMatchObject({ status: 'ok', service: 'orders', checks: { postgres: { status: 'ok' } } });
+    const report = await checkHealth('orders', [
+      { name: 'postgres', probe: () => Promise.resolve() },
+    ]);
+    expect(report).toMatchObject({
+      status: 'ok',
+      service: 'orders',
+      checks: { postgres: { status: 'ok' } },
+    });
   });
 
   it('is degraded and names the error when a probe fails', async () => {

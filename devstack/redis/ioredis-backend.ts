@@ -1,0 +1,69 @@
+import { Redis } from 'ioredis';
+import type { RedisBackend } from './backend.ts';
+import { errorReply, type Reply } from './reply.ts';
+
+export interface IoredisBackendOptions {
+  url: string;
+  kind: 'redis' | 'redis-server';
+  description: string;
+  /** Runs after the connection is closed, e.g. to stop a spawned server. */
+  onClose?: () => Promise<void>;
+}
+
+const isReplyError = (error: unknown): error is Error =>
+  error instanceof Error && error.name === 'ReplyError';
+
+/** ioredis values (strings, numbers, null, nested arrays, errors) as replies. */
+function toReply(value: unknown): Reply {
+  if (value === null || value === undefined) return { kind: 'bulk', value: null };
+  if (typeof value === 'number') return { kind: 'integer', value };
+  if (typeof value === 'string') return { kind: 'bulk', value };
+  if (Buffer.isBuffer(value)) return { kind: 'bulk', value: value.toString('utf8') };
+  if (Array.isArray(value)) return { kind: 'array', value: value.map(toReply) };
+  if (isReplyError(value)) return errorReply(value.message);
+  return { kind: 'bulk', value: String(value) };
+}
+
+// ioredis reshapes some replies (HGETALL into an object) by lower-case command name; sending
+// the name upper-case keeps every reply exactly as Redis sent it.
+const nameOf = (command: readonly string[]) => (command[0] ?? '').toUpperCase();
+
+/** A backend on a real Redis server through one shared ioredis connection. */
+export async function ioredisBackend(options: IoredisBackendOptions): Promise<RedisBackend> {
+  const client = new Redis(options.url, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 2,
+    connectTimeout: 2_000,
+  });
+  await client.connect();
+  return {
+    kind: options.kind,
+    description: options.description,
+    url: options.url,
+    async execute(command) {
+      try {
+        return toReply(await client.call(nameOf(command), command.slice(1)));
+      } catch (error) {
+        if (isReplyError(error)) return errorReply(error.message);
+        throw error;
+      }
+    },
+    async executeBatch(commands, atomic) {
+      const batch = atomic ? client.multi() : client.pipeline();
+      for (const command of commands) void batch.call(nameOf(command), command.slice(1));
+      try {
+        const results = (await batch.exec()) ?? [];
+        return results.map(([error, value]) => (error ? toReply(error) : toReply(value)));
+      } catch (error) {
+        if (atomic && isReplyError(error) && error.message.startsWith('EXECABORT')) {
+          return { discarded: { kind: 'error', message: error.message } };
+        }
+        throw error;
+      }
+    },
+    async close() {
+      await client.quit().catch(() => client.disconnect());
+      await options.onClose?.();
+    },
+  };
+}
