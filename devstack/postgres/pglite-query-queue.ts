@@ -95,7 +95,7 @@ export class PgliteQueryQueue {
         if (!next) return;
         this.queue.splice(index, 1);
         let bytes = 0;
-        let tail = new Uint8Array(0);
+        let tail: Uint8Array = new Uint8Array(0);
         try {
           await this.db.runExclusive(() =>
             this.db.execProtocolRawStream(next.message, {
@@ -111,9 +111,7 @@ export class PgliteQueryQueue {
           next.reject(error);
           continue;
         }
-        this.owner = keepsBackend(next.message, tail)
-          ? next.handlerId
-          : undefined;
+        this.owner = keepsBackend(next.message, tail) ? next.handlerId : undefined;
         next.resolve(bytes);
       }
     } finally {

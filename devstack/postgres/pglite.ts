@@ -1,8 +1,7 @@
 import { mkdir } from 'node:fs/promises';
-import { createServer, type Socket } from 'node:net';
+import { createServer, type Server, type Socket } from 'node:net';
 import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketHandler, type PGLiteSocketHandlerOptions } from '@electric-sql/pglite-socket';
-import { listen } from '../listen.ts';
 import { PgliteQueryQueue } from './pglite-query-queue.ts';
 
 export interface PgliteServerOptions {
@@ -30,7 +29,9 @@ export async function startPgliteServer({
   if (!dataDir.startsWith('memory://')) await mkdir(dataDir, { recursive: true });
   const db = await PGlite.create(dataDir);
   // The option is typed as pglite-socket's own (unexported) queue class; ours has its methods.
-  const queryQueue = new PgliteQueryQueue(db) as unknown as PGLiteSocketHandlerOptions['queryQueue'];
+  const queryQueue = new PgliteQueryQueue(
+    db,
+  ) as unknown as PGLiteSocketHandlerOptions['queryQueue'];
   const handlers = new Set<PGLiteSocketHandler>();
 
   const server = createServer((socket: Socket) => {
@@ -51,7 +52,7 @@ export async function startPgliteServer({
 
   let port: number;
   try {
-    port = await listen(server, 0, '127.0.0.1', 'pglite');
+    port = await listenOnFreePort(server);
   } catch (error) {
     await db.close();
     throw error;
@@ -69,6 +70,17 @@ export async function startPgliteServer({
       await db.close();
     },
   };
+}
+
+function listenOnFreePort(server: Server): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      server.off('error', reject);
+      const address = server.address();
+      resolve(typeof address === 'object' && address ? address.port : 0);
+    });
+  });
 }
 
 /** A Postgres ErrorResponse, so clients report why they were turned away. */

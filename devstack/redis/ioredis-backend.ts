@@ -24,9 +24,13 @@ function toReply(value: unknown): Reply {
   return { kind: 'bulk', value: String(value) };
 }
 
-// ioredis reshapes some replies (HGETALL into an object) by lower-case command name; sending
-// the name upper-case keeps every reply exactly as Redis sent it.
-const nameOf = (command: readonly string[]) => (command[0] ?? '').toUpperCase();
+// ioredis turns the reply of a command named exactly "hgetall" into an object; any other
+// spelling bypasses that and leaves the flat array. Other names pass as typed, because
+// Redis echoes them in "unknown command" errors.
+function nameOf(command: readonly string[]): string {
+  const name = command[0] ?? '';
+  return name === 'hgetall' ? 'HGETALL' : name;
+}
 
 /** A backend on a real Redis server through one shared ioredis connection. */
 export async function ioredisBackend(options: IoredisBackendOptions): Promise<RedisBackend> {

@@ -20,16 +20,31 @@ export function requireInteger(text: string, message = NOT_INTEGER): number {
 }
 
 const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+const HEX = /^([+-]?)0[xX]([0-9a-fA-F]*)(?:\.([0-9a-fA-F]*))?(?:[pP]([+-]?\d+))?$/;
 const INFINITY = /^([+-]?)(inf|infinity)$/i;
 
-/** strtod as Redis uses it: the whole string, no leading space, no NaN, no over/underflow. */
-export function parseDouble(text: string): number | null {
+/** C strtod over the whole string: decimal, hex ("0x1p3") and infinities; null if not all used. */
+export function strtod(text: string): number | null {
   const inf = INFINITY.exec(text);
   if (inf) return inf[1] === '-' ? -Infinity : Infinity;
-  if (!DECIMAL.test(text)) return null;
-  const value = Number(text);
-  if (!Number.isFinite(value)) return null;
-  if (value === 0 && /[1-9]/.test(text.split(/[eE]/)[0] ?? '')) return null;
+  if (DECIMAL.test(text)) return Number(text);
+  const hex = HEX.exec(text);
+  if (!hex) return null;
+  const [, sign, whole = '', fraction = '', exponent = '0'] = hex;
+  if (whole === '' && fraction === '') return null;
+  const magnitude =
+    Number.parseInt(`${whole}${fraction}` || '0', 16) * 2 ** (Number(exponent) - 4 * fraction.length);
+  return sign === '-' ? -magnitude : magnitude;
+}
+
+/** getDoubleFromObject: strtod with no leading space, no NaN, no overflow or underflow. */
+export function parseDouble(text: string): number | null {
+  const value = strtod(text);
+  if (value === null || /^\s/.test(text)) return null;
+  if (Number.isFinite(value) !== !/inf/i.test(text)) return null;
+  if (value === 0 && /[1-9a-fA-F]/.test(text.replace(/^[+-]?0[xX]/, '').split(/[eEpP]/)[0] ?? '')) {
+    return null;
+  }
   return value;
 }
 

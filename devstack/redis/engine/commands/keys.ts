@@ -69,7 +69,9 @@ function deleteKeys(keys: readonly string[], ctx: CommandContext) {
 
 function scan(args: readonly string[], ctx: CommandContext) {
   const cursorText = arg(args, 0);
-  if (!/^\d+$/.test(cursorText) || BigInt(cursorText) >= 2n ** 64n) fail('ERR invalid cursor');
+  // strtoul: an optional sign, and "-1" wraps to a huge cursor (past every key here).
+  if (!/^[+-]?\d+$/.test(cursorText)) fail('ERR invalid cursor');
+  if (BigInt(cursorText.replace('+', '')) >= 2n ** 64n) fail('ERR invalid cursor');
   let count = 10;
   let pattern: string | null = null;
   let type: string | null = null;
@@ -84,7 +86,7 @@ function scan(args: readonly string[], ctx: CommandContext) {
     else if (option === 'type') type = value.toLowerCase();
     else fail(SYNTAX);
   }
-  const from = Number(cursorText);
+  const from = cursorText.startsWith('-') ? Infinity : Number(cursorText);
   const keys: string[] = [];
   let examined = 0;
   let next = 0;

@@ -1,7 +1,7 @@
 import { array, bulk, EMPTY_ARRAY, integer, NIL, type Reply } from '../../reply.ts';
 import { arg, type CommandContext, type CommandTable } from '../command.ts';
 import { fail, SYNTAX } from '../errors.ts';
-import { formatDouble, parseDouble, requireDouble, requireInteger } from '../numbers.ts';
+import { formatDouble, requireDouble, requireInteger, strtod } from '../numbers.ts';
 import type { SortedSet } from '../sorted-set.ts';
 
 const NAN_SCORE = 'ERR resulting score is not a number (NaN)';
@@ -14,11 +14,13 @@ interface ScoreBound {
   readonly exclusive: boolean;
 }
 
-/** zslParseRange: "(" marks an exclusive bound; -inf/+inf are accepted. */
+/** zslParseRange: "(" marks an exclusive bound; plain strtod, so "" and "(" mean 0. */
 function parseBound(text: string): ScoreBound | null {
   const exclusive = text.startsWith('(');
-  const value = parseDouble(exclusive ? text.slice(1) : text);
-  return value === null ? null : { value, exclusive };
+  const number = (exclusive ? text.slice(1) : text).replace(/^\s+/, '');
+  if (number === '') return /^\(?$/.test(text) ? { value: 0, exclusive } : null;
+  const value = strtod(number);
+  return value === null || Number.isNaN(value) ? null : { value, exclusive };
 }
 
 function parseScoreRange(minText: string, maxText: string) {

@@ -256,6 +256,26 @@ describe.each(backends.map((backend) => [backend.name, backend] as const))(
           Array.from({ length: 24 }, (_, i) => ({ value: i * ((i % 4) + 1), tag: `q${i}` })),
         );
       });
+
+      it('keeps concurrent HTTP and WebSocket queries, failing ones included, apart', async () => {
+        const expected = (i: number) => [{ value: i * ((i % 5) + 1), tag: `m${i}` }];
+        const outcomes = await Promise.all(
+          Array.from({ length: 3 }, async () => {
+            const rounds = Array.from({ length: 40 }, async (_, i) => {
+              const text = `select $1::int * ${(i % 5) + 1} as value, $2::text as tag`;
+              if (i % 10 === 3) return codeOf(sql.query(`select $1::int from missing_${id}`, [i]));
+              const rows =
+                i % 2 === 0
+                  ? await sql.query(text, [i, `m${i}`])
+                  : (await pool.query(text, [i, `m${i}`])).rows;
+              return rows;
+            });
+            return Promise.all(rounds);
+          }),
+        );
+        const want = Array.from({ length: 40 }, (_, i) => (i % 10 === 3 ? '42P01' : expected(i)));
+        expect(outcomes).toEqual([want, want, want]);
+      });
     });
   },
 );

@@ -1,0 +1,37 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it } from 'vitest';
+import { listFunctions } from '../../devstack/functions/catalog.ts';
+import { repoRoot } from '../../devstack/paths.ts';
+
+const run = promisify(execFile);
+const outRoot = await mkdtemp(join(tmpdir(), 'edgemesh-bundle-'));
+
+afterAll(async () => {
+  await rm(outRoot, { recursive: true, force: true });
+});
+
+describe.each(listFunctions().map((spec) => spec.name))(
+  'wrangler deploy --dry-run --env %s',
+  (name) => {
+    it('has its own environment in wrangler.toml', async () => {
+      const toml = await readFile(join(repoRoot, 'wrangler.toml'), 'utf8');
+      const section = toml.split(`[env.${name}]`)[1]?.split(/^\[env\.[^\].]+\]$/m)[0];
+      expect(section).toContain(`main = "functions/${name}/worker.ts"`);
+    });
+
+    it('bundles the worker for Cloudflare', async () => {
+      const outdir = join(outRoot, name);
+      await run(
+        join(repoRoot, 'node_modules', '.bin', 'wrangler'),
+        ['deploy', '--dry-run', '--env', name, '--outdir', outdir],
+        { cwd: repoRoot, env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CI: 'true' } },
+      );
+      const bundle = await stat(join(outdir, 'worker.js'));
+      expect(bundle.size).toBeGreaterThan(0);
+    });
+  },
+);
