@@ -21,7 +21,7 @@ function toReply(value: unknown): Reply {
   if (Buffer.isBuffer(value)) return { kind: 'bulk', value: value.toString('utf8') };
   if (Array.isArray(value)) return { kind: 'array', value: value.map(toReply) };
   if (isReplyError(value)) return errorReply(value.message);
-  return { kind: 'bulk', value: String(value) };
+  return errorReply(`ERR unexpected ${typeof value} reply from ioredis`);
 }
 
 // ioredis turns the reply of a command named exactly "hgetall" into an object; any other
@@ -39,7 +39,14 @@ export async function ioredisBackend(options: IoredisBackendOptions): Promise<Re
     maxRetriesPerRequest: 2,
     connectTimeout: 2_000,
   });
-  await client.connect();
+  // Failures surface as rejected commands; without a listener ioredis also prints each one.
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+  } catch (error) {
+    client.disconnect();
+    throw new Error(`redis: cannot connect to ${options.url}`, { cause: error });
+  }
   return {
     kind: options.kind,
     description: options.description,

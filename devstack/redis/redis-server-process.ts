@@ -31,9 +31,13 @@ export async function spawnRedisServer({
   if (child.pid === undefined) return null;
   // A `sh` watchdog that kills the server when our stdin pipe closes, so a SIGKILLed parent
   // does not leave redis-server behind; the exit hook covers orderly exits.
-  const watchdog = spawn('sh', ['-c', 'read _ignored; kill "$1" 2>/dev/null', 'sh', String(child.pid)], {
-    stdio: ['pipe', 'ignore', 'ignore'],
-  });
+  const watchdog = spawn(
+    'sh',
+    ['-c', 'read _ignored; kill "$1" 2>/dev/null', 'sh', String(child.pid)],
+    {
+      stdio: ['pipe', 'ignore', 'ignore'],
+    },
+  );
   watchdog.once('error', () => undefined);
   watchdog.unref();
   (watchdog.stdin as { unref?: () => void } | null)?.unref?.();

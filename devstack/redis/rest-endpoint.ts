@@ -5,7 +5,12 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { closeServer, listen } from '../listen.ts';
 import type { RedisBackend } from './backend.ts';
 import type { Reply } from './reply.ts';
-import { parseCommand, parseCommandList, parseJson, type ParsedCommand } from './request-commands.ts';
+import {
+  parseCommand,
+  parseCommandList,
+  parseJson,
+  type ParsedCommand,
+} from './request-commands.ts';
 import { toUpstashItem, toUpstashValue } from './upstash-encoding.ts';
 
 export interface UpstashRestOptions {
@@ -43,7 +48,7 @@ export function upstashRestApp({ backend, token }: UpstashRestOptions): Hono {
   app.use('*', async (c, next) => {
     const header = c.req.header('authorization') ?? '';
     const given = header.startsWith('Bearer ') ? header.slice(7) : c.req.query('_token');
-    if (given !== token) return fail(c, 401, 'Unauthorized');
+    if (given !== token) return c.json({ error: 'Unauthorized' }, 401);
     syncToken += 1;
     c.header('upstash-sync-token', String(syncToken));
     await next();

@@ -51,7 +51,7 @@ export async function startRedisBackend({
         url,
         kind: 'redis-server',
         description: `redis-server ${server.host}:${server.port} (spawned, stopped on close)`,
-        onClose: server.stop,
+        onClose: () => server.stop(),
       }),
     );
   }

@@ -10,8 +10,7 @@ export const SYNTAX = 'ERR syntax error';
 export const OVERFLOW = 'ERR increment or decrement would overflow';
 export const MUST_BE_POSITIVE = 'ERR value is out of range, must be positive';
 
-export const wrongArity = (name: string) =>
-  `ERR wrong number of arguments for '${name}' command`;
+export const wrongArity = (name: string) => `ERR wrong number of arguments for '${name}' command`;
 
 export const invalidExpireTime = (name: string) => `ERR invalid expire time in '${name}' command`;
 

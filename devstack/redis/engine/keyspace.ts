@@ -62,7 +62,7 @@ export class Keyspace {
     const created = EMPTY[type]();
     this.#touched.add(key);
     this.#entries.set(key, { value: created, expiresAt: null, seq: this.#nextSeq++ });
-    return created as Of<T>;
+    return created;
   }
 
   /** Writes a value; a plain write clears the TTL unless keepTtl. */
@@ -114,14 +114,8 @@ export class Keyspace {
     }
   }
 
-  get nextSeq(): number {
-    return this.#nextSeq;
-  }
-
   size(): number {
-    let count = 0;
-    for (const _ of this.entries()) count += 1;
-    return count;
+    return [...this.entries()].length;
   }
 
   clear(): void {

@@ -61,7 +61,9 @@ export function parseLongDouble(text: string): LongDouble | null {
   if (Math.abs(exponent) > 6000) return null;
   const signed = sign === '-' ? -digits : digits;
   const rounded =
-    exponent >= 0 ? round(signed * 10n ** BigInt(exponent), 1n) : round(signed, 10n ** BigInt(-exponent));
+    exponent >= 0
+      ? round(signed * 10n ** BigInt(exponent), 1n)
+      : round(signed, 10n ** BigInt(-exponent));
   // strtold reports ERANGE for overflow and for underflow to zero; Redis refuses both.
   if (!rounded || rounded.numerator === 0n) return null;
   return rounded;
@@ -82,7 +84,8 @@ export function formatLongDouble(value: LongDouble): string {
   const n = (negative ? -value.numerator : value.numerator) * scale;
   let units = n / value.denominator;
   const twice = (n % value.denominator) * 2n;
-  if (twice > value.denominator || (twice === value.denominator && (units & 1n) === 1n)) units += 1n;
+  if (twice > value.denominator || (twice === value.denominator && (units & 1n) === 1n))
+    units += 1n;
   const text = units.toString().padStart(18, '0');
   const whole = text.slice(0, -17);
   const fraction = text.slice(-17).replace(/0+$/, '');

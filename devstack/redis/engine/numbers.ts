@@ -33,7 +33,8 @@ export function strtod(text: string): number | null {
   const [, sign, whole = '', fraction = '', exponent = '0'] = hex;
   if (whole === '' && fraction === '') return null;
   const magnitude =
-    Number.parseInt(`${whole}${fraction}` || '0', 16) * 2 ** (Number(exponent) - 4 * fraction.length);
+    Number.parseInt(`${whole}${fraction}` || '0', 16) *
+    2 ** (Number(exponent) - 4 * fraction.length);
   return sign === '-' ? -magnitude : magnitude;
 }
 

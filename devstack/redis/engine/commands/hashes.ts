@@ -92,7 +92,9 @@ export const hashCommands: CommandTable = {
     arity: 4,
     run: ([key = '', field = '', by = ''], ctx) => {
       if (!parseLongDouble(by)) {
-        fail(isInfinityText(by) ? 'ERR value is NaN or Infinity' : 'ERR value is not a valid float');
+        fail(
+          isInfinityText(by) ? 'ERR value is NaN or Infinity' : 'ERR value is not a valid float',
+        );
       }
       const hash = ctx.db.getOrCreate(key, 'hash').data;
       const sum = addFloatTexts(hash.get(field) ?? '0', by, 'ERR hash value is not a float');

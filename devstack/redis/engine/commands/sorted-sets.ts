@@ -166,7 +166,14 @@ function zrange(request: RangeRequest, ctx: CommandContext): Reply {
 }
 
 function parseAddOptions(words: readonly string[]): { options: AddOptions; rest: string[] } {
-  const options: AddOptions = { nx: false, xx: false, gt: false, lt: false, ch: false, incr: false };
+  const options: AddOptions = {
+    nx: false,
+    xx: false,
+    gt: false,
+    lt: false,
+    ch: false,
+    incr: false,
+  };
   let i = 0;
   for (; i < words.length; i++) {
     const word = arg(words, i).toLowerCase();
@@ -234,7 +241,10 @@ export const sortedSetCommands: CommandTable = {
   zrank: {
     arity: 3,
     run: ([key = '', member = ''], ctx) => {
-      const index = readZset(ctx, key)?.ordered().findIndex(([m]) => m === member) ?? -1;
+      const index =
+        readZset(ctx, key)
+          ?.ordered()
+          .findIndex(([m]) => m === member) ?? -1;
       return index < 0 ? NIL : integer(index);
     },
   },

@@ -186,11 +186,7 @@ export const stringCommands: CommandTable = {
 };
 
 /** current + increment in long double, as INCRBYFLOAT and HINCRBYFLOAT store it. */
-export function addFloatTexts(
-  current: string,
-  increment: string,
-  currentError: string,
-): string {
+export function addFloatTexts(current: string, increment: string, currentError: string): string {
   const value = parseLongDouble(current);
   if (!value && !isInfinityText(current)) fail(currentError);
   const by = parseLongDouble(increment);
