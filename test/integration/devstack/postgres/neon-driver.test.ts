@@ -257,6 +257,30 @@ describe.each(backends.map((backend) => [backend.name, backend] as const))(
         );
       });
 
+      it('gives queries queued behind an open transaction their own results', async () => {
+        const holder = await pool.connect();
+        let pending: Promise<unknown[]>;
+        try {
+          await holder.query('begin');
+          await holder.query(`insert into ${accounts} values (50, 'held', 0)`);
+          pending = Promise.all(
+            Array.from({ length: 12 }, (_, i) => {
+              const text = `select $1::int * ${(i % 3) + 2} as value`;
+              return i % 2 === 0
+                ? sql.query(text, [i])
+                : pool.query(text, [i]).then((result) => result.rows as unknown[]);
+            }),
+          );
+          await new Promise((resolve) => setTimeout(resolve, 100));
+          await holder.query('commit');
+        } finally {
+          holder.release();
+        }
+        expect(await pending).toEqual(
+          Array.from({ length: 12 }, (_, i) => [{ value: i * ((i % 3) + 2) }]),
+        );
+      });
+
       it('keeps concurrent HTTP and WebSocket queries, failing ones included, apart', async () => {
         const expected = (i: number) => [{ value: i * ((i % 5) + 1), tag: `m${i}` }];
         const outcomes = await Promise.all(
@@ -267,7 +291,7 @@ describe.each(backends.map((backend) => [backend.name, backend] as const))(
               const rows =
                 i % 2 === 0
                   ? await sql.query(text, [i, `m${i}`])
-                  : (await pool.query(text, [i, `m${i}`])).rows;
+                  : ((await pool.query(text, [i, `m${i}`])).rows as unknown[]);
               return rows;
             });
             return Promise.all(rounds);

@@ -107,6 +107,14 @@ describe('WebSocket proxy', () => {
     server.close();
   });
 
+  it('closes the WebSocket with 1011 and the reason when the target refuses the connection', async () => {
+    const port = await freePort();
+    const ws = openProxy(endpoint.wsProxy, `127.0.0.1:${port}`);
+    const [code, reason] = (await once(ws, 'close')) as [number, Buffer];
+    expect(code).toBe(1011);
+    expect(reason.toString()).toContain('ECONNREFUSED');
+  });
+
   it('closes the TCP connection when the WebSocket closes', async () => {
     let closed!: () => void;
     const tcpClosed = new Promise<void>((resolve) => (closed = resolve));
