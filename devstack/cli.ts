@@ -105,8 +105,12 @@ async function main(): Promise<void> {
       (error: unknown) => fail(String(error)),
     );
   };
-  process.on('SIGINT', () => shutdown('SIGINT'));
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    // miniflare's exit hook would process.exit() on the signal before PGlite and redis-server
+    // are closed; the devstack stops every piece itself, miniflare included.
+    process.removeAllListeners(signal);
+    process.on(signal, () => shutdown(signal));
+  }
 }
 
 await main();

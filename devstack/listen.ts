@@ -1,5 +1,5 @@
-import type { Server } from 'node:http';
-import { createServer as createNetServer } from 'node:net';
+import type { Server as HttpServer } from 'node:http';
+import { createServer as createNetServer, type Server } from 'node:net';
 
 /** A port-in-use or permission failure, reported as one line. */
 export class ListenError extends Error {
@@ -47,7 +47,7 @@ export async function freePort(host = '127.0.0.1'): Promise<number> {
 }
 
 /** Closes a server and every open connection on it. */
-export function closeServer(server: Server): Promise<void> {
+export function closeServer(server: HttpServer): Promise<void> {
   return new Promise((resolve) => {
     server.closeAllConnections();
     server.close(() => resolve());

@@ -1,4 +1,10 @@
-import { neon, neonConfig, Pool, type NeonQueryFunction } from '@neondatabase/serverless';
+import {
+  neon,
+  neonConfig,
+  Pool,
+  type NeonConfig,
+  type NeonQueryFunction,
+} from '@neondatabase/serverless';
 import type { StorageConfig } from '../config/vars.ts';
 
 /** The Postgres part of the storage config. */
@@ -9,7 +15,7 @@ export type PostgresConfig = Pick<
 
 export interface PostgresOptions {
   /** WebSocket constructor for hosts without a global one (Node 20: the `ws` package). */
-  webSocketConstructor?: typeof WebSocket;
+  webSocketConstructor?: NeonConfig['webSocketConstructor'];
   /** fetch used by the HTTP path; default: the global fetch. */
   fetch?: typeof fetch;
 }

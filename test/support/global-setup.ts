@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
-import type { DataPlane } from '../../devstack/data-plane.ts';
+import { dataPlaneSql, startDataPlane, type DataPlane } from '../../devstack/data-plane.ts';
 import { listFunctions } from '../../devstack/functions/catalog.ts';
 import { migrateFunctions } from '../../devstack/migrations.ts';
 
@@ -39,15 +39,6 @@ let scratch: string | undefined;
 export async function setup(project: TestProject): Promise<void> {
   const candidate = process.env.DATABASE_URL ?? defaultDatabaseUrl;
   const databaseUrl = (await answers(candidate)) ? candidate : undefined;
-  // TEMPORARY while the devstack endpoints are being written: tolerate their absence.
-  let startDataPlane: typeof import('../../devstack/data-plane.ts').startDataPlane;
-  let dataPlaneSql: typeof import('../../devstack/data-plane.ts').dataPlaneSql;
-  try {
-    ({ startDataPlane, dataPlaneSql } = await import('../../devstack/data-plane.ts'));
-  } catch {
-    console.log('test backends: devstack data plane not available yet');
-    return;
-  }
   scratch = await mkdtemp(join(tmpdir(), 'edgemesh-test-'));
   plane = await startDataPlane({
     databaseUrl,
