@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { ListenError } from './listen.ts';
 import { startDevstack, type Devstack } from './stack.ts';
 
-const usage = `usage: npm start -- [--runtime workerd|deno] [--port N] [--neon-port N] [--redis-port N] [--only a,b] [--state-dir DIR]`;
+const usage = `usage: npm start -- [--runtime workerd|deno] [--port N] [--neon-port N] [--redis-port N] [--only a,b] [--state-dir DIR] [--redis auto|redis-server|embedded]`;
 
 function fail(message: string): never {
   console.error(`devstack: ${message}`);
@@ -28,6 +28,7 @@ function parseCli() {
         'redis-port': { type: 'string' },
         only: { type: 'string' },
         'state-dir': { type: 'string' },
+        redis: { type: 'string', default: 'auto' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -61,6 +62,10 @@ async function main(): Promise<void> {
   const runtime = values.runtime;
   if (runtime !== 'workerd' && runtime !== 'deno')
     fail(`--runtime must be workerd or deno, got "${runtime}"`);
+  const redisKind = values.redis;
+  if (redisKind !== 'auto' && redisKind !== 'redis-server' && redisKind !== 'embedded') {
+    fail(`--redis must be auto, redis-server or embedded, got "${redisKind}"`);
+  }
   const only = values.only
     ?.split(',')
     .map((name) => name.trim())
@@ -77,6 +82,7 @@ async function main(): Promise<void> {
       },
       databaseUrl: process.env.DATABASE_URL,
       redisUrl: process.env.REDIS_URL,
+      redisKind: redisKind === 'auto' ? undefined : redisKind,
       ...(only ? { only } : {}),
       ...(values['state-dir'] ? { stateDir: resolve(values['state-dir']) } : {}),
       log: (line) => console.log(`  · ${line}`),

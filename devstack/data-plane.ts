@@ -9,6 +9,8 @@ export interface DataPlaneOptions {
   databaseUrl?: string | undefined;
   /** Use this Redis instead of probing 127.0.0.1:6379 / redis-server / the embedded engine. */
   redisUrl?: string | undefined;
+  /** Force a Redis kind instead of the automatic choice. */
+  redisKind?: 'redis' | 'redis-server' | 'embedded' | undefined;
   /** Port of the Neon-compatible endpoint; 0 = any free port. */
   neonPort: number;
   /** Port of the Upstash-REST-compatible endpoint; 0 = any free port. */
@@ -51,7 +53,11 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<DataPla
     stops.push(() => postgres.close());
     const neon = await startNeonEndpoint({ port: options.neonPort });
     stops.push(() => neon.close());
-    const redis = await startRedisBackend({ redisUrl: options.redisUrl, log });
+    const redis = await startRedisBackend({
+      ...(options.redisUrl ? { redisUrl: options.redisUrl } : {}),
+      ...(options.redisKind ? { force: options.redisKind } : {}),
+      log,
+    });
     stops.push(() => redis.close());
     const upstash = await startUpstashEndpoint({
       backend: redis,

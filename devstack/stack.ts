@@ -16,6 +16,8 @@ export interface DevstackOptions {
   ports: { neon: number; redis: number; functions: number };
   databaseUrl?: string | undefined;
   redisUrl?: string | undefined;
+  /** Force a Redis kind instead of the automatic choice. */
+  redisKind?: 'redis' | 'redis-server' | 'embedded' | undefined;
   /** Only these functions; default every folder in functions/. */
   only?: readonly string[];
   /** Where `.devstack/` state goes; `.dev.vars` is written beside it. Default the repo's. */
@@ -59,6 +61,7 @@ export async function startDevstack(options: DevstackOptions): Promise<Devstack>
   const plane = await startDataPlane({
     databaseUrl: options.databaseUrl,
     redisUrl: options.redisUrl,
+    redisKind: options.redisKind,
     neonPort: options.ports.neon,
     redisPort: options.ports.redis,
     pgliteDir: join(stateDir, 'pglite'),

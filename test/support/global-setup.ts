@@ -37,12 +37,20 @@ let plane: DataPlane | undefined;
 let scratch: string | undefined;
 
 export async function setup(project: TestProject): Promise<void> {
+  // DEVSTACK_POSTGRES=pglite and DEVSTACK_REDIS=embedded|redis-server run the suite on the
+  // fallbacks a fresh machine without servers would get.
   const candidate = process.env.DATABASE_URL ?? defaultDatabaseUrl;
-  const databaseUrl = (await answers(candidate)) ? candidate : undefined;
+  const usePglite = process.env.DEVSTACK_POSTGRES === 'pglite' || !(await answers(candidate));
+  const databaseUrl = usePglite ? undefined : candidate;
+  const redisKind = process.env.DEVSTACK_REDIS || undefined;
+  if (redisKind !== undefined && redisKind !== 'embedded' && redisKind !== 'redis-server') {
+    throw new Error(`DEVSTACK_REDIS must be embedded or redis-server, got "${redisKind}"`);
+  }
   scratch = await mkdtemp(join(tmpdir(), 'edgemesh-test-'));
   plane = await startDataPlane({
     databaseUrl,
     redisUrl: process.env.REDIS_URL,
+    redisKind,
     neonPort: 0,
     redisPort: 0,
     pgliteDir: join(scratch, 'pglite'),
