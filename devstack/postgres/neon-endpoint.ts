@@ -12,7 +12,7 @@ export interface NeonEndpointOptions {
   host?: string;
   /** Postgres hosts clients may reach besides loopback, or `'*'` for any. */
   allowedHosts?: readonly string[] | '*';
-  /** Connections per distinct `Neon-Connection-String`; default 5. */
+  /** Connections per distinct `Neon-Connection-String`; default 20 (Neon pools far more). */
   poolSize?: number;
   log?: (line: string) => void;
 }

@@ -19,7 +19,7 @@ export interface PoolRegistryOptions {
 
 /** Creates the pool registry used by the `/sql` handler. */
 export function createPoolRegistry({
-  max = 5,
+  max = 20,
   connectionTimeoutMs = 5_000,
   idleTimeoutMs = 30_000,
 }: PoolRegistryOptions = {}): PoolRegistry {
