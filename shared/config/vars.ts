@@ -22,3 +22,28 @@ export const storageVars = z.object({
 });
 
 export type StorageConfig = z.infer<typeof storageVars>;
+
+const samplerNames = [
+  'always_on',
+  'always_off',
+  'traceidratio',
+  'parentbased_always_on',
+  'parentbased_always_off',
+  'parentbased_traceidratio',
+] as const;
+
+/** Tracing, logging and metrics settings; every variable optional (OTel's own names). */
+export const telemetryVars = z.object({
+  OTEL_EXPORTER_OTLP_ENDPOINT: httpUrl.optional(),
+  OTEL_EXPORTER_OTLP_HEADERS: nonEmpty
+    .refine((value) => value.split(',').every((pair) => /^[^=]+=.*$/.test(pair.trim())), {
+      message: 'expected key=value pairs separated by commas',
+    })
+    .optional(),
+  OTEL_SERVICE_NAME: nonEmpty.optional(),
+  OTEL_TRACES_SAMPLER: z.enum(samplerNames).optional(),
+  OTEL_TRACES_SAMPLER_ARG: z.coerce.number().min(0).max(1).optional(),
+  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).optional(),
+});
+
+export type TelemetryConfig = z.infer<typeof telemetryVars>;
