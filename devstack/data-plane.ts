@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { createSql } from '../shared/postgres/neon.ts';
 import { startNeonEndpoint, startPostgresBackend } from './postgres/index.ts';
 import { startRedisBackend, startUpstashEndpoint } from './redis/index.ts';
+import { startOtlpCollector } from './otlp/collector.ts';
 import { stateDir } from './paths.ts';
 
 export interface DataPlaneOptions {
@@ -19,6 +20,10 @@ export interface DataPlaneOptions {
   pgliteDir?: string;
   /** Bearer token of the Redis REST endpoint. */
   redisToken: string;
+  /** Port of the OTLP/HTTP trace collector; 0 or unset = any free port. */
+  otlpPort?: number;
+  /** File the collector appends spans to (and reloads at start). Default: memory only. */
+  otlpFile?: string;
   log?: (line: string) => void;
 }
 
@@ -32,6 +37,8 @@ export interface DataPlane {
     wsProxy: string;
   };
   redis: { kind: string; description: string; restUrl: string; token: string };
+  /** The OTLP/HTTP collector: `POST /v1/traces`, `GET /api/traces/:traceId`. */
+  otlp: { url: string };
   /** DATABASE_URL, NEON_*, UPSTASH_* for the functions. */
   vars: Record<string, string>;
   stop(): Promise<void>;
@@ -65,6 +72,11 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<DataPla
       port: options.redisPort,
     });
     stops.push(() => upstash.close());
+    const otlp = await startOtlpCollector({
+      port: options.otlpPort ?? 0,
+      ...(options.otlpFile ? { file: options.otlpFile } : {}),
+    });
+    stops.push(() => otlp.close());
     return {
       postgres: {
         kind: postgres.kind,
@@ -79,12 +91,14 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<DataPla
         restUrl: upstash.url,
         token: upstash.token,
       },
+      otlp: { url: otlp.url },
       vars: {
         DATABASE_URL: postgres.url,
         NEON_FETCH_ENDPOINT: neon.fetchEndpoint,
         NEON_WS_PROXY: neon.wsProxy,
         UPSTASH_REDIS_REST_URL: upstash.url,
         UPSTASH_REDIS_REST_TOKEN: upstash.token,
+        OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url,
       },
       stop,
     };
