@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { ListenError } from './listen.ts';
 import { startDevstack, type Devstack } from './stack.ts';
 
-const usage = `usage: npm start -- [--runtime workerd|deno] [--port N] [--neon-port N] [--redis-port N] [--only a,b] [--state-dir DIR] [--redis auto|redis-server|embedded]`;
+const usage = `usage: npm start -- [--runtime workerd|deno] [--port N] [--neon-port N] [--redis-port N] [--otlp-port N] [--only a,b] [--state-dir DIR] [--redis auto|redis-server|embedded]`;
 
 function fail(message: string): never {
   console.error(`devstack: ${message}`);
@@ -26,6 +26,7 @@ function parseCli() {
         port: { type: 'string' },
         'neon-port': { type: 'string' },
         'redis-port': { type: 'string' },
+        'otlp-port': { type: 'string' },
         only: { type: 'string' },
         'state-dir': { type: 'string' },
         redis: { type: 'string', default: 'auto' },
@@ -44,6 +45,7 @@ function printTable(stack: Devstack): void {
     ['neon /sql', 'HTTP', stack.plane.postgres.fetchEndpoint],
     ['neon ws', 'WebSocket', `ws://${stack.plane.postgres.wsProxy}`],
     ['redis', stack.plane.redis.description, stack.plane.redis.restUrl],
+    ['otlp', 'OTLP/HTTP traces', stack.plane.otlp.url],
     ...stack.functions.map((fn): [string, string, string] => [fn.name, fn.runtime, fn.url]),
   ];
   const widths = [0, 1].map((column) => Math.max(...rows.map((row) => row[column]!.length)));
@@ -79,6 +81,7 @@ async function main(): Promise<void> {
         functions: portOption(values.port, 'port', 8787),
         neon: portOption(values['neon-port'], 'neon-port', 4444),
         redis: portOption(values['redis-port'], 'redis-port', 8079),
+        otlp: portOption(values['otlp-port'], 'otlp-port', 4318),
       },
       databaseUrl: process.env.DATABASE_URL,
       redisUrl: process.env.REDIS_URL,

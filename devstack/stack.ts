@@ -13,7 +13,7 @@ import { stateDir as defaultStateDir } from './paths.ts';
 
 export interface DevstackOptions {
   runtime: FunctionRuntime;
-  ports: { neon: number; redis: number; functions: number };
+  ports: { neon: number; redis: number; functions: number; otlp?: number };
   databaseUrl?: string | undefined;
   redisUrl?: string | undefined;
   /** Force a Redis kind instead of the automatic choice. */
@@ -42,6 +42,7 @@ export interface Endpoints {
   runtime: FunctionRuntime;
   postgres: DataPlane['postgres'];
   redis: DataPlane['redis'];
+  otlp: DataPlane['otlp'];
 }
 
 async function persistentSecret(dir: string, name: string): Promise<string> {
@@ -66,6 +67,8 @@ export async function startDevstack(options: DevstackOptions): Promise<Devstack>
     redisPort: options.ports.redis,
     pgliteDir: join(stateDir, 'pglite'),
     redisToken: await persistentSecret(stateDir, 'redis-token'),
+    otlpPort: options.ports.otlp ?? 0,
+    ...((options.writeFiles ?? true) ? { otlpFile: join(stateDir, 'traces.jsonl') } : {}),
     log,
   });
   let functions: RunningFunction[] = [];
@@ -87,6 +90,7 @@ export async function startDevstack(options: DevstackOptions): Promise<Devstack>
       runtime: options.runtime,
       postgres: plane.postgres,
       redis: plane.redis,
+      otlp: plane.otlp,
     };
     if (options.writeFiles ?? true)
       await writeDevstackFiles(dirname(stateDir), stateDir, vars, endpoints);
