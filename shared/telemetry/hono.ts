@@ -108,13 +108,13 @@ export function metricsHandler(telemetry: Telemetry) {
  * rendering for unmatched routes. Route templates and the app's own onError are kept.
  * @example export default workerEntry((env, runtime) => instrumentApp(createOrdersApp(deps), telemetry));
  */
-export function instrumentApp<App extends Hono<any, any, any>>( // eslint-disable-line @typescript-eslint/no-explicit-any
-  app: App,
+export function instrumentApp(
+  app: Hono<any, any, any>, // eslint-disable-line @typescript-eslint/no-explicit-any
   telemetry: Telemetry,
   options: TelemetryMiddlewareOptions = {},
-): Hono<TelemetryEnv> {
-  const outer = new Hono<TelemetryEnv>();
-  outer.use(telemetryMiddleware(telemetry, options));
+): Hono {
+  const outer = new Hono();
+  outer.use(telemetryMiddleware(telemetry, options) as MiddlewareHandler);
   outer.get('/metrics', metricsHandler(telemetry));
   outer.route('/', app);
   outer.notFound(problemNotFound);
