@@ -1,0 +1,51 @@
+export type {
+  Aggregate,
+  AggregateOptions,
+  AppendOptions,
+  AppendResult,
+  ClaimOutboxOptions,
+  CommitProjectionOptions,
+  DocumentWrite,
+  EventMetadata,
+  EventSchemas,
+  EventStore,
+  ExpectedVersion,
+  IdempotencyClaim,
+  LogPosition,
+  NewEvent,
+  OutboxMessage,
+  OutboxRecord,
+  ReadAllOptions,
+  ReadStreamOptions,
+  RecordedEvent,
+  StoredDocument,
+} from './event-store.ts';
+export { logStart } from './event-store.ts';
+export { ConcurrencyError, isConcurrencyError } from './concurrency-error.ts';
+export { eventStoreLimits } from './prepare.ts';
+export { memoryEventStore, type MemoryEventStoreOptions } from './memory.ts';
+export {
+  postgresEventStore,
+  type PostgresEventStoreOptions,
+  type SqlExecutor,
+} from './postgres.ts';
+export { eventStoreMigrations, eventStoreScope } from './migrations.ts';
+export {
+  memoryPublisher,
+  type MemoryPublisher,
+  type OutboxMessageToPublish,
+  type OutboxPublisher,
+} from './publisher.ts';
+export {
+  createOutboxRelay,
+  type OutboxRelay,
+  type OutboxRelayOptions,
+  type RelayReport,
+  type SweepOptions,
+} from './outbox-relay.ts';
+export {
+  runProjection,
+  type DocumentProjection,
+  type ProjectionRun,
+  type RunProjectionOptions,
+} from './projections.ts';
