@@ -1,0 +1,176 @@
+import type { Server } from 'node:http';
+import { createAdaptorServer } from '@hono/node-server';
+import pg from 'pg';
+import { listen } from '../listen.ts';
+import { createQstashApp } from './app.ts';
+import { devCredentials } from './credentials.ts';
+import { createDeliveryEngine } from './delivery/engine.ts';
+import { resolveDestination } from './destinations.ts';
+import { migrateSchema } from './store/schema.ts';
+import { createQstashStore } from './store/store.ts';
+import { createWriteBatcher } from './store/write-batch.ts';
+
+export interface QstashServerOptions {
+  /** The Postgres the server keeps its state in (its own schema). */
+  databaseUrl: string;
+  /** 0 = any free port. Default 0. */
+  port?: number;
+  host?: string;
+  /** Default: QStash's published dev credentials, so the SDK's dev mode finds this server. */
+  token?: string;
+  currentSigningKey?: string;
+  nextSigningKey?: string;
+  /** Postgres schema of the server's tables. Default `qstash`. */
+  schema?: string;
+  /** Divides retry waits so local runs do not wait minutes; default 1 (QStash's timing). */
+  delayScale?: number;
+  /** The clock, unix ms; default Date.now. */
+  now?: () => number;
+  /** Deliveries in flight at once. Default 256. */
+  maxInFlight?: number;
+  /** Largest message body, bytes. Default 1 MiB (QStash's free-tier limit). */
+  maxBodyBytes?: number;
+  /** Upstash-Retries when absent. Default 3. */
+  defaultRetries?: number;
+  /** Delivery timeout when Upstash-Timeout is absent, ms. Default 5 minutes. */
+  defaultTimeoutMs?: number;
+  /** How long close() lets running deliveries finish before aborting them, ms. Default 5 s. */
+  closeGraceMs?: number;
+  /** Drops the schema on close (for throwaway test servers). Default false. */
+  dropSchemaOnClose?: boolean;
+  /** Postgres connections. Default 8. */
+  poolSize?: number;
+  log?: (line: string) => void;
+}
+
+/** A running local QStash. */
+export interface QstashServer {
+  /** QSTASH_URL, e.g. http://127.0.0.1:8080. */
+  readonly url: string;
+  readonly port: number;
+  readonly token: string;
+  readonly currentSigningKey: string;
+  readonly nextSigningKey: string;
+  readonly schema: string;
+  /** QSTASH_URL, QSTASH_TOKEN, QSTASH_CURRENT_SIGNING_KEY, QSTASH_NEXT_SIGNING_KEY. */
+  readonly vars: Record<string, string>;
+  /** Stops accepting, lets deliveries in flight finish (up to closeGraceMs), keeps the rest. */
+  close(): Promise<void>;
+}
+
+const eventRetentionMs = 3 * 86_400_000;
+
+/**
+ * Starts a QStash-compatible server over Postgres: every accepted message is a row until it is
+ * acknowledged, so a restart over the same database resumes where the last run stopped.
+ * @example const qstash = await startQstashServer({ databaseUrl: env.DATABASE_URL, port: 8080 });
+ */
+export async function startQstashServer(options: QstashServerOptions): Promise<QstashServer> {
+  const log = options.log ?? (() => {});
+  const now = options.now ?? Date.now;
+  const schema = options.schema ?? 'qstash';
+  const token = options.token ?? devCredentials.token;
+  const keys = {
+    current: options.currentSigningKey ?? devCredentials.currentSigningKey,
+    next: options.nextSigningKey ?? devCredentials.nextSigningKey,
+  };
+  const delayScale = options.delayScale ?? 1;
+  if (!(delayScale > 0)) throw new Error(`qstash delayScale must be positive, got ${delayScale}`);
+
+  const pool = new pg.Pool({ connectionString: options.databaseUrl, max: options.poolSize ?? 8 });
+  pool.on('error', (error) => log(`qstash: idle Postgres connection failed: ${error.message}`));
+  let server: Server | undefined;
+  let pruneTimer: NodeJS.Timeout | undefined;
+  try {
+    await migrateSchema(pool, schema);
+    const store = createQstashStore(pool, schema);
+    const writer = createWriteBatcher((batch) => store.apply(batch));
+    const defaultRetries = options.defaultRetries ?? 3;
+    const engine = createDeliveryEngine({
+      store,
+      writer,
+      now,
+      signingKey: keys.current,
+      delayScale,
+      defaultRetries,
+      defaultTimeoutMs: options.defaultTimeoutMs ?? 300_000,
+      maxInFlight: options.maxInFlight ?? 256,
+      maxResponseBytes: 64 * 1024,
+      resolveDestination: (destination) => resolveDestination(store, destination),
+      log,
+    });
+    const prune = () =>
+      store.prune(now() - eventRetentionMs, now()).catch((error: unknown) => {
+        log(`qstash: pruning old events failed: ${(error as Error).message}`);
+      });
+    await prune();
+    await engine.start();
+    pruneTimer = setInterval(() => void prune(), 3_600_000).unref();
+
+    const app = createQstashApp({
+      store,
+      engine,
+      writer,
+      now,
+      limits: {
+        defaultRetries,
+        maxRetries: 100,
+        maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024,
+      },
+      keys,
+      dedupWindowMs: 10 * 60_000,
+      knownQueues: new Set(),
+      token,
+      log,
+    });
+    const http = createAdaptorServer({ fetch: app.fetch }) as Server;
+    server = http;
+    const host = options.host ?? '127.0.0.1';
+    const port = await listen(http, options.port ?? 0, host, 'qstash server');
+    const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+    log(`qstash: serving ${url} (schema ${schema}, retry delays ÷${delayScale})`);
+
+    let closed: Promise<void> | undefined;
+    return {
+      url,
+      port,
+      token,
+      currentSigningKey: keys.current,
+      nextSigningKey: keys.next,
+      schema,
+      vars: {
+        QSTASH_URL: url,
+        QSTASH_TOKEN: token,
+        QSTASH_CURRENT_SIGNING_KEY: keys.current,
+        QSTASH_NEXT_SIGNING_KEY: keys.next,
+      },
+      close() {
+        closed ??= (async () => {
+          clearInterval(pruneTimer);
+          await stopHttp(http);
+          await engine.close(options.closeGraceMs ?? 5_000);
+          if (options.dropSchemaOnClose) await store.dropSchema().catch(() => {});
+          await pool.end();
+        })();
+        return closed;
+      },
+    };
+  } catch (error) {
+    clearInterval(pruneTimer);
+    if (server?.listening) await stopHttp(server);
+    await pool.end().catch(() => {});
+    throw error;
+  }
+}
+
+/** Stops accepting connections; requests already running get a moment to finish. */
+function stopHttp(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    const force = setTimeout(() => server.closeAllConnections(), 2_000);
+    server.close(() => {
+      clearTimeout(force);
+      resolve();
+    });
+    server.closeIdleConnections();
+  });
+}

@@ -1,0 +1,179 @@
+import type pg from 'pg';
+import type { EventRecord } from '../events.ts';
+import type { DeadLetter, PendingMessage } from '../message.ts';
+import { schemaName } from './schema.ts';
+
+/** Every durable change of the hot path; applied as one statement, so all or nothing. */
+export interface WriteBatch {
+  inserts: PendingMessage[];
+  /** Acknowledged or cancelled messages. */
+  deletes: string[];
+  retries: Array<{ id: string; retried: number; dueAt: number }>;
+  deadLetters: DeadLetter[];
+  /** DLQ entries taken out (retried from the DLQ). */
+  dlqDeletes: string[];
+  scheduleRuns: Array<{ id: string; nextAt: number; lastAt: number }>;
+  events: EventRecord[];
+}
+
+/** An empty batch. */
+export function emptyBatch(): WriteBatch {
+  return {
+    inserts: [],
+    deletes: [],
+    retries: [],
+    deadLetters: [],
+    dlqDeletes: [],
+    scheduleRuns: [],
+    events: [],
+  };
+}
+
+/** Appends `part` to `into`. */
+export function mergeBatch(into: WriteBatch, part: Partial<WriteBatch>): void {
+  for (const key of Object.keys(part) as Array<keyof WriteBatch>) {
+    const items = part[key];
+    if (items) (into[key] as unknown[]).push(...items);
+  }
+}
+
+/** Whether the batch changes anything. */
+export function isEmptyBatch(batch: WriteBatch): boolean {
+  return Object.values(batch).every((items: unknown[]) => items.length === 0);
+}
+
+/**
+ * One parameterised statement with a data-modifying CTE per kind of change; always the same
+ * text, so it is prepared once per connection.
+ */
+export function applyStatement(schema: string): string {
+  const s = schemaName(schema);
+  return `with
+    ins as (insert into ${s}.messages (id, seq, spec, body, due_at, retried, created_at, not_before)
+      select * from unnest($1::text[], $2::bigint[], $3::jsonb[], $4::bytea[], $5::bigint[], $6::int[], $7::bigint[], $8::bigint[])),
+    del as (delete from ${s}.messages where id = any($9::text[])),
+    upd as (update ${s}.messages m set retried = u.retried, due_at = u.due_at
+      from unnest($10::text[], $11::int[], $12::bigint[]) as u(id, retried, due_at) where m.id = u.id),
+    dead as (delete from ${s}.messages where id = any($13::text[])),
+    dlq as (insert into ${s}.dlq (dlq_id, message_id, spec, body, retried, created_at, not_before, failed_at, response_status, response_header, response_body)
+      select * from unnest($14::text[], $13::text[], $15::jsonb[], $16::bytea[], $17::int[], $18::bigint[], $19::bigint[], $20::bigint[], $21::int[], $22::jsonb[], $23::text[])),
+    undlq as (delete from ${s}.dlq where dlq_id = any($24::text[])),
+    sched as (update ${s}.schedules c set next_at = u.next_at, last_at = u.last_at
+      from unnest($25::text[], $26::bigint[], $27::bigint[]) as u(id, next_at, last_at) where c.id = u.id),
+    ev as (insert into ${s}.events (time, state, message_id, data)
+      select * from unnest($28::bigint[], $29::text[], $30::text[], $31::jsonb[]))
+    select 1`;
+}
+
+/** The statement's parameters for `batch`. */
+export function applyParams(batch: WriteBatch): unknown[] {
+  const deletes = [...new Set(batch.deletes)];
+  const gone = new Set([...deletes, ...batch.deadLetters.map((dead) => dead.id)]);
+  const retries = batch.retries.filter((retry) => !gone.has(retry.id));
+  const dead = batch.deadLetters.filter((entry) => !deletes.includes(entry.id));
+  return [
+    batch.inserts.map((m) => m.id),
+    batch.inserts.map((m) => m.seq),
+    batch.inserts.map((m) => JSON.stringify(m.spec)),
+    batch.inserts.map((m) => m.body),
+    batch.inserts.map((m) => m.dueAt),
+    batch.inserts.map((m) => m.retried),
+    batch.inserts.map((m) => m.createdAt),
+    batch.inserts.map((m) => m.notBefore),
+    deletes,
+    retries.map((r) => r.id),
+    retries.map((r) => r.retried),
+    retries.map((r) => Math.round(r.dueAt)),
+    dead.map((d) => d.id),
+    dead.map((d) => d.dlqId),
+    dead.map((d) => JSON.stringify(d.spec)),
+    dead.map((d) => d.body),
+    dead.map((d) => d.retried),
+    dead.map((d) => d.createdAt),
+    dead.map((d) => d.notBefore),
+    dead.map((d) => d.failedAt),
+    dead.map((d) => d.responseStatus),
+    dead.map((d) => JSON.stringify(d.responseHeader)),
+    dead.map((d) => d.responseBody),
+    batch.dlqDeletes,
+    batch.scheduleRuns.map((r) => r.id),
+    batch.scheduleRuns.map((r) => r.nextAt),
+    batch.scheduleRuns.map((r) => r.lastAt),
+    batch.events.map((e) => e.time),
+    batch.events.map((e) => e.state),
+    batch.events.map((e) => e.messageId),
+    batch.events.map((e) => JSON.stringify(e.data)),
+  ];
+}
+
+/** Applies one batch in one round trip. */
+export async function applyBatch(
+  pool: pg.Pool,
+  schema: string,
+  batch: WriteBatch,
+  signal?: AbortSignal,
+): Promise<void> {
+  signal?.throwIfAborted();
+  await pool.query({
+    name: `qstash_apply_${schema}`,
+    text: applyStatement(schema),
+    values: applyParams(batch),
+  });
+}
+
+/**
+ * Coalesces writes: a change submitted while a batch is being written goes into the next one,
+ * so under load each round trip carries many changes and an idle server writes at once.
+ */
+export function createWriteBatcher(apply: (batch: WriteBatch) => Promise<void>) {
+  let pending = emptyBatch();
+  let waiters: Array<{ resolve: () => void; reject: (error: unknown) => void }> = [];
+  let running: Promise<void> | undefined;
+  let lazyTimer: NodeJS.Timeout | undefined;
+
+  const flushLoop = async () => {
+    while (!isEmptyBatch(pending)) {
+      const batch = pending;
+      const settled = waiters;
+      pending = emptyBatch();
+      waiters = [];
+      try {
+        await apply(batch);
+        for (const waiter of settled) waiter.resolve();
+      } catch (error) {
+        for (const waiter of settled) waiter.reject(error);
+      }
+    }
+    running = undefined;
+  };
+  const kick = () => {
+    if (lazyTimer) {
+      clearTimeout(lazyTimer);
+      lazyTimer = undefined;
+    }
+    running ??= flushLoop();
+  };
+
+  return {
+    /** Writes `part` durably; resolves once it is committed. */
+    write(part: Partial<WriteBatch>): Promise<void> {
+      mergeBatch(pending, part);
+      const done = new Promise<void>((resolve, reject) => waiters.push({ resolve, reject }));
+      kick();
+      return done;
+    },
+    /** Queues log rows without forcing a round trip; they go with the next write or soon after. */
+    log(events: WriteBatch['events']): void {
+      pending.events.push(...events);
+      if (!running && !lazyTimer) lazyTimer = setTimeout(kick, 50);
+    },
+    /** Writes everything queued so far. */
+    async flush(): Promise<void> {
+      if (isEmptyBatch(pending)) return running;
+      await this.write({});
+    },
+  };
+}
+
+/** The write side of the store. */
+export type WriteBatcher = ReturnType<typeof createWriteBatcher>;
