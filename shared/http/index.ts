@@ -1,0 +1,17 @@
+export { requestSigner, signatureHeader, verifyServiceAuth, type RequestSigner, type VerifyServiceAuthOptions } from './auth.ts';
+export * from './balancers/index.ts';
+export {
+  deadlineHeader,
+  deadlineMiddleware,
+  forwardHeaders,
+  type DeadlineMiddlewareOptions,
+  type DeadlineVariables,
+} from './deadline.ts';
+export { fingerprint } from './fingerprint.ts';
+export { noopPolicy, wrap, type Policy } from './policy.ts';
+export { createRetryBudget, type RetryBudget, type RetryBudgetOptions } from './retry-budget.ts';
+export { idempotentMethods, isRetryableError, retryableStatuses, retryPolicy, type RetryOptions } from './retry.ts';
+export { createServiceClient, createServiceFetch, type ServiceClientOptions } from './service-client.ts';
+export { deadlinePolicy, timeoutPolicy } from './timeout.ts';
+export { isUpstreamStatusError, parseRetryAfter, UpstreamStatusError } from './upstream-error.ts';
+export { fieldIssues, validate } from './validate.ts';
