@@ -47,3 +47,10 @@ export const telemetryVars = z.object({
 });
 
 export type TelemetryConfig = z.infer<typeof telemetryVars>;
+
+/** Service-to-service calls: the secret that signs them (≥ 16 characters). */
+export const serviceCallVars = z.object({
+  SERVICE_AUTH_SECRET: nonEmpty.min(16, { message: 'expected at least 16 characters' }),
+});
+
+export type ServiceCallConfig = z.infer<typeof serviceCallVars>;
