@@ -118,6 +118,7 @@ export function instrumentApp(
   outer.get('/metrics', metricsHandler(telemetry));
   outer.route('/', app);
   outer.notFound(problemNotFound);
-  outer.onError(problemErrorHandler());
+  // The middleware logs 5xx through the redacting logger; the default would print raw errors.
+  outer.onError(problemErrorHandler({ onServerError: () => {} }));
   return outer;
 }

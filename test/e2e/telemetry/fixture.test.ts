@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { createRedis } from '../../../shared/redis/upstash.ts';
 import type { CollectedSpan } from '../../../devstack/otlp/spans.ts';
 import { startFixture, type RunningFixture } from '../../fixtures/telemetry/start.ts';
 
@@ -72,6 +73,11 @@ describe.each(runtimes)('telemetry of a fixture service on %s', (runtime) => {
 
   afterAll(async () => {
     await Promise.all([a1?.stop(), a2?.stop(), b?.stop()]);
+    const redis = createRedis({
+      UPSTASH_REDIS_REST_URL: devstack.UPSTASH_REDIS_REST_URL!,
+      UPSTASH_REDIS_REST_TOKEN: devstack.UPSTASH_REDIS_REST_TOKEN!,
+    });
+    await redis.del(`${vars.METRICS_PREFIX}:families`, `${vars.METRICS_PREFIX}:values`);
   });
 
   it('shows the requests of both isolates on /metrics of either, as valid exposition', async () => {
