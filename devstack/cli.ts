@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { ListenError } from './listen.ts';
 import { startDevstack, type Devstack } from './stack.ts';
 
-const usage = `usage: npm start -- [--runtime workerd|deno] [--port N] [--neon-port N] [--redis-port N] [--otlp-port N] [--only a,b] [--state-dir DIR] [--redis auto|redis-server|embedded]`;
+const usage = `usage: npm start -- [--runtime workerd|deno] [--port N] [--neon-port N] [--redis-port N] [--otlp-port N] [--qstash-port N] [--only a,b] [--state-dir DIR] [--redis auto|redis-server|embedded]`;
 
 function fail(message: string): never {
   console.error(`devstack: ${message}`);
@@ -27,6 +27,7 @@ function parseCli() {
         'neon-port': { type: 'string' },
         'redis-port': { type: 'string' },
         'otlp-port': { type: 'string' },
+        'qstash-port': { type: 'string' },
         only: { type: 'string' },
         'state-dir': { type: 'string' },
         redis: { type: 'string', default: 'auto' },
@@ -46,6 +47,7 @@ function printTable(stack: Devstack): void {
     ['neon ws', 'WebSocket', `ws://${stack.plane.postgres.wsProxy}`],
     ['redis', stack.plane.redis.description, stack.plane.redis.restUrl],
     ['otlp', 'OTLP/HTTP traces', stack.plane.otlp.url],
+    ['qstash', `QStash API, state in schema ${stack.plane.qstash.schema}`, stack.plane.qstash.url],
     ...stack.functions.map((fn): [string, string, string] => [fn.name, fn.runtime, fn.url]),
   ];
   const widths = [0, 1].map((column) => Math.max(...rows.map((row) => row[column]!.length)));
@@ -82,6 +84,7 @@ async function main(): Promise<void> {
         neon: portOption(values['neon-port'], 'neon-port', 4444),
         redis: portOption(values['redis-port'], 'redis-port', 8079),
         otlp: portOption(values['otlp-port'], 'otlp-port', 4318),
+        qstash: portOption(values['qstash-port'], 'qstash-port', 8080),
       },
       databaseUrl: process.env.DATABASE_URL,
       redisUrl: process.env.REDIS_URL,

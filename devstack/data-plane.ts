@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { createSql } from '../shared/postgres/neon.ts';
 import { startNeonEndpoint, startPostgresBackend } from './postgres/index.ts';
 import { startRedisBackend, startUpstashEndpoint } from './redis/index.ts';
+import { startQstashServer } from './qstash/index.ts';
 import { startOtlpCollector } from './otlp/collector.ts';
 import { stateDir } from './paths.ts';
 
@@ -20,6 +21,14 @@ export interface DataPlaneOptions {
   pgliteDir?: string;
   /** Bearer token of the Redis REST endpoint. */
   redisToken: string;
+  /** Port of the QStash-compatible server; 0 = any free port (default). */
+  qstashPort?: number;
+  /** Divides QStash retry waits (env QSTASH_DELAY_SCALE); default 1 = QStash's timing. */
+  qstashDelayScale?: number;
+  /** Postgres schema of the QStash server's state. Default `qstash`. */
+  qstashSchema?: string;
+  /** Drop that schema when the data plane stops (throwaway test runs). Default false. */
+  qstashDropSchemaOnStop?: boolean;
   /** Port of the OTLP/HTTP trace collector; 0 or unset = any free port. */
   otlpPort?: number;
   /** File the collector appends spans to (and reloads at start). Default: memory only. */
@@ -37,6 +46,8 @@ export interface DataPlane {
     wsProxy: string;
   };
   redis: { kind: string; description: string; restUrl: string; token: string };
+  /** The QStash-compatible server; its state lives in `schema` of the same Postgres. */
+  qstash: { url: string; token: string; schema: string; delayScale: number };
   /** The OTLP/HTTP collector: `POST /v1/traces`, `GET /api/traces/:traceId`. */
   otlp: { url: string };
   /** DATABASE_URL, NEON_*, UPSTASH_* for the functions. */
@@ -72,6 +83,17 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<DataPla
       port: options.redisPort,
     });
     stops.push(() => upstash.close());
+    const qstashDelayScale =
+      options.qstashDelayScale ?? Number(process.env.QSTASH_DELAY_SCALE ?? 1);
+    const qstash = await startQstashServer({
+      databaseUrl: postgres.url,
+      port: options.qstashPort ?? 0,
+      delayScale: qstashDelayScale,
+      ...(options.qstashSchema ? { schema: options.qstashSchema } : {}),
+      ...(options.qstashDropSchemaOnStop ? { dropSchemaOnClose: true } : {}),
+      log,
+    });
+    stops.push(() => qstash.close());
     const otlp = await startOtlpCollector({
       port: options.otlpPort ?? 0,
       ...(options.otlpFile ? { file: options.otlpFile } : {}),
@@ -91,6 +113,12 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<DataPla
         restUrl: upstash.url,
         token: upstash.token,
       },
+      qstash: {
+        url: qstash.url,
+        token: qstash.token,
+        schema: qstash.schema,
+        delayScale: qstashDelayScale,
+      },
       otlp: { url: otlp.url },
       vars: {
         DATABASE_URL: postgres.url,
@@ -98,6 +126,7 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<DataPla
         NEON_WS_PROXY: neon.wsProxy,
         UPSTASH_REDIS_REST_URL: upstash.url,
         UPSTASH_REDIS_REST_TOKEN: upstash.token,
+        ...qstash.vars,
         OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url,
       },
       stop,

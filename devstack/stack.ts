@@ -13,7 +13,7 @@ import { stateDir as defaultStateDir } from './paths.ts';
 
 export interface DevstackOptions {
   runtime: FunctionRuntime;
-  ports: { neon: number; redis: number; functions: number; otlp?: number };
+  ports: { neon: number; redis: number; functions: number; otlp?: number; qstash?: number };
   databaseUrl?: string | undefined;
   redisUrl?: string | undefined;
   /** Force a Redis kind instead of the automatic choice. */
@@ -43,6 +43,7 @@ export interface Endpoints {
   postgres: DataPlane['postgres'];
   redis: DataPlane['redis'];
   otlp: DataPlane['otlp'];
+  qstash: DataPlane['qstash'];
 }
 
 async function persistentSecret(dir: string, name: string): Promise<string> {
@@ -68,6 +69,7 @@ export async function startDevstack(options: DevstackOptions): Promise<Devstack>
     pgliteDir: join(stateDir, 'pglite'),
     redisToken: await persistentSecret(stateDir, 'redis-token'),
     otlpPort: options.ports.otlp ?? 0,
+    qstashPort: options.ports.qstash ?? 0,
     ...((options.writeFiles ?? true) ? { otlpFile: join(stateDir, 'traces.jsonl') } : {}),
     log,
   });
@@ -91,6 +93,7 @@ export async function startDevstack(options: DevstackOptions): Promise<Devstack>
       postgres: plane.postgres,
       redis: plane.redis,
       otlp: plane.otlp,
+      qstash: plane.qstash,
     };
     if (options.writeFiles ?? true)
       await writeDevstackFiles(dirname(stateDir), stateDir, vars, endpoints);

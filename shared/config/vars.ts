@@ -54,3 +54,13 @@ export const serviceCallVars = z.object({
 });
 
 export type ServiceCallConfig = z.infer<typeof serviceCallVars>;
+
+/** QStash: where to publish (QSTASH_URL, QSTASH_TOKEN) and the keys that verify deliveries. */
+export const qstashVars = z.object({
+  QSTASH_URL: httpUrl,
+  QSTASH_TOKEN: nonEmpty,
+  QSTASH_CURRENT_SIGNING_KEY: nonEmpty,
+  QSTASH_NEXT_SIGNING_KEY: nonEmpty,
+});
+
+export type QstashConfig = z.infer<typeof qstashVars>;

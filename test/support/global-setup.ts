@@ -55,6 +55,11 @@ export async function setup(project: TestProject): Promise<void> {
     redisPort: 0,
     pgliteDir: join(scratch, 'pglite'),
     redisToken: 'test-token',
+    // Retry waits ÷1000 so a message that fails three times reaches the DLQ in well under a
+    // second; a per-run schema, dropped at the end, keeps runs from seeing each other's messages.
+    qstashDelayScale: 1000,
+    qstashSchema: `qstash_run_${process.pid}`,
+    qstashDropSchemaOnStop: true,
   });
   await migrateFunctions(dataPlaneSql(plane), listFunctions());
   console.log(
