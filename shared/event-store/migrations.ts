@@ -33,6 +33,7 @@ export function eventStoreMigrations(schema = 'public'): Migration[] {
         `create index if not exists es_events_log on ${t.events} (transaction_id, global_position)`,
         `create table if not exists ${t.outbox} (
           id uuid primary key,
+          position bigint generated always as identity,
           destination text not null,
           body jsonb not null,
           headers jsonb not null,
@@ -42,7 +43,7 @@ export function eventStoreMigrations(schema = 'public'): Migration[] {
           last_error text,
           published_at timestamptz
         )`,
-        `create index if not exists es_outbox_pending on ${t.outbox} (created_at) where published_at is null`,
+        `create index if not exists es_outbox_pending on ${t.outbox} (position) where published_at is null`,
         `create table if not exists ${t.documents} (
           projection text not null,
           id text not null,

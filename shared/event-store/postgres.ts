@@ -34,12 +34,13 @@ export interface PostgresEventStoreOptions {
   now?: () => number;
   /** Id generator for events and outbox rows. Default crypto.randomUUID. */
   newId?: () => string;
-  /** Retries of an `any`/`stream_exists` append that lost a race for a version. Default 10. */
+  /** Retries of an `any`/`stream_exists` append that lost a race for a version. Default 25. */
   maxRaceRetries?: number;
 }
 
-const eventColumns = `global_position::text as global_position, transaction_id::text as transaction_id,
-  stream_id, stream_type, stream_version::text as stream_version, event_id::text as event_id, type,
+// Aliases differ from the column names: ORDER BY would otherwise sort by the text aliases.
+const eventColumns = `global_position::text as position_text, transaction_id::text as transaction_text,
+  stream_id, stream_type, stream_version::text as version_text, event_id::text as event_id, type,
   schema_version, data, metadata, occurred_at`;
 
 function iso(value: unknown): string {
@@ -54,10 +55,10 @@ function toEvent(row: Row): RecordedEvent {
     schemaVersion: Number(row.schema_version),
     streamId: String(row.stream_id),
     streamType: String(row.stream_type),
-    streamVersion: Number(row.stream_version),
+    streamVersion: Number(row.version_text),
     position: {
-      transactionId: Number(row.transaction_id),
-      globalPosition: Number(row.global_position),
+      transactionId: Number(row.transaction_text),
+      globalPosition: Number(row.position_text),
     },
     occurredAt: iso(row.occurred_at),
     metadata: (row.metadata ?? {}) as EventMetadata,
@@ -105,7 +106,7 @@ function parameters() {
  */
 function appendStatement(t: EventStoreTables, append: PreparedAppend, options: AppendOptions) {
   const p = parameters();
-  const streamId = p.add(append.streamId);
+  const streamId = `${p.add(append.streamId)}::text`;
   const expected = append.expectedVersion;
   const condition =
     expected === 'any'
@@ -115,18 +116,19 @@ function appendStatement(t: EventStoreTables, append: PreparedAppend, options: A
         : expected === 'stream_exists'
           ? 'version > 0'
           : `version = ${p.add(expected)}::bigint`;
-  const count = p.add(append.events.length);
+  // Inlined: a whole number the store counted, and an unused parameter would have no type.
+  const count = `${append.events.length}::bigint`;
   const ctes = [
     `guard as (select coalesce(max(stream_version), 0)::bigint as version from ${t.events} where stream_id = ${streamId})`,
     `ok as (select version from guard where ${condition})`,
   ];
   let owner = 'null::json';
   if (options.idempotency) {
-    const scope = p.add(options.idempotency.scope);
-    const key = p.add(options.idempotency.key);
+    const scope = `${p.add(options.idempotency.scope)}::text`;
+    const key = `${p.add(options.idempotency.key)}::text`;
     ctes.push(
       `claim as (insert into ${t.idempotency} (scope, key, request_hash, stream_id)
-        select ${scope}, ${key}, ${p.add(options.idempotency.requestHash)}, ${streamId} from ok
+        select ${scope}, ${key}, ${p.add(options.idempotency.requestHash)}::text, ${streamId} from ok
         on conflict do nothing returning 1)`,
       `base as (select version from ok where exists (select 1 from claim))`,
     );
@@ -138,7 +140,7 @@ function appendStatement(t: EventStoreTables, append: PreparedAppend, options: A
   ctes.push(
     `ev as (insert into ${t.events}
       (stream_id, stream_type, stream_version, event_id, type, schema_version, data, metadata, occurred_at)
-      select ${streamId}, ${p.add(append.streamType)}, base.version + e.ord, (e.value->>'id')::uuid,
+      select ${streamId}, ${p.add(append.streamType)}::text, base.version + e.ord, (e.value->>'id')::uuid,
         e.value->>'type', (e.value->>'schemaVersion')::integer, e.value->'data', e.value->'metadata',
         ${p.add(append.occurredAt)}::timestamptz
       from base cross join jsonb_array_elements(${p.add(JSON.stringify(append.events))}::jsonb)
@@ -149,8 +151,10 @@ function appendStatement(t: EventStoreTables, append: PreparedAppend, options: A
   if (append.outbox.length > 0) {
     ctes.push(
       `ob as (insert into ${t.outbox} (id, destination, body, headers, created_at)
-        select (o->>'id')::uuid, o->>'destination', o->'body', o->'headers', now()
-        from base cross join jsonb_array_elements(${p.add(JSON.stringify(append.outbox))}::jsonb) o)`,
+        select (o.value->>'id')::uuid, o.value->>'destination', o.value->'body', o.value->'headers', now()
+        from base cross join jsonb_array_elements(${p.add(JSON.stringify(append.outbox))}::jsonb)
+          with ordinality as o(value, ord)
+        order by o.ord)`,
     );
   }
   const writes = dedupeWrites(options.documents ?? []);
@@ -170,7 +174,7 @@ function appendStatement(t: EventStoreTables, append: PreparedAppend, options: A
   if (options.snapshot) {
     ctes.push(
       `snap as (insert into ${t.snapshots} (stream_id, name, version, state)
-        select ${streamId}, ${p.add(options.snapshot.name)}, base.version + ${count},
+        select ${streamId}, ${p.add(options.snapshot.name)}::text, base.version + ${count},
           ${p.add(JSON.stringify(options.snapshot.state ?? null))}::jsonb from base
         on conflict (stream_id, name) do update set version = excluded.version, state = excluded.state)`,
     );
@@ -196,7 +200,7 @@ export function postgresEventStore(
     schemas,
     now = Date.now,
     newId = () => crypto.randomUUID(),
-    maxRaceRetries = 10,
+    maxRaceRetries = 25,
   }: PostgresEventStoreOptions = {},
 ): EventStore {
   const t = eventStoreTables(schema);
@@ -279,7 +283,11 @@ export function postgresEventStore(
           return await appendOnce(append, options);
         } catch (error) {
           if (!isUniqueViolation(error)) throw error;
-          if (attempt < retries) continue;
+          if (attempt < retries) {
+            // A short random pause spreads writers that keep colliding on one stream.
+            await new Promise((resolve) => setTimeout(resolve, Math.random() * 2 * (attempt + 1)));
+            continue;
+          }
           const actual = await currentVersion(streamId, options.signal);
           throw new ConcurrencyError(streamId, append.expectedVersion, actual, error);
         }
@@ -457,13 +465,15 @@ export function postgresEventStore(
            where published_at is null
              and created_at <= now() - make_interval(secs => $3::double precision / 1000)
              and (locked_until is null or locked_until <= now())
-           order by created_at limit $1
+           order by position limit $1
            for update skip locked)
-         returning id::text as id, destination, body, headers, attempts, created_at`,
+         returning id::text as id, position::text as position_text, destination, body, headers,
+           attempts, created_at`,
         [limit, leaseMs, minAgeMs],
         signal,
       );
-      return rows.map(toOutbox).sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+      rows.sort((a, b) => Number(a.position_text) - Number(b.position_text));
+      return rows.map(toOutbox);
     },
 
     async markOutboxPublished(ids, { signal } = {}) {

@@ -1,0 +1,129 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import ws from 'ws';
+import { startPostgresBackend } from '../../../../devstack/postgres/index.ts';
+import type { EventStore } from '../../../../shared/event-store/event-store.ts';
+import { logStart } from '../../../../shared/event-store/event-store.ts';
+import { eventStoreMigrations } from '../../../../shared/event-store/migrations.ts';
+import { neonHttpEventStore, neonPoolEventStore } from '../../../../shared/event-store/neon.ts';
+import { migrate } from '../../../../shared/postgres/migrate.ts';
+import { createPool, createSql, type PostgresConfig } from '../../../../shared/postgres/neon.ts';
+import { eventStoreContract } from '../../../unit/shared/event-store/contract.ts';
+
+// The contract suite through the official Neon driver and the devstack's endpoints: against the
+// data plane's Postgres over HTTP and over WebSocket, and against an embedded PGlite of our own.
+
+const vars = inject('devstackVars');
+const planeKind = inject('postgresKind');
+const planeConfig: PostgresConfig = {
+  DATABASE_URL: vars.DATABASE_URL!,
+  NEON_FETCH_ENDPOINT: vars.NEON_FETCH_ENDPOINT,
+  NEON_WS_PROXY: vars.NEON_WS_PROXY,
+};
+const schema = `es_it_${randomBytes(4).toString('hex')}`;
+const planeSql = createSql(planeConfig, { webSocketConstructor: ws });
+const planePool = createPool(planeConfig, { webSocketConstructor: ws, max: 8 });
+await migrate(planeSql, eventStoreMigrations(schema), { scope: `event-store/${schema}` });
+
+// PGlite runs one session at a time; the data plane's endpoint reaches it through its URL.
+const pglite = await startPostgresBackend({ dataDir: 'memory://' });
+const pgliteSql = createSql({ ...planeConfig, DATABASE_URL: pglite.url });
+await migrate(pgliteSql, eventStoreMigrations(schema), { scope: 'event-store' });
+
+afterAll(async () => {
+  await planeSql.query(`drop schema if exists "${schema}" cascade`);
+  await planeSql.query('delete from schema_migrations where scope = $1', [`event-store/${schema}`]);
+  await planePool.end();
+  await pglite.close();
+});
+
+eventStoreContract(`Postgres (${planeKind}) via Neon HTTP`, {
+  store: (options) => neonHttpEventStore(planeSql, { schema, ...options }),
+});
+eventStoreContract(`Postgres (${planeKind}) via Neon WebSocket Pool`, {
+  store: (options) => neonPoolEventStore(planePool, { schema, ...options }),
+});
+eventStoreContract('PGlite via Neon HTTP', {
+  store: (options) => neonHttpEventStore(pgliteSql, { schema, ...options }),
+});
+
+const lateCommitSkip =
+  planeKind === 'pglite'
+    ? ' (skipped: PGlite serves one session at a time, so no transaction can stay open while another commits)'
+    : '';
+
+describe.skipIf(planeKind === 'pglite')(`global log on Postgres${lateCommitSkip}`, () => {
+  const reader: EventStore = neonHttpEventStore(planeSql, { schema });
+
+  async function end(store: EventStore) {
+    let after = logStart;
+    for (;;) {
+      const page = await store.readAll({ after, limit: 10_000 });
+      if (page.length === 0) return after;
+      after = page[page.length - 1]!.position;
+    }
+  }
+
+  it('never skips an event that commits after a later one with a higher position', async () => {
+    const start = await end(reader);
+    const early = `late-${randomUUID()}`;
+    const later = `later-${randomUUID()}`;
+    const client = await planePool.connect();
+    try {
+      await client.query('begin');
+      // Takes its position and transaction id first, then stays uncommitted.
+      await neonPoolEventStore(client, { schema }).append(early, [{ type: 'Held', data: {} }], {
+        streamType: 'test',
+      });
+      const committed = await reader.append(later, [{ type: 'Committed', data: {} }], {
+        streamType: 'test',
+      });
+      expect(committed.status).toBe('appended');
+
+      // A reader ordering by position alone would return `later` now and move past `early`.
+      const whileHeld = await reader.readAll({ after: start });
+      expect(whileHeld.map((event) => event.streamId)).not.toContain(later);
+
+      await client.query('commit');
+    } finally {
+      client.release();
+    }
+    const deadline = Date.now() + 10_000;
+    let seen: string[] = [];
+    while (Date.now() < deadline) {
+      seen = (await reader.readAll({ after: start })).map((event) => event.streamId);
+      if (seen.includes(later)) break;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(seen.filter((id) => id === early || id === later)).toEqual([early, later]);
+  });
+
+  it('writes an append as one statement, so a held client sees its own events only', async () => {
+    const id = `own-${randomUUID()}`;
+    const client = await planePool.connect();
+    try {
+      await client.query('begin');
+      const held = neonPoolEventStore(client, { schema });
+      await held.append(id, [{ type: 'Held', data: {} }], { streamType: 'test' });
+      expect(await held.readStream(id)).toHaveLength(1);
+      expect(await reader.readStream(id)).toEqual([]);
+      await client.query('rollback');
+    } finally {
+      client.release();
+    }
+    expect(await reader.readStream(id)).toEqual([]);
+  });
+});
+
+describe('event store migrations', () => {
+  it('apply once and record themselves under their scope', async () => {
+    expect(
+      await migrate(planeSql, eventStoreMigrations(schema), { scope: `event-store/${schema}` }),
+    ).toEqual([]);
+    const rows = await planeSql.query(
+      'select version from schema_migrations where scope = $1 order by version',
+      [`event-store/${schema}`],
+    );
+    expect(rows).toEqual([{ version: 1 }]);
+  });
+});
