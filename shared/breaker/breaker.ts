@@ -200,9 +200,13 @@ export function createBreaker({
 
   async function admit(signal?: AbortSignal): Promise<Admission> {
     const t = now();
-    if (t - fetchedAt >= staleMs) {
-      if (cached.kind === 'CLOSED' || cached.kind === 'DISABLED') background(() => refresh());
-      else await refresh(signal).catch(() => cached);
+    // Refresh ahead, at half the bound, so an isolate with steady traffic never judges on a
+    // state older than staleMs; only a non-CLOSED state past the bound waits for the store.
+    const age = t - fetchedAt;
+    if (age >= staleMs / 2) {
+      if (age < staleMs || cached.kind === 'CLOSED' || cached.kind === 'DISABLED') {
+        if (!refreshing) background(() => refresh());
+      } else await refresh(signal).catch(() => cached);
     }
     let state = cached;
     const ticked = machine.next(state, { type: 'tick' }, t);
