@@ -25,8 +25,8 @@ export type Reply = { status: number; headers?: Record<string, string>; body?: s
 export interface TestReceiver {
   url: string;
   received: Received[];
-  /** Sets the reply for the next requests (per path when given). */
-  reply: (handler: (request: Received) => Reply | Promise<Reply>) => void;
+  /** Sets how requests to `path` (query ignored) are answered; default 200. */
+  reply: (path: string, handler: (request: Received) => Reply | Promise<Reply>) => void;
   /** Resolves once `count` requests matching `match` arrived. */
   waitFor: (
     count: number,
@@ -42,7 +42,7 @@ export async function startReceiver(keys: {
 }): Promise<TestReceiver> {
   const receiver = new Receiver({ currentSigningKey: keys.current, nextSigningKey: keys.next });
   const received: Received[] = [];
-  let handler: (request: Received) => Reply | Promise<Reply> = () => ({ status: 200 });
+  const handlers = new Map<string, (request: Received) => Reply | Promise<Reply>>();
   const waiters = new Set<() => void>();
   let base = '';
   const server: Server = createServer((req, res) => {
@@ -66,7 +66,8 @@ export async function startReceiver(keys: {
             verified,
             at: Date.now(),
           };
-          const reply = await handler(request);
+          const handler = handlers.get(request.path.split('?')[0]!);
+          const reply = handler ? await handler(request) : { status: 200 };
           received.push(request);
           res.writeHead(reply.status, reply.headers ?? {});
           res.end(reply.body ?? '');
@@ -80,8 +81,8 @@ export async function startReceiver(keys: {
   return {
     url: base,
     received,
-    reply: (next) => {
-      handler = next;
+    reply: (path, handler) => {
+      handlers.set(path, handler);
     },
     waitFor: (count, match = () => true, timeoutMs = 15_000) =>
       new Promise((resolve, reject) => {
