@@ -200,14 +200,11 @@ export function createBreaker({
 
   async function admit(signal?: AbortSignal): Promise<Admission> {
     const t = now();
-    // Refresh ahead, at half the bound, so an isolate with steady traffic never judges on a
-    // state older than staleMs; only a non-CLOSED state past the bound waits for the store.
+    // Refresh ahead, at half the bound, so an isolate with steady traffic never waits for the
+    // store; only a cold or idle isolate (state older than staleMs) waits for one load.
     const age = t - fetchedAt;
-    if (age >= staleMs / 2) {
-      if (age < staleMs || cached.kind === 'CLOSED' || cached.kind === 'DISABLED') {
-        if (!refreshing) background(() => refresh());
-      } else await refresh(signal).catch(() => cached);
-    }
+    if (age >= staleMs) await refresh(signal).catch(() => cached);
+    else if (age >= staleMs / 2 && !refreshing) background(() => refresh());
     let state = cached;
     const ticked = machine.next(state, { type: 'tick' }, t);
     // Leaving OPEN or HALF_OPEN needs the store; if it cannot be reached, stay shut.
