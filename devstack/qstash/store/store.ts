@@ -3,7 +3,7 @@ import type { EventRecord } from '../events.ts';
 import type { DeadLetter, MessageSpec, PendingMessage } from '../message.ts';
 import { fromDeadLetterRow, fromMessageRow, type DeadLetterRow, type MessageRow } from './rows.ts';
 import { schemaName } from './schema.ts';
-import { applyBatch, type WriteBatch } from './write-batch.ts';
+import { createBatchApplier, type WriteBatch } from './write-batch.ts';
 
 /** Filters of DLQ listings and bulk actions (QStash's query parameters). */
 export interface DlqFilter {
@@ -115,8 +115,9 @@ function dlqWhere(filter: DlqFilter, values: unknown[]): string {
 /** The Postgres side of the QStash server, in its own schema. */
 export function createQstashStore(pool: pg.Pool, schema: string) {
   const s = schemaName(schema);
+  const apply = createBatchApplier(pool, schema);
   return {
-    apply: (batch: WriteBatch, signal?: AbortSignal) => applyBatch(pool, schema, batch, signal),
+    apply: (batch: WriteBatch, signal?: AbortSignal) => apply(batch, signal),
 
     async loadPending(): Promise<PendingMessage[]> {
       const { rows } = await pool.query<MessageRow>(`select * from ${s}.messages order by seq`);

@@ -106,19 +106,26 @@ export function applyParams(batch: WriteBatch): unknown[] {
   ];
 }
 
-/** Applies one batch in one round trip. */
-export async function applyBatch(
-  pool: pg.Pool,
-  schema: string,
-  batch: WriteBatch,
-  signal?: AbortSignal,
-): Promise<void> {
-  signal?.throwIfAborted();
-  await pool.query({
-    name: `qstash_apply_${schema}`,
-    text: applyStatement(schema),
-    values: applyParams(batch),
-  });
+/**
+ * Applies batches in one round trip each, as a named prepared statement. PGlite serves every
+ * connection from one session, where a second connection's PREPARE of the same name fails
+ * (42P05); then the store falls back to unnamed statements.
+ */
+export function createBatchApplier(pool: pg.Pool, schema: string) {
+  const text = applyStatement(schema);
+  const name = `qstash_apply_${schema}`;
+  let prepared = true;
+  return async (batch: WriteBatch, signal?: AbortSignal): Promise<void> => {
+    signal?.throwIfAborted();
+    const values = applyParams(batch);
+    try {
+      await pool.query(prepared ? { name, text, values } : { text, values });
+    } catch (error) {
+      if (!prepared || (error as { code?: string }).code !== '42P05') throw error;
+      prepared = false;
+      await pool.query({ text, values });
+    }
+  };
 }
 
 /**
