@@ -1,4 +1,4 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { Log, LogLevel, Miniflare } from 'miniflare';
@@ -34,8 +34,9 @@ export async function startOnWorkerd(
   const scriptPath = await bundleWorker(spec);
   const miniflare = new Miniflare({
     name: spec.name,
-    modules: true,
-    scriptPath,
+    // One listed module, so miniflare does not trace the bundle's imports: @upstash/qstash
+    // carries a local dev server with computed `import('node:…')` calls never made on Workers.
+    modules: [{ type: 'ESModule', path: scriptPath, contents: await readFile(scriptPath, 'utf8') }],
     compatibilityDate,
     bindings: vars,
     host: '127.0.0.1',

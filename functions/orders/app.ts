@@ -1,12 +1,21 @@
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
 import { EdgeMeshError } from '../../shared/errors/edgemesh-error.ts';
 import { problemErrorHandler, problemNotFound } from '../../shared/errors/hono.ts';
+import type { OutboxMessage } from '../../shared/event-store/event-store.ts';
 import { checkHealth } from '../../shared/health/health.ts';
 import { fingerprint } from '../../shared/http/fingerprint.ts';
 import { validate } from '../../shared/http/validate.ts';
 import type { OrdersDeps } from './deps.ts';
-import { placeOrder } from './domain.ts';
-import { idempotencyKey, placeOrderBody } from './schema.ts';
+import { decide, evolve, initialState, type OrderEvent, type OrderState } from './domain.ts';
+import { idempotencyKey, orderView, placeOrderBody } from './schema.ts';
+
+/** The read model's projection name: one document per order, written with its events. */
+export const ordersProjection = 'orders';
+
+/** The stream that holds one order's events. */
+export const orderStream = (orderId: string) => `order-${orderId}`;
+
+const traceparentPattern = /^[\da-f]{2}-[\da-f]{32}-[\da-f]{16}-[\da-f]{2}$/;
 
 function readIdempotencyKey(header: string | undefined): string | undefined {
   if (header === undefined) return undefined;
@@ -19,35 +28,94 @@ function readIdempotencyKey(header: string | undefined): string | undefined {
   return parsed.data;
 }
 
-/** The orders service: place an order, read it back. */
+function keepAlive(c: Context, deps: OrdersDeps, promise: Promise<unknown>): void {
+  // workerd gives each request its own execution context; app.request() in tests has none.
+  let ctx: { waitUntil(promise: Promise<unknown>): void } | undefined;
+  try {
+    ctx = c.executionCtx;
+  } catch {
+    ctx = undefined;
+  }
+  if (ctx) ctx.waitUntil(promise);
+  else deps.waitUntil(promise);
+}
+
+/** The orders service: place an order, read it back, sweep the outbox. */
 export function createOrdersApp(deps: OrdersDeps) {
   const app = new Hono()
     .post('/orders', validate('json', placeOrderBody), async (c) => {
       const body = c.req.valid('json');
       const key = readIdempotencyKey(c.req.header('idempotency-key'));
-      const order = placeOrder({
-        type: 'PlaceOrder',
-        orderId: deps.newId(),
-        order: body,
-        at: new Date(deps.now()),
+      const header = c.req.header('traceparent');
+      const traceparent = header && traceparentPattern.test(header) ? header : undefined;
+      const orderId = deps.newId();
+      const at = new Date(deps.now());
+      const events = decide({ type: 'PlaceOrder', orderId, order: body, at }, initialState());
+      const state = events.reduce(evolve, initialState());
+      const stamped = events.map((event) => ({ ...event, id: crypto.randomUUID() }));
+      const headers: Record<string, string> = traceparent ? { traceparent } : {};
+      const outbox: OutboxMessage[] = stamped.map((event, index) => ({
+        destination: deps.eventsDestination,
+        body: {
+          eventId: event.id,
+          type: event.type,
+          streamId: orderStream(orderId),
+          streamVersion: index + 1,
+          occurredAt: at.toISOString(),
+          data: event.data,
+        },
+        headers,
+      }));
+      const result = await deps.events.append(orderStream(orderId), stamped, {
+        streamType: 'order',
+        expectedVersion: 'no_stream',
+        at,
+        metadata: { correlationId: orderId, ...headers },
+        documents: [{ projection: ordersProjection, id: orderId, doc: state }],
+        outbox,
+        ...(key
+          ? { idempotency: { scope: 'orders', key, requestHash: await fingerprint(body) } }
+          : {}),
       });
-      const claim = key ? { key, requestHash: await fingerprint(body) } : undefined;
-      const result = await deps.store.place(order, claim);
-      if (result.outcome === 'mismatch') {
+      const placedId =
+        result.status === 'appended' ? orderId : result.streamId.slice('order-'.length);
+      if (result.status === 'mismatch') {
         throw new EdgeMeshError(
           'IDEMPOTENCY_MISMATCH',
           'This Idempotency-Key was used for a different order request.',
-          { extensions: { orderId: result.orderId } },
+          { extensions: { orderId: placedId } },
         );
       }
-      c.header('Location', `/orders/${result.orderId}`);
-      return c.json({ orderId: result.orderId, status: 'pending' as const }, 202);
+      if (result.status === 'appended' && deps.relay) {
+        keepAlive(c, deps, deps.relay.relay(result.outbox));
+      }
+      c.header('Location', `/orders/${placedId}`);
+      return c.json({ orderId: placedId, status: 'pending' as const }, 202);
     })
     .get('/orders/:id', async (c) => {
       const orderId = c.req.param('id');
-      const order = await deps.store.get(orderId);
-      if (!order) throw new EdgeMeshError('NOT_FOUND', `Order ${orderId} does not exist.`);
-      return c.json(order, 200);
+      const found = await deps.events.readDocument<Exclude<OrderState, { status: 'none' }>>(
+        ordersProjection,
+        orderId,
+      );
+      if (!found) throw new EdgeMeshError('NOT_FOUND', `Order ${orderId} does not exist.`);
+      return c.json(orderView.parse({ ...found.doc, version: found.version }), 200);
+    })
+    .post('/outbox/sweep', async (c) => {
+      if (deps.verifySchedule) {
+        const signature = c.req.header('upstash-signature');
+        if (!signature || !(await deps.verifySchedule(signature, await c.req.text()))) {
+          throw new EdgeMeshError(
+            'SIGNATURE',
+            'The sweep must be triggered by a signed QStash request.',
+          );
+        }
+      }
+      if (!deps.relay) {
+        throw new EdgeMeshError('UNAVAILABLE', 'No outbox publisher is configured (QSTASH_TOKEN).');
+      }
+      const report = await deps.relay.sweep({ signal: c.req.raw.signal });
+      return c.json(report, 200);
     })
     .get('/health', async (c) => {
       const report = await checkHealth(deps.service, deps.healthChecks, { now: () => deps.now() });
@@ -59,3 +127,4 @@ export function createOrdersApp(deps: OrdersDeps) {
 }
 
 export type OrdersApp = ReturnType<typeof createOrdersApp>;
+export type { OrderEvent };

@@ -54,3 +54,23 @@ export type PlaceOrderBody = z.infer<typeof placeOrderBody>;
 export type OrderStatus = z.infer<typeof orderStatus>;
 export type OrderEvent = z.infer<typeof orderEvent>;
 export type OrderView = z.infer<typeof orderView>;
+
+const isoTime = z.iso.datetime();
+
+/** zod schemas of the events orders writes, checked before anything is appended. */
+export const orderEventSchemas = {
+  OrderPlaced: z.object({
+    orderId: z.string().min(1),
+    customerId: z.string().min(1),
+    items: z.array(orderItem).min(1),
+    total: minorUnits,
+    currency: z.string().regex(/^[A-Z]{3}$/),
+    placedAt: isoTime,
+  }),
+  OrderConfirmed: z.object({ orderId: z.string().min(1), confirmedAt: isoTime }),
+  OrderCancelled: z.object({
+    orderId: z.string().min(1),
+    reason: z.string().min(1).max(500),
+    cancelledAt: isoTime,
+  }),
+};

@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingHttpHeaders } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { listFunctions } from '../../devstack/functions/catalog.ts';
 import type { RunningFunction } from '../../devstack/functions/running.ts';
@@ -27,18 +29,32 @@ describe.each(runtimes)('orders on %s against the devstack', (runtime) => {
     ],
   };
 
+  // Order events go through the outbox and the devstack's QStash to this receiver.
+  const delivered: Array<{ headers: IncomingHttpHeaders; body: { streamId?: string } }> = [];
+  const receiver = createServer((req, res) => {
+    let text = '';
+    req.on('data', (chunk: Buffer) => (text += chunk.toString()));
+    req.on('end', () => {
+      delivered.push({ headers: req.headers, body: JSON.parse(text) as { streamId?: string } });
+      res.writeHead(200).end();
+    });
+  });
+
   beforeAll(async () => {
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    const { port } = receiver.address() as AddressInfo;
     const specs = listFunctions().filter((spec) => spec.name === 'orders');
     [orders] = (await startFunctions(specs, {
       runtime,
       ports: { orders: await freePort() },
-      vars,
+      vars: { ...vars, ORDERS_EVENTS_DESTINATION: `http://127.0.0.1:${port}/order-events` },
     })) as [RunningFunction];
     client = ordersClient(orders.url);
   });
 
   afterAll(async () => {
     await orders?.stop();
+    await new Promise((resolve) => receiver.close(resolve));
   });
 
   it('reports Postgres and Redis healthy', async () => {
@@ -67,9 +83,39 @@ describe.each(runtimes)('orders on %s against the devstack', (runtime) => {
       currency: 'USD',
       status: 'pending',
       version: 1,
+      history: [{ type: 'OrderPlaced' }],
     });
-    const rows = await sql.query('select total from orders where order_id = $1', [orderId]);
-    expect(rows).toEqual([{ total: String(2 * 2599 + 3 * 450) }]);
+    const rows = await sql.query(
+      `select (doc->>'total')::bigint as total, version from es_documents
+       where projection = 'orders' and id = $1`,
+      [orderId],
+    );
+    expect(rows).toEqual([{ total: String(2 * 2599 + 3 * 450), version: '1' }]);
+    const events = await sql.query(
+      'select type, stream_version from es_events where stream_id = $1',
+      [`order-${orderId}`],
+    );
+    expect(events).toEqual([{ type: 'OrderPlaced', stream_version: '1' }]);
+  });
+
+  it('relays the OrderPlaced event through QStash after commit, with its traceparent', async () => {
+    const traceparent = `00-${randomUUID().replaceAll('-', '')}-b7ad6b7169203331-01`;
+    const placed = await client.place(order, { traceparent });
+    const { orderId } = (await placed.json()) as { orderId: string };
+    const deadline = Date.now() + 15_000;
+    let message: (typeof delivered)[number] | undefined;
+    while (!message && Date.now() < deadline) {
+      message = delivered.find((m) => m.body.streamId === `order-${orderId}`);
+      if (!message) await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(message?.body).toMatchObject({ type: 'OrderPlaced', data: { orderId } });
+    expect(message?.headers.traceparent).toBe(traceparent);
+    const rows = await sql.query(
+      `select published_at is not null as published from es_outbox
+       where body->>'streamId' = $1`,
+      [`order-${orderId}`],
+    );
+    expect(rows).toEqual([{ published: true }]);
   });
 
   it('rejects an invalid order with a 400 naming each field and writes nothing', async () => {
@@ -86,9 +132,11 @@ describe.each(runtimes)('orders on %s against the devstack', (runtime) => {
       'items.0.quantity',
       'items.0.sku',
     ]);
-    const rows = await sql.query('select count(*)::int as n from orders where customer_id = $1', [
-      badCustomer,
-    ]);
+    const rows = await sql.query(
+      `select (select count(*)::int from es_documents where doc->>'customerId' = $1)
+            + (select count(*)::int from es_events where data->>'customerId' = $1) as n`,
+      [badCustomer],
+    );
     expect(rows).toEqual([{ n: 0 }]);
   });
 
@@ -111,10 +159,17 @@ describe.each(runtimes)('orders on %s against the devstack', (runtime) => {
     const mismatch = await client.place({ ...order, currency: 'EUR' }, { 'idempotency-key': key });
     expect(mismatch.status).toBe(409);
     const rows = await sql.query(
-      `select count(*)::int as n from orders o join idempotency_keys k
-       on k.resource_id = o.order_id where k.scope = 'orders' and k.key = $1`,
+      `select count(*)::int as n from es_documents d join es_idempotency k
+       on k.stream_id = 'order-' || d.id
+       where d.projection = 'orders' and k.scope = 'orders' and k.key = $1`,
       [key],
     );
     expect(rows).toEqual([{ n: 1 }]);
+    const events = await sql.query(
+      `select count(*)::int as n from es_events e join es_idempotency k on k.stream_id = e.stream_id
+       where k.scope = 'orders' and k.key = $1`,
+      [key],
+    );
+    expect(events).toEqual([{ n: 1 }]);
   });
 });

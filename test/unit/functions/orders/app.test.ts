@@ -1,7 +1,10 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createOrdersApp } from '../../../../functions/orders/app.ts';
 import type { OrdersDeps } from '../../../../functions/orders/deps.ts';
-import { memoryOrderStore } from '../../../../functions/orders/store.ts';
+import { orderEventSchemas } from '../../../../functions/orders/schema.ts';
+import { memoryEventStore } from '../../../../shared/event-store/memory.ts';
+import { createOutboxRelay } from '../../../../shared/event-store/outbox-relay.ts';
+import { memoryPublisher, type MemoryPublisher } from '../../../../shared/event-store/publisher.ts';
 
 const at = Date.parse('2026-11-26T12:00:00Z');
 const order = {
@@ -13,8 +16,12 @@ const order = {
 };
 
 let counter = 0;
+let clock = at;
 let app: ReturnType<typeof createOrdersApp>;
 let deps: OrdersDeps;
+let events: ReturnType<typeof memoryEventStore>;
+let publisher: MemoryPublisher;
+let pending: Promise<unknown>[];
 
 function post(body: unknown, headers: Record<string, string> = {}) {
   return app.request('/orders', {
@@ -26,12 +33,19 @@ function post(body: unknown, headers: Record<string, string> = {}) {
 
 beforeEach(() => {
   counter = 0;
+  clock = at;
+  pending = [];
+  events = memoryEventStore({ schemas: orderEventSchemas, now: () => clock });
+  publisher = memoryPublisher();
   deps = {
     service: 'orders',
-    store: memoryOrderStore(),
+    events,
+    relay: createOutboxRelay({ store: events, publisher: publisher.publish }),
+    eventsDestination: 'order-events',
     healthChecks: [],
-    now: () => at,
+    now: () => clock,
     newId: () => `00000000-0000-4000-8000-00000000000${++counter}`,
+    waitUntil: (promise) => void pending.push(promise),
   };
   app = createOrdersApp(deps);
 });
@@ -60,7 +74,11 @@ describe('POST /orders', () => {
       'items.0.quantity',
       'items.0.unitPrice',
     ]);
-    expect(await deps.store.get('00000000-0000-4000-8000-000000000001')).toBeUndefined();
+    expect(await events.readAll()).toEqual([]);
+    expect(
+      await events.readDocument('orders', '00000000-0000-4000-8000-000000000001'),
+    ).toBeUndefined();
+    expect(events.outboxRows()).toEqual([]);
   });
 
   it('rejects an order without items', async () => {
@@ -88,6 +106,40 @@ describe('POST /orders', () => {
     const response = await post({ ...order, customerId: 'c-2' }, { 'idempotency-key': 'k1' });
     expect(response.status).toBe(409);
     expect(((await response.json()) as { code: string }).code).toBe('IDEMPOTENCY_MISMATCH');
+    expect(await events.readAll()).toHaveLength(1);
+  });
+
+  it('writes one OrderPlaced event with the command time, correlation id and traceparent', async () => {
+    const traceparent = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+    const { orderId } = (await (await post(order, { traceparent })).json()) as { orderId: string };
+    const written = await events.readStream(`order-${orderId}`);
+    expect(written).toHaveLength(1);
+    expect(written[0]).toMatchObject({
+      type: 'OrderPlaced',
+      streamType: 'order',
+      streamVersion: 1,
+      occurredAt: '2026-11-26T12:00:00.000Z',
+      data: { orderId, customerId: 'c-1', total: 3 * 120 + 99, currency: 'USD' },
+      metadata: { correlationId: orderId, traceparent },
+    });
+  });
+
+  it('publishes the event through the outbox right after commit, with its traceparent', async () => {
+    const traceparent = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+    const { orderId } = (await (await post(order, { traceparent })).json()) as { orderId: string };
+    await Promise.all(pending);
+    expect(publisher.messages).toEqual([
+      {
+        id: events.outboxRows()[0]!.id,
+        destination: 'order-events',
+        headers: { traceparent },
+        body: expect.objectContaining({
+          type: 'OrderPlaced',
+          streamId: `order-${orderId}`,
+        }) as unknown,
+      },
+    ]);
+    expect(events.outboxRows().every((row) => row.publishedAt !== undefined)).toBe(true);
   });
 });
 
@@ -114,6 +166,41 @@ describe('GET /orders/:id', () => {
     const response = await app.request('/orders/00000000-0000-4000-8000-999999999999');
     expect(response.status).toBe(404);
     expect(((await response.json()) as { code: string }).code).toBe('NOT_FOUND');
+  });
+});
+
+describe('POST /outbox/sweep', () => {
+  it('publishes rows a crash left behind', async () => {
+    publisher.failNext(1);
+    const { orderId } = (await (await post(order)).json()) as { orderId: string };
+    await Promise.all(pending);
+    expect(publisher.messages).toEqual([]);
+    clock = at + 60_000;
+    const response = await app.request('/outbox/sweep', { method: 'POST' });
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ claimed: 1, published: 1, failed: 0 });
+    expect(publisher.messages.map((message) => message.body)).toEqual([
+      expect.objectContaining({ streamId: `order-${orderId}` }),
+    ]);
+  });
+
+  it('refuses a sweep without a valid QStash signature when keys are configured', async () => {
+    app = createOrdersApp({ ...deps, verifySchedule: () => Promise.resolve(false) });
+    const unsigned = await app.request('/outbox/sweep', { method: 'POST' });
+    expect(unsigned.status).toBe(401);
+    const forged = await app.request('/outbox/sweep', {
+      method: 'POST',
+      headers: { 'upstash-signature': 'forged' },
+    });
+    expect(forged.status).toBe(401);
+    expect(((await forged.json()) as { code: string }).code).toBe('SIGNATURE');
+  });
+
+  it('answers 503 when no publisher is configured', async () => {
+    const { relay: _relay, ...withoutRelay } = deps;
+    app = createOrdersApp(withoutRelay);
+    const response = await app.request('/outbox/sweep', { method: 'POST' });
+    expect(response.status).toBe(503);
   });
 });
 
