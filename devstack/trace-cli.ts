@@ -46,9 +46,9 @@ function httpSource(base: string): Source {
 
 function storeSource(store: TraceStore): Source {
   return {
-    get: async (traceId) => store.get(traceId),
-    find: async (attribute, value) => store.findByAttribute(attribute, value),
-    recent: async () => store.recent(),
+    get: (traceId) => Promise.resolve(store.get(traceId)),
+    find: (attribute, value) => Promise.resolve(store.findByAttribute(attribute, value)),
+    recent: () => Promise.resolve(store.recent()),
   };
 }
 

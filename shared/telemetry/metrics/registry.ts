@@ -117,16 +117,31 @@ export function createMetricsRegistry({
     return family;
   }
 
-  // Bounded cardinality: a label set beyond the limit becomes the all-`_other` series.
-  function boundedLabels(family: MetricFamily, labels: Labels): Labels {
+  // Series keys per label set, built once: recording is then a map lookup and an addition.
+  // Bounded cardinality: a label set beyond the limit resolves to the all-`_other` series.
+  const resolved = new Map<string, Map<string, string[]>>();
+  function keysFor(
+    family: MetricFamily,
+    labels: Labels,
+    build: (bounded: Labels) => string[],
+  ): string[] {
+    let cache = resolved.get(family.name);
+    if (!cache) resolved.set(family.name, (cache = new Map()));
+    let identity = '';
+    for (const label of family.labelNames) identity += `${labels[label] ?? ''}\u0000`;
+    const hit = cache.get(identity);
+    if (hit) return hit;
     const seen = knownSeries.get(family.name)!;
-    const identity = family.labelNames.map((label) => labels[label] ?? '').join('\u0000');
-    if (seen.has(identity)) return labels;
+    let keys: string[];
     if (seen.size < maxSeriesPerFamily) {
       seen.add(identity);
-      return labels;
+      keys = build(labels);
+      cache.set(identity, keys);
+    } else {
+      const other = Object.fromEntries(family.labelNames.map((label) => [label, overflowLabel]));
+      keys = build(other);
     }
-    return Object.fromEntries(family.labelNames.map((label) => [label, overflowLabel]));
+    return keys;
   }
 
   function add(key: string, by: number): void {
@@ -139,7 +154,8 @@ export function createMetricsRegistry({
       return {
         inc(labels = {}, by = 1) {
           if (!(by >= 0)) return;
-          add(seriesKey(name, family.labelNames, boundedLabels(family, labels)), by);
+          const build = (bounded: Labels) => [seriesKey(name, family.labelNames, bounded)];
+          add(keysFor(family, labels, build)[0]!, by);
         },
       };
     },
@@ -148,7 +164,8 @@ export function createMetricsRegistry({
       return {
         set(labels, value) {
           if (!Number.isFinite(value)) return;
-          gauges.set(seriesKey(name, family.labelNames, boundedLabels(family, labels)), value);
+          const build = (bounded: Labels) => [seriesKey(name, family.labelNames, bounded)];
+          gauges.set(keysFor(family, labels, build)[0]!, value);
         },
       };
     },
@@ -166,14 +183,20 @@ export function createMetricsRegistry({
       return {
         observe(labels, value) {
           if (!Number.isFinite(value)) return;
-          const bounded = boundedLabels(family, labels);
+          // Keys: one per bucket (le ascending, +Inf last), then _sum, then _count.
+          const keys = keysFor(family, labels, (bounded) => [
+            ...bucketNames.map((le) =>
+              seriesKey(`${name}_bucket`, bucketLabels, { ...bounded, le }),
+            ),
+            seriesKey(`${name}_sum`, family.labelNames, bounded),
+            seriesKey(`${name}_count`, family.labelNames, bounded),
+          ]);
           // Buckets are cumulative, so deltas from many isolates still add up to a histogram.
-          for (let i = 0; i < bucketNames.length; i += 1) {
-            if (i < bounds.length && value > bounds[i]!) continue;
-            add(seriesKey(`${name}_bucket`, bucketLabels, { ...bounded, le: bucketNames[i]! }), 1);
-          }
-          add(seriesKey(`${name}_sum`, family.labelNames, bounded), value);
-          add(seriesKey(`${name}_count`, family.labelNames, bounded), 1);
+          let first = 0;
+          while (first < bounds.length && value > bounds[first]!) first += 1;
+          for (let i = first; i < bucketNames.length; i += 1) add(keys[i]!, 1);
+          add(keys[bucketNames.length]!, value);
+          add(keys[bucketNames.length + 1]!, 1);
         },
       };
     },

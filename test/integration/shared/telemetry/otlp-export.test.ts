@@ -17,7 +17,7 @@ describe('OTLP/HTTP export to the devstack collector', () => {
     const scope = telemetry.startScope('POST /orders', {});
     scope.annotate({ 'order.id': orderId });
     await scope.run('reserve stock', async (child) => {
-      await child.query('update stock set reserved = reserved + $1', async () => 1);
+      await child.query('update stock set reserved = reserved + $1', () => Promise.resolve(1));
     });
     scope.span.end();
     await telemetry.flush();

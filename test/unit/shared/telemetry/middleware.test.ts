@@ -13,7 +13,12 @@ import { createTelemetry } from '../../../../shared/telemetry/telemetry.ts';
 function setup({ sampleRatio = 1 }: { sampleRatio?: number } = {}) {
   const exported: ReadableSpan[] = [];
   const lines: Array<{ line: string; level: LogLevel }> = [];
-  const sink: SpanSink = { send: async (spans) => void exported.push(...spans) };
+  const sink: SpanSink = {
+    send: (spans) => {
+      exported.push(...spans);
+      return Promise.resolve();
+    },
+  };
   const pending: Array<Promise<unknown>> = [];
   const store = memoryMetricsStore();
   const telemetry = createTelemetry({
@@ -24,11 +29,13 @@ function setup({ sampleRatio = 1 }: { sampleRatio?: number } = {}) {
     flushDelayMs: 0,
     log: createLogger({ service: 'unit', write: (line, level) => lines.push({ line, level }) }),
     waitUntil: (promise) => void pending.push(promise),
-    fetch: async (input, init) =>
-      Response.json({
-        traceparent: new Headers(init?.headers).get('traceparent'),
-        url: String(input),
-      }),
+    fetch: (input, init) =>
+      Promise.resolve(
+        Response.json({
+          traceparent: new Headers(init?.headers).get('traceparent'),
+          url: input instanceof Request ? input.url : input.toString(),
+        }),
+      ),
   });
   const inner = new Hono<TelemetryEnv>()
     .post('/orders', validate('json', z.object({ sku: z.string() })), (c) => {
