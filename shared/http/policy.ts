@@ -3,11 +3,12 @@ export interface Policy {
   execute<T>(fn: (signal: AbortSignal) => Promise<T>, signal?: AbortSignal): Promise<T>;
 }
 
-const never = new AbortController().signal;
+// Created lazily: workerd forbids some work in global scope.
+const neverAborted = () => new AbortController().signal;
 
 /** A policy that just runs `fn`. */
 export const noopPolicy: Policy = {
-  execute: (fn, signal) => fn(signal ?? never),
+  execute: (fn, signal) => fn(signal ?? neverAborted()),
 };
 
 /**
@@ -21,7 +22,7 @@ export function wrap(...policies: readonly Policy[]): Policy {
         (inner, policy) => (s) => policy.execute(inner, s),
         fn,
       );
-      return run(signal ?? never);
+      return run(signal ?? neverAborted());
     },
   };
 }
