@@ -1,4 +1,5 @@
 import { signDelivery } from '../signing.ts';
+import { httpSend } from './http-send.ts';
 import type { PendingMessage } from '../message.ts';
 import type { AttemptResult } from './outcome.ts';
 
@@ -34,19 +35,6 @@ export function deliveryHeaders(
   };
 }
 
-async function readCapped(response: Response, max: number): Promise<Buffer> {
-  if (!response.body) return Buffer.alloc(0);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  const reader = response.body.getReader();
-  for (let read = await reader.read(); !read.done; read = await reader.read()) {
-    const bytes = Buffer.from(read.value);
-    if (size < max) chunks.push(bytes.subarray(0, max - size));
-    size += bytes.length;
-  }
-  return Buffer.concat(chunks);
-}
-
 /** Sends one signed delivery; a timeout or connection failure comes back as status 0. */
 export async function attemptDelivery(
   message: PendingMessage,
@@ -58,23 +46,18 @@ export async function attemptDelivery(
   const timeoutMs = spec.timeoutMs ?? options.defaultTimeoutMs;
   const signal = AbortSignal.any([options.signal, AbortSignal.timeout(timeoutMs)]);
   try {
-    const response = await fetch(spec.url, {
+    return await httpSend(spec.url, {
       method: spec.method,
       headers: deliveryHeaders(message, signature),
-      ...(noBody.has(spec.method) ? {} : { body: new Uint8Array(body) }),
-      redirect: 'manual',
+      body: noBody.has(spec.method) ? undefined : body,
       signal,
+      maxBytes: options.maxResponseBytes,
     });
-    return {
-      status: response.status,
-      headers: response.headers,
-      body: await readCapped(response, options.maxResponseBytes),
-    };
   } catch (error) {
     const reason =
       signal.aborted && !options.signal.aborted
         ? `timed out after ${timeoutMs} ms`
-        : ((error as Error).cause as Error | undefined)?.message || (error as Error).message;
+        : (error as Error).message;
     return { status: 0, headers: new Headers(), body: Buffer.alloc(0), error: reason };
   }
 }

@@ -129,36 +129,39 @@ export function createBatchApplier(pool: pg.Pool, schema: string) {
 }
 
 /**
- * Coalesces writes: a change submitted while a batch is being written goes into the next one,
- * so under load each round trip carries many changes and an idle server writes at once.
+ * Coalesces writes: up to `concurrency` batches are written at once (one connection each), and a
+ * change submitted while they are all busy goes into the next batch, so under load each round
+ * trip carries many changes while an idle server writes at once.
  */
-export function createWriteBatcher(apply: (batch: WriteBatch) => Promise<void>) {
+export function createWriteBatcher(apply: (batch: WriteBatch) => Promise<void>, concurrency = 4) {
   let pending = emptyBatch();
   let waiters: Array<{ resolve: () => void; reject: (error: unknown) => void }> = [];
-  let running: Promise<void> | undefined;
+  const running = new Set<Promise<void>>();
   let lazyTimer: NodeJS.Timeout | undefined;
 
-  const flushLoop = async () => {
-    while (!isEmptyBatch(pending)) {
-      const batch = pending;
-      const settled = waiters;
-      pending = emptyBatch();
-      waiters = [];
-      try {
-        await apply(batch);
-        for (const waiter of settled) waiter.resolve();
-      } catch (error) {
-        for (const waiter of settled) waiter.reject(error);
-      }
+  const flushOne = async () => {
+    const batch = pending;
+    const settled = waiters;
+    pending = emptyBatch();
+    waiters = [];
+    try {
+      await apply(batch);
+      for (const waiter of settled) waiter.resolve();
+    } catch (error) {
+      for (const waiter of settled) waiter.reject(error);
     }
-    running = undefined;
   };
   const kick = () => {
     if (lazyTimer) {
       clearTimeout(lazyTimer);
       lazyTimer = undefined;
     }
-    running ??= flushLoop();
+    if (running.size >= concurrency || isEmptyBatch(pending)) return;
+    const run: Promise<void> = flushOne().finally(() => {
+      running.delete(run);
+      kick();
+    });
+    running.add(run);
   };
 
   return {
@@ -172,12 +175,12 @@ export function createWriteBatcher(apply: (batch: WriteBatch) => Promise<void>) 
     /** Queues log rows without forcing a round trip; they go with the next write or soon after. */
     log(events: WriteBatch['events']): void {
       pending.events.push(...events);
-      if (!running && !lazyTimer) lazyTimer = setTimeout(kick, 50);
+      if (running.size === 0 && !lazyTimer) lazyTimer = setTimeout(kick, 50);
     },
-    /** Writes everything queued so far. */
+    /** Writes everything queued so far and waits for writes in progress. */
     async flush(): Promise<void> {
-      if (isEmptyBatch(pending)) return running;
-      await this.write({});
+      if (!isEmptyBatch(pending)) await this.write({});
+      await Promise.all([...running]);
     },
   };
 }

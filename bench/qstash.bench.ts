@@ -1,0 +1,98 @@
+// `npm run bench -- qstash`: publish → delivery through the devstack's QStash server against
+// real Postgres. Each sample is one publish with the official client, timed from the call until
+// a local receiver gets the signed delivery; throughput is messages delivered per second.
+import { createServer } from 'node:http';
+import { Client } from '@upstash/qstash';
+import { closeServer, listen } from '../devstack/listen.ts';
+import { startQstashServer } from '../devstack/qstash/index.ts';
+import { formatRow, header } from './stats.ts';
+
+const databaseUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const total = Number(process.env.BENCH_MESSAGES ?? 4000);
+const schema = `qstash_bench_${process.pid}`;
+
+const server = await startQstashServer({ databaseUrl, schema, dropSchemaOnClose: true });
+const waiting = new Map<string, () => void>();
+const early = new Set<string>();
+const receiver = createServer((req, res) => {
+  req.resume();
+  req.on('end', () => {
+    res.writeHead(200).end();
+    const id = String(req.headers['upstash-message-id']);
+    const done = waiting.get(id);
+    if (done) done();
+    else early.add(id);
+  });
+});
+const port = await listen(receiver, 0);
+const url = `http://127.0.0.1:${port}/hook`;
+const client = new Client({ baseUrl: server.url, token: server.token, enableTelemetry: false });
+const body = JSON.stringify({ orderId: 'bench', items: [{ sku: 'kettle', quantity: 1 }] });
+
+function delivered(id: string): Promise<void> {
+  if (early.delete(id)) return Promise.resolve();
+  return new Promise((resolve) =>
+    waiting.set(id, () => {
+      waiting.delete(id);
+      resolve();
+    }),
+  );
+}
+
+async function publishAndAwait(): Promise<{ publishMs: number; totalMs: number }> {
+  const t0 = performance.now();
+  const { messageId } = await client.publish({
+    url,
+    body,
+    headers: { 'content-type': 'application/json' },
+  });
+  const t1 = performance.now();
+  await delivered(messageId);
+  return { publishMs: t1 - t0, totalMs: performance.now() - t0 };
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
+}
+
+async function run(publishers: number) {
+  for (let i = 0; i < 50; i += 1) await publishAndAwait();
+  const endToEnd: number[] = [];
+  const publishOnly: number[] = [];
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: publishers }, async () => {
+      while (next < total) {
+        next += 1;
+        const { publishMs, totalMs } = await publishAndAwait();
+        publishOnly.push(publishMs);
+        endToEnd.push(totalMs);
+      }
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  const summary = (values: number[]) => {
+    values.sort((a, b) => a - b);
+    return {
+      count: values.length,
+      p50: percentile(values, 50),
+      p95: percentile(values, 95),
+      p99: percentile(values, 99),
+      perSecond: values.length / seconds,
+    };
+  };
+  console.log(formatRow(`publish → delivered, ${publishers} publisher(s)`, summary(endToEnd)));
+  console.log(formatRow(`  of which publish call (202/200 back)`, summary(publishOnly)));
+}
+
+console.log(
+  `${total} messages per scenario; Postgres at ${databaseUrl.replace(/:[^:@/]*@/, ':***@')}\n`,
+);
+console.log(header);
+try {
+  for (const publishers of [1, 32]) await run(publishers);
+} finally {
+  await server.close();
+  await closeServer(receiver);
+}
