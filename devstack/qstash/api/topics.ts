@@ -23,7 +23,7 @@ export function topicRoutes(app: Hono, deps: ApiDeps): void {
       throw badInput(`invalid URL group name "${name}": use letters, digits, -, _ and .`);
     return name;
   };
-  const endpointsOf = async (body: unknown) => {
+  const endpointsOf = (body: unknown) => {
     const parsed = endpointsSchema.safeParse(body);
     if (!parsed.success) throw badInput('expected {"endpoints": [{"url": "...", "name"?: "..."}]}');
     return parsed.data.endpoints;
@@ -31,7 +31,7 @@ export function topicRoutes(app: Hono, deps: ApiDeps): void {
 
   app.post('/v2/topics/:name/endpoints', async (c) => {
     const name = nameOf(c.req.param('name'));
-    const added = await endpointsOf(await readJson(c));
+    const added = endpointsOf(await readJson(c));
     const now = deps.now();
     const topic = (await deps.store.getTopic(name)) ?? {
       name,
@@ -54,7 +54,7 @@ export function topicRoutes(app: Hono, deps: ApiDeps): void {
 
   app.delete('/v2/topics/:name/endpoints', async (c) => {
     const name = nameOf(c.req.param('name'));
-    const removed = await endpointsOf(await readJson(c));
+    const removed = endpointsOf(await readJson(c));
     const topic = await deps.store.getTopic(name);
     if (!topic) throw notFound(`URL group ${name} not found`);
     topic.endpoints = topic.endpoints.filter(

@@ -76,7 +76,7 @@ describe.concurrent('publish and delivery through the official client', () => {
     const got = await receiver.waitFor(3, at(p));
     expect(got.map((r) => r.headers['upstash-retried'])).toEqual(['0', '1', '2']);
     await sleep(100);
-    const { logs } = await client.logs({ filter: { messageId } } as never);
+    const { logs } = await client.logs({ filter: { messageId } });
     expect(logs.map((log) => log.state)).toContain('DELIVERED');
     await expect(client.messages.get(messageId)).rejects.toThrow(/not found/);
   });
@@ -135,7 +135,7 @@ describe.concurrent('publish and delivery through the official client', () => {
     await receiver.waitFor(1, at(p));
     await sleep(200);
     expect(receiver.received.filter(at(p))).toHaveLength(1);
-    const { messages } = await client.dlq.listMessages({ filter: { messageId } } as never);
+    const { messages } = await client.dlq.listMessages({ filter: { messageId } });
     expect(messages.map((m) => m.messageId)).toEqual([messageId]);
   });
 
@@ -319,7 +319,7 @@ describe('bad input', () => {
     expect(response.status).toBe(400);
     expect(((await response.json()) as { error: string }).error).toMatch(/batch entry 1/);
     expect(
-      await client.messages.cancel({ filter: { url: 'http://127.0.0.1:9/ok' } } as never),
+      await client.messages.cancel({ filter: { url: 'http://127.0.0.1:9/ok' } }),
     ).toMatchObject({ cancelled: 0 });
   });
 });
