@@ -126,7 +126,7 @@ export function createMetricsRegistry({
     build: (bounded: Labels) => string[],
   ): string[] {
     let cache = resolved.get(family.name);
-    if (!cache) resolved.set(family.name, (cache = new Map()));
+    if (!cache) resolved.set(family.name, (cache = new Map<string, string[]>()));
     let identity = '';
     for (const label of family.labelNames) identity += `${labels[label] ?? ''}\u0000`;
     const hit = cache.get(identity);
