@@ -51,7 +51,12 @@ export default tseslint.config(
     ...tseslint.configs.disableTypeChecked,
   },
   {
-    files: ['functions/*/deno.ts', 'shared/runtime/deno.ts', 'shared/runtime/deno-serve.ts'],
+    files: [
+      'functions/*/deno.ts',
+      'test/fixtures/**/*deno.ts',
+      'shared/runtime/deno.ts',
+      'shared/runtime/deno-serve.ts',
+    ],
     ...tseslint.configs.disableTypeChecked,
     languageOptions: {
       globals: { Deno: 'readonly' },
