@@ -66,13 +66,14 @@ export interface Breaker {
 }
 
 type Admission =
-  | { kind: 'closed'; epoch: number }
-  | { kind: 'probe'; epoch: number }
-  | { kind: 'disabled' };
+  { kind: 'closed'; epoch: number } | { kind: 'probe'; epoch: number } | { kind: 'disabled' };
 
 function checkRange(name: string, value: number, min: number, max: number): void {
   if (!Number.isFinite(value) || value < min || value > max) {
-    throw new EdgeMeshError('CONFIG', `breaker option ${name} must be a number from ${min} to ${max}, got ${String(value)}`);
+    throw new EdgeMeshError(
+      'CONFIG',
+      `breaker option ${name} must be a number from ${min} to ${max}, got ${String(value)}`,
+    );
   }
 }
 
@@ -97,12 +98,19 @@ export function createBreaker({
   log = (line) => console.info(line),
   ...options
 }: CreateBreakerOptions): Breaker {
-  if (!scope || typeof scope !== 'string') throw new EdgeMeshError('CONFIG', 'breaker scope must be a non-empty string');
+  if (!scope || typeof scope !== 'string')
+    throw new EdgeMeshError('CONFIG', 'breaker scope must be a non-empty string');
   checkRange('staleMs', staleMs, 10, 60_000);
   checkRange('flushDelayMs', flushDelayMs, 0, 10_000);
   checkRange('maxBatch', maxBatch, 1, 10_000);
   const machine: BreakerMachine = breakerMachine(options);
-  const { windowType, windowSize, permittedCallsInHalfOpen, maxWaitInHalfOpenMs, slowCallDurationMs } = machine.options;
+  const {
+    windowType,
+    windowSize,
+    permittedCallsInHalfOpen,
+    maxWaitInHalfOpenMs,
+    slowCallDurationMs,
+  } = machine.options;
 
   let cached: BreakerState = machine.initial(now());
   let fetchedAt = Number.NEGATIVE_INFINITY;
@@ -174,7 +182,17 @@ export function createBreaker({
     const windows = new Map<number, Awaited<ReturnType<BreakerStore['record']>>>();
     for (const epoch of epochs) {
       const outcomes = batch.filter((entry) => entry.epoch === epoch);
-      windows.set(epoch, await store.record(scope, epoch, outcomes, { type: windowType, size: windowSize }, now(), signal));
+      windows.set(
+        epoch,
+        await store.record(
+          scope,
+          epoch,
+          outcomes,
+          { type: windowType, size: windowSize },
+          now(),
+          signal,
+        ),
+      );
     }
     const state = await refresh(signal);
     const window = windows.get(state.epoch);
@@ -218,7 +236,9 @@ export function createBreaker({
     const permission = machine.permit(state, t);
     if (permission.kind === 'reject') throw new CircuitOpenError(scope, permission.retryAfterMs);
     if (permission.kind === 'allow') {
-      return state.kind === 'DISABLED' ? { kind: 'disabled' } : { kind: 'closed', epoch: state.epoch };
+      return state.kind === 'DISABLED'
+        ? { kind: 'disabled' }
+        : { kind: 'closed', epoch: state.epoch };
     }
     const granted = await store
       .acquireProbe(scope, state.epoch, permittedCallsInHalfOpen, maxWaitInHalfOpenMs, signal)
@@ -262,7 +282,10 @@ export function createBreaker({
     });
   }
 
-  async function command(event: 'force-open' | 'disable' | 'reset', signal?: AbortSignal): Promise<void> {
+  async function command(
+    event: 'force-open' | 'disable' | 'reset',
+    signal?: AbortSignal,
+  ): Promise<void> {
     for (let attempt = 0; attempt < 10; attempt += 1) {
       const state = await refresh(signal);
       const next = machine.next(state, { type: event }, now());
@@ -271,7 +294,10 @@ export function createBreaker({
         return;
       }
     }
-    throw new EdgeMeshError('UNAVAILABLE', `breaker ${scope}: ${event} lost to concurrent transitions 10 times`);
+    throw new EdgeMeshError(
+      'UNAVAILABLE',
+      `breaker ${scope}: ${event} lost to concurrent transitions 10 times`,
+    );
   }
 
   return {
@@ -286,7 +312,8 @@ export function createBreaker({
         return result;
       } catch (error) {
         // A caller that gave up is not the callee's failure; an inner open circuit is not either.
-        if (!signal?.aborted && !isCircuitOpenError(error)) settle(admission, true, now() - started);
+        if (!signal?.aborted && !isCircuitOpenError(error))
+          settle(admission, true, now() - started);
         else if (admission.kind === 'probe') settle(admission, true, now() - started);
         throw error;
       }

@@ -1,6 +1,16 @@
-import { resolveBreakerOptions, type BreakerOptions, type ResolvedBreakerOptions } from './options.ts';
+import {
+  resolveBreakerOptions,
+  type BreakerOptions,
+  type ResolvedBreakerOptions,
+} from './options.ts';
 import type { BreakerEvent, BreakerState, ClosedState, Permission } from './state.ts';
-import { emptyWindow, pruneWindow, recordOutcomes, summarize, type WindowSummary } from './window.ts';
+import {
+  emptyWindow,
+  pruneWindow,
+  recordOutcomes,
+  summarize,
+  type WindowSummary,
+} from './window.ts';
 
 /** The pure breaker: data in, data out; time enters as `now` (ms since the epoch). */
 export interface BreakerMachine {
@@ -70,13 +80,25 @@ export function breakerMachine(input: BreakerOptions = {}): BreakerMachine {
         const window =
           event.type === 'window'
             ? pruneWindow(event.window, options.windowSize, now)
-            : recordOutcomes(state.window, [{ code: event.code, at: now }], options.windowSize, now);
+            : recordOutcomes(
+                state.window,
+                [{ code: event.code, at: now }],
+                options.windowSize,
+                now,
+              );
         if (tripped(summarize(window), options.minimumCalls)) return open(state, now);
         return { ...state, window };
       }
       case 'OPEN':
         if (event.type === 'tick' && now >= state.until) {
-          return { kind: 'HALF_OPEN', epoch: state.epoch + 1, since: now, opens: state.opens, granted: 0, probes: '' };
+          return {
+            kind: 'HALF_OPEN',
+            epoch: state.epoch + 1,
+            since: now,
+            opens: state.opens,
+            granted: 0,
+            probes: '',
+          };
         }
         return state;
       case 'HALF_OPEN':
@@ -93,7 +115,10 @@ export function breakerMachine(input: BreakerOptions = {}): BreakerMachine {
           return judgeProbes({ ...state, probes }, now);
         }
         if (event.type === 'probes') {
-          return judgeProbes({ ...state, probes: event.probes.slice(0, options.permittedCallsInHalfOpen) }, now);
+          return judgeProbes(
+            { ...state, probes: event.probes.slice(0, options.permittedCallsInHalfOpen) },
+            now,
+          );
         }
         return state;
       case 'FORCED_OPEN':
@@ -123,7 +148,13 @@ export function breakerMachine(input: BreakerOptions = {}): BreakerMachine {
 
   return {
     options,
-    initial: (now) => ({ kind: 'CLOSED', epoch: 0, since: now, opens: 0, window: emptyWindow(options.windowType) }),
+    initial: (now) => ({
+      kind: 'CLOSED',
+      epoch: 0,
+      since: now,
+      opens: 0,
+      window: emptyWindow(options.windowType),
+    }),
     next,
     permit,
   };

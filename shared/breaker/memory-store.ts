@@ -9,6 +9,9 @@ interface Scope {
   probes: Map<number, string>;
 }
 
+/** Runs `fn` on a later microtask, as an I/O-backed store would, turning throws into rejections. */
+const later = <T>(fn: () => T): Promise<T> => Promise.resolve().then(fn);
+
 /** In-memory BreakerStore; one instance shared by several breakers stands in for Redis in tests. */
 export function memoryBreakerStore(): BreakerStore {
   const scopes = new Map<string, Scope>();
@@ -21,38 +24,53 @@ export function memoryBreakerStore(): BreakerStore {
     return scope;
   };
   return {
-    async load(scope, signal) {
-      signal?.throwIfAborted();
-      const state = scopeOf(scope).state;
-      return state === undefined ? undefined : structuredClone(state);
+    load(scope, signal) {
+      return later(() => {
+        signal?.throwIfAborted();
+        const state = scopeOf(scope).state;
+        return state === undefined ? undefined : structuredClone(state);
+      });
     },
-    async transition(scope, next, signal) {
-      signal?.throwIfAborted();
-      const entry = scopeOf(scope);
-      if ((entry.state?.epoch ?? 0) >= next.epoch) return false;
-      entry.state = structuredClone(next);
-      return true;
+    transition(scope, next, signal) {
+      return later(() => {
+        signal?.throwIfAborted();
+        const entry = scopeOf(scope);
+        if ((entry.state?.epoch ?? 0) >= next.epoch) return false;
+        entry.state = structuredClone(next);
+        return true;
+      });
     },
-    async record(scope, epoch, outcomes, spec, now, signal) {
-      signal?.throwIfAborted();
-      const entry = scopeOf(scope);
-      const window = recordOutcomes(entry.windows.get(epoch) ?? emptyWindow(spec.type), outcomes, spec.size, now);
-      entry.windows.set(epoch, window);
-      return structuredClone(window);
+    record(scope, epoch, outcomes, spec, now, signal) {
+      return later(() => {
+        signal?.throwIfAborted();
+        const entry = scopeOf(scope);
+        const window = recordOutcomes(
+          entry.windows.get(epoch) ?? emptyWindow(spec.type),
+          outcomes,
+          spec.size,
+          now,
+        );
+        entry.windows.set(epoch, window);
+        return structuredClone(window);
+      });
     },
-    async acquireProbe(scope, epoch, budget, _leaseMs, signal) {
-      signal?.throwIfAborted();
-      const entry = scopeOf(scope);
-      const granted = (entry.probesGranted.get(epoch) ?? 0) + 1;
-      entry.probesGranted.set(epoch, granted);
-      return granted <= budget;
+    acquireProbe(scope, epoch, budget, _leaseMs, signal) {
+      return later(() => {
+        signal?.throwIfAborted();
+        const entry = scopeOf(scope);
+        const granted = (entry.probesGranted.get(epoch) ?? 0) + 1;
+        entry.probesGranted.set(epoch, granted);
+        return granted <= budget;
+      });
     },
-    async recordProbe(scope, epoch, code, _leaseMs, signal) {
-      signal?.throwIfAborted();
-      const entry = scopeOf(scope);
-      const probes = (entry.probes.get(epoch) ?? '') + code;
-      entry.probes.set(epoch, probes);
-      return probes;
+    recordProbe(scope, epoch, code, _leaseMs, signal) {
+      return later(() => {
+        signal?.throwIfAborted();
+        const entry = scopeOf(scope);
+        const probes = (entry.probes.get(epoch) ?? '') + code;
+        entry.probes.set(epoch, probes);
+        return probes;
+      });
     },
   };
 }

@@ -44,7 +44,8 @@ export interface DisabledState extends Base {
 }
 
 /** A breaker's whole state as plain, JSON-serialisable data. */
-export type BreakerState = ClosedState | OpenState | HalfOpenState | ForcedOpenState | DisabledState;
+export type BreakerState =
+  ClosedState | OpenState | HalfOpenState | ForcedOpenState | DisabledState;
 
 /** What can happen to a breaker. */
 export type BreakerEvent =

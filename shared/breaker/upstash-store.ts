@@ -65,7 +65,13 @@ export function upstashBreakerStore(
       if (headEpoch > 0) {
         // Every state expired but the hint: carry on from that epoch, CLOSED.
         hints.set(scope, headEpoch);
-        return { kind: 'CLOSED', epoch: headEpoch, since: 0, opens: 0, window: { type: 'count', codes: '' } };
+        return {
+          kind: 'CLOSED',
+          epoch: headEpoch,
+          since: 0,
+          opens: 0,
+          window: { type: 'count', codes: '' },
+        };
       }
       hints.delete(scope);
       return undefined;
@@ -122,7 +128,11 @@ export function upstashBreakerStore(
         bucket[index] = Number(value);
         buckets.set(bucketSecond, bucket);
       }
-      const window = pruneWindow({ type: 'time', buckets: [...buckets.values()] }, spec.size, now) as TimeWindow;
+      const window = pruneWindow(
+        { type: 'time', buckets: [...buckets.values()] },
+        spec.size,
+        now,
+      ) as TimeWindow;
       const kept = new Set(window.buckets.map((b) => b[0]));
       const stale = Object.keys(fields ?? {}).filter((f) => !kept.has(Number(f.split(':')[0])));
       if (stale.length > 0) await redis.hdel(windowKey, ...stale);

@@ -33,7 +33,11 @@ export interface TimedOutcome {
 }
 
 /** The code of a call that failed or not and took `durationMs`. */
-export function outcomeCode(failed: boolean, durationMs: number, slowCallDurationMs: number): OutcomeCode {
+export function outcomeCode(
+  failed: boolean,
+  durationMs: number,
+  slowCallDurationMs: number,
+): OutcomeCode {
   const slow = durationMs >= slowCallDurationMs;
   return failed ? (slow ? 'F' : 'f') : slow ? 'S' : 's';
 }

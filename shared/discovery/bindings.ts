@@ -22,19 +22,23 @@ function isFetcher(value: unknown): value is FetcherLike {
  */
 export function bindingRegistry(
   env: Readonly<Record<string, unknown>>,
-  { bindingName = (service) => service.toUpperCase().replaceAll('-', '_') }: BindingRegistryOptions = {},
+  {
+    bindingName = (service) => service.toUpperCase().replaceAll('-', '_'),
+  }: BindingRegistryOptions = {},
 ): Registry {
   const fetcherOf = (service: string): FetcherLike | undefined => {
     const binding = env[bindingName(service)];
     return isFetcher(binding) ? binding : undefined;
   };
   return {
-    async resolve(service, signal) {
-      signal?.throwIfAborted();
-      const fetcher = fetcherOf(service);
-      if (!fetcher) return [];
-      const endpoint: Endpoint = { url: `https://${service}.binding`, weight: 1, fetcher };
-      return [endpoint];
+    resolve(service, signal) {
+      return Promise.resolve().then(() => {
+        signal?.throwIfAborted();
+        const fetcher = fetcherOf(service);
+        if (!fetcher) return [];
+        const endpoint: Endpoint = { url: `https://${service}.binding`, weight: 1, fetcher };
+        return [endpoint];
+      });
     },
     knows: (service) => fetcherOf(service) !== undefined,
   };

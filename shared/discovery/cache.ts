@@ -24,7 +24,10 @@ export function cachedRegistry(
     throw new EdgeMeshError('CONFIG', `cachedRegistry ttlMs must be 0 to 3600000, got ${ttlMs}`);
   }
   if (!Number.isFinite(maxStaleMs) || maxStaleMs < ttlMs) {
-    throw new EdgeMeshError('CONFIG', `cachedRegistry maxStaleMs must be at least ttlMs, got ${maxStaleMs}`);
+    throw new EdgeMeshError(
+      'CONFIG',
+      `cachedRegistry maxStaleMs must be at least ttlMs, got ${maxStaleMs}`,
+    );
   }
   const entries = new Map<string, { endpoints: readonly Endpoint[]; at: number }>();
   const inflight = new Map<string, Promise<readonly Endpoint[]>>();

@@ -49,7 +49,10 @@ export function consulRegistry({
       });
       if (response.status === 404) return [];
       if (!response.ok) {
-        throw new EdgeMeshError('UPSTREAM', `Consul answered ${response.status} for service ${service}`);
+        throw new EdgeMeshError(
+          'UPSTREAM',
+          `Consul answered ${response.status} for service ${service}`,
+        );
       }
       const entries = (await response.json()) as ConsulEntry[];
       return entries
@@ -58,7 +61,13 @@ export function consulRegistry({
           const port = entry.Service?.Port;
           if (!address || !port) return [];
           const host = address.includes(':') ? `[${address}]` : address;
-          return [parseEndpoint(`${scheme}://${host}:${port}`, 'Consul entry', entry.Service?.Weights?.Passing || 1)];
+          return [
+            parseEndpoint(
+              `${scheme}://${host}:${port}`,
+              'Consul entry',
+              entry.Service?.Weights?.Passing || 1,
+            ),
+          ];
         })
         .sort((a, b) => a.url.localeCompare(b.url));
     },

@@ -45,12 +45,18 @@ export function dohSrvRegistry({
         ...(signal ? { signal } : {}),
       });
       if (!response.ok) {
-        throw new EdgeMeshError('UPSTREAM', `DoH resolver answered ${response.status} for ${recordName(service)}`);
+        throw new EdgeMeshError(
+          'UPSTREAM',
+          `DoH resolver answered ${response.status} for ${recordName(service)}`,
+        );
       }
       const body = (await response.json()) as { Status: number; Answer?: DohAnswer[] };
       if (body.Status === 3) return [];
       if (body.Status !== 0) {
-        throw new EdgeMeshError('UPSTREAM', `DoH resolver status ${body.Status} for ${recordName(service)}`);
+        throw new EdgeMeshError(
+          'UPSTREAM',
+          `DoH resolver status ${body.Status} for ${recordName(service)}`,
+        );
       }
       const records = (body.Answer ?? [])
         .filter((answer) => answer.type === srvType)
@@ -63,12 +69,16 @@ export function dohSrvRegistry({
             target: (target ?? '').replace(/\.$/, ''),
           };
         })
-        .filter((r) => r.target.length > 0 && r.target !== '.' && Number.isInteger(r.port) && r.port > 0);
+        .filter(
+          (r) => r.target.length > 0 && r.target !== '.' && Number.isInteger(r.port) && r.port > 0,
+        );
       if (records.length === 0) return [];
       const best = Math.min(...records.map((r) => r.priority));
       return records
         .filter((r) => r.priority === best)
-        .map((r): Endpoint => parseEndpoint(`${scheme}://${r.target}:${r.port}`, 'SRV record', Math.max(1, r.weight)))
+        .map((r): Endpoint =>
+          parseEndpoint(`${scheme}://${r.target}:${r.port}`, 'SRV record', Math.max(1, r.weight)),
+        )
         .sort((a, b) => a.url.localeCompare(b.url));
     },
   };

@@ -40,7 +40,10 @@ export function parseEndpoint(raw: string, source: string, weight = 1): Endpoint
     throw new EdgeMeshError('CONFIG', `${source}: "${raw}" is not an http(s) URL`);
   }
   if (url.search || url.hash || url.username || url.password) {
-    throw new EdgeMeshError('CONFIG', `${source}: "${raw}" must not carry a query, fragment or credentials`);
+    throw new EdgeMeshError(
+      'CONFIG',
+      `${source}: "${raw}" must not carry a query, fragment or credentials`,
+    );
   }
   if (!Number.isFinite(weight) || weight <= 0) {
     throw new EdgeMeshError('CONFIG', `${source}: weight of "${raw}" must be a positive number`);

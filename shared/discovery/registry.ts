@@ -11,9 +11,19 @@ export interface Registry {
 /** A registry instances write themselves into, each with a lease that lapses unless refreshed. */
 export interface LeaseRegistry extends Registry {
   /** Adds or refreshes `endpoint` of `service` for `leaseMs` from now. */
-  register(service: string, endpoint: Endpoint, leaseMs: number, signal?: AbortSignal): Promise<void>;
+  register(
+    service: string,
+    endpoint: Endpoint,
+    leaseMs: number,
+    signal?: AbortSignal,
+  ): Promise<void>;
   /** Same as register: extends the lease. */
-  refresh(service: string, endpoint: Endpoint, leaseMs: number, signal?: AbortSignal): Promise<void>;
+  refresh(
+    service: string,
+    endpoint: Endpoint,
+    leaseMs: number,
+    signal?: AbortSignal,
+  ): Promise<void>;
   /** Removes `endpoint` (by URL) from `service` now. */
   deregister(service: string, url: string, signal?: AbortSignal): Promise<void>;
 }

@@ -36,9 +36,11 @@ export function staticRegistry(env: Env): Registry {
     services.set(service, Object.freeze(parseList(name, value)));
   }
   return {
-    async resolve(service, signal) {
-      signal?.throwIfAborted();
-      return services.get(service) ?? [];
+    resolve(service, signal) {
+      return Promise.resolve().then(() => {
+        signal?.throwIfAborted();
+        return services.get(service) ?? [];
+      });
     },
     knows: (service) => services.has(service),
   };

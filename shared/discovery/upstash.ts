@@ -21,7 +21,12 @@ export function upstashRegistry(
 ): LeaseRegistry {
   const leases = (service: string) => `${prefix}{${service}}:leases`;
   const weights = (service: string) => `${prefix}{${service}}:weights`;
-  const register = async (service: string, endpoint: Endpoint, leaseMs: number, signal?: AbortSignal) => {
+  const register = async (
+    service: string,
+    endpoint: Endpoint,
+    leaseMs: number,
+    signal?: AbortSignal,
+  ) => {
     signal?.throwIfAborted();
     const expiresAt = now() + leaseMs;
     await redis

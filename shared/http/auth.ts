@@ -17,13 +17,21 @@ function assertSecret(secret: string): void {
 }
 
 async function importKey(secret: string): Promise<CryptoKey> {
-  return crypto.subtle.importKey('raw', encoder.encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, [
-    'sign',
-    'verify',
-  ]);
+  return crypto.subtle.importKey(
+    'raw',
+    encoder.encode(secret),
+    { name: 'HMAC', hash: 'SHA-256' },
+    false,
+    ['sign', 'verify'],
+  );
 }
 
-async function canonical(method: string, pathAndQuery: string, timestamp: number, body?: ArrayBuffer): Promise<Uint8Array<ArrayBuffer>> {
+async function canonical(
+  method: string,
+  pathAndQuery: string,
+  timestamp: number,
+  body?: ArrayBuffer,
+): Promise<Uint8Array<ArrayBuffer>> {
   const bodyHash = hex(await crypto.subtle.digest('SHA-256', body ?? new ArrayBuffer(0)));
   return encoder.encode(`${timestamp}\n${method.toUpperCase()}\n${pathAndQuery}\n${bodyHash}`);
 }
@@ -44,7 +52,11 @@ export function requestSigner(secret: string, now: () => number = () => Date.now
   return {
     async sign(method, pathAndQuery, body) {
       const timestamp = now();
-      const mac = await crypto.subtle.sign('HMAC', await key, await canonical(method, pathAndQuery, timestamp, body));
+      const mac = await crypto.subtle.sign(
+        'HMAC',
+        await key,
+        await canonical(method, pathAndQuery, timestamp, body),
+      );
       return `t=${timestamp},v1=${hex(mac)}`;
     },
   };
@@ -82,11 +94,16 @@ export function verifyServiceAuth({
     if (!match) throw new EdgeMeshError('SIGNATURE', `Missing or malformed ${signatureHeader}.`);
     const timestamp = Number(match[1]);
     if (Math.abs(now() - timestamp) > toleranceMs) {
-      throw new EdgeMeshError('SIGNATURE', `${signatureHeader} is outside the accepted time window.`);
+      throw new EdgeMeshError(
+        'SIGNATURE',
+        `${signatureHeader} is outside the accepted time window.`,
+      );
     }
     const mac = fromHex(match[2]!);
     const url = new URL(c.req.url);
-    const body = ['GET', 'HEAD'].includes(c.req.method) ? undefined : await c.req.raw.clone().arrayBuffer();
+    const body = ['GET', 'HEAD'].includes(c.req.method)
+      ? undefined
+      : await c.req.raw.clone().arrayBuffer();
     const valid =
       mac !== undefined &&
       (await crypto.subtle.verify(
@@ -95,7 +112,8 @@ export function verifyServiceAuth({
         mac,
         await canonical(c.req.method, url.pathname + url.search, timestamp, body),
       ));
-    if (!valid) throw new EdgeMeshError('SIGNATURE', `${signatureHeader} does not match the request.`);
+    if (!valid)
+      throw new EdgeMeshError('SIGNATURE', `${signatureHeader} does not match the request.`);
     await next();
   };
 }

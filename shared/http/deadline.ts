@@ -23,7 +23,9 @@ export interface DeadlineMiddlewareOptions {
  * 504 TIMEOUT problem before the handler runs; otherwise `c.var.deadline` and
  * `c.var.deadlineSignal` tell the handler when the caller gives up. A malformed header is 400.
  */
-export function deadlineMiddleware({ now = () => Date.now() }: DeadlineMiddlewareOptions = {}): MiddlewareHandler<{
+export function deadlineMiddleware({
+  now = () => Date.now(),
+}: DeadlineMiddlewareOptions = {}): MiddlewareHandler<{
   Variables: DeadlineVariables;
 }> {
   return async function deadline(c, next) {
@@ -36,7 +38,10 @@ export function deadlineMiddleware({ now = () => Date.now() }: DeadlineMiddlewar
     }
     const remaining = Number(raw);
     if (remaining <= 0) {
-      throw new EdgeMeshError('TIMEOUT', 'The caller’s deadline passed before this request could start.');
+      throw new EdgeMeshError(
+        'TIMEOUT',
+        'The caller’s deadline passed before this request could start.',
+      );
     }
     const controller = new AbortController();
     const timer = setTimeout(
@@ -58,10 +63,14 @@ export function deadlineMiddleware({ now = () => Date.now() }: DeadlineMiddlewar
  * W3C trace context (`traceparent`, `tracestate`) of the inbound request.
  * @example await inventory.stock[':sku'].$get({ param: { sku } }, { headers: forwardHeaders(c) })
  */
-export function forwardHeaders(c: Context, now: () => number = () => Date.now()): Record<string, string> {
+export function forwardHeaders(
+  c: Context,
+  now: () => number = () => Date.now(),
+): Record<string, string> {
   const headers: Record<string, string> = {};
   const deadline = (c.var as DeadlineVariables).deadline;
-  if (deadline !== undefined) headers[deadlineHeader] = String(Math.max(0, Math.floor(deadline - now())));
+  if (deadline !== undefined)
+    headers[deadlineHeader] = String(Math.max(0, Math.floor(deadline - now())));
   for (const name of ['traceparent', 'tracestate']) {
     const value = c.req.header(name);
     if (value) headers[name] = value;

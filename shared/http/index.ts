@@ -1,4 +1,10 @@
-export { requestSigner, signatureHeader, verifyServiceAuth, type RequestSigner, type VerifyServiceAuthOptions } from './auth.ts';
+export {
+  requestSigner,
+  signatureHeader,
+  verifyServiceAuth,
+  type RequestSigner,
+  type VerifyServiceAuthOptions,
+} from './auth.ts';
 export * from './balancers/index.ts';
 export {
   deadlineHeader,
@@ -10,8 +16,18 @@ export {
 export { fingerprint } from './fingerprint.ts';
 export { noopPolicy, wrap, type Policy } from './policy.ts';
 export { createRetryBudget, type RetryBudget, type RetryBudgetOptions } from './retry-budget.ts';
-export { idempotentMethods, isRetryableError, retryableStatuses, retryPolicy, type RetryOptions } from './retry.ts';
-export { createServiceClient, createServiceFetch, type ServiceClientOptions } from './service-client.ts';
+export {
+  idempotentMethods,
+  isRetryableError,
+  retryableStatuses,
+  retryPolicy,
+  type RetryOptions,
+} from './retry.ts';
+export {
+  createServiceClient,
+  createServiceFetch,
+  type ServiceClientOptions,
+} from './service-client.ts';
 export { deadlinePolicy, timeoutPolicy } from './timeout.ts';
 export { isUpstreamStatusError, parseRetryAfter, UpstreamStatusError } from './upstream-error.ts';
 export { fieldIssues, validate } from './validate.ts';

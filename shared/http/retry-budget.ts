@@ -32,12 +32,19 @@ export function createRetryBudget({
   minRetries = 3,
   now = () => Date.now(),
 }: RetryBudgetOptions = {}): RetryBudget {
-  if (!(ratio >= 0 && ratio <= 1)) throw new EdgeMeshError('CONFIG', `retry budget ratio must be 0 to 1, got ${ratio}`);
+  if (!(ratio >= 0 && ratio <= 1))
+    throw new EdgeMeshError('CONFIG', `retry budget ratio must be 0 to 1, got ${ratio}`);
   if (!(windowMs >= 1_000 && windowMs <= 600_000)) {
-    throw new EdgeMeshError('CONFIG', `retry budget windowMs must be 1000 to 600000, got ${windowMs}`);
+    throw new EdgeMeshError(
+      'CONFIG',
+      `retry budget windowMs must be 1000 to 600000, got ${windowMs}`,
+    );
   }
   if (!(Number.isInteger(minRetries) && minRetries >= 0)) {
-    throw new EdgeMeshError('CONFIG', `retry budget minRetries must be a whole number ≥ 0, got ${minRetries}`);
+    throw new EdgeMeshError(
+      'CONFIG',
+      `retry budget minRetries must be a whole number ≥ 0, got ${minRetries}`,
+    );
   }
   const bucketMs = windowMs / bucketsPerWindow;
   const buckets = new Map<number, { calls: number; retries: number }>();

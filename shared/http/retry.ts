@@ -13,7 +13,14 @@ export const retryableStatuses: ReadonlySet<number> = new Set([
 ]);
 
 /** Methods that are safe to repeat (RFC 9110 §9.2.2); others need an `Idempotency-Key`. */
-export const idempotentMethods: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']);
+export const idempotentMethods: ReadonlySet<string> = new Set([
+  'GET',
+  'HEAD',
+  'OPTIONS',
+  'PUT',
+  'DELETE',
+  'TRACE',
+]);
 
 /** Options of the retry policy. */
 export interface RetryOptions {
@@ -38,7 +45,10 @@ export interface RetryOptions {
 /** Retryable: a failing status in `retryableStatuses`, a per-attempt TIMEOUT, or a network error. */
 export function isRetryableError(error: unknown): boolean {
   if (isUpstreamStatusError(error)) return retryableStatuses.has(error.response.status);
-  if (isEdgeMeshError(error)) return error.code === 'TIMEOUT' || (error.code === 'UPSTREAM' && error.cause instanceof TypeError);
+  if (isEdgeMeshError(error))
+    return (
+      error.code === 'TIMEOUT' || (error.code === 'UPSTREAM' && error.cause instanceof TypeError)
+    );
   return error instanceof TypeError;
 }
 
@@ -63,7 +73,10 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
 
 function check(name: string, value: number, min: number, max: number): void {
   if (!Number.isFinite(value) || value < min || value > max) {
-    throw new EdgeMeshError('CONFIG', `retry option ${name} must be ${min} to ${max}, got ${value}`);
+    throw new EdgeMeshError(
+      'CONFIG',
+      `retry option ${name} must be ${min} to ${max}, got ${value}`,
+    );
   }
 }
 

@@ -51,7 +51,10 @@ const placeholderOrigin = (service: string) => `http://${service}.service`;
 
 function checkMs(name: string, value: number): void {
   if (!Number.isFinite(value) || value < 1 || value > 600_000) {
-    throw new EdgeMeshError('CONFIG', `service client option ${name} must be 1 to 600000 ms, got ${value}`);
+    throw new EdgeMeshError(
+      'CONFIG',
+      `service client option ${name} must be 1 to 600000 ms, got ${value}`,
+    );
   }
 }
 
@@ -81,12 +84,18 @@ export function createServiceFetch({
 }: ServiceClientOptions): typeof fetch {
   assertServiceName(service);
   if (registry.knows && !registry.knows(service)) {
-    throw new EdgeMeshError('CONFIG', `unknown service "${service}": no binding or SERVICE_${service.toUpperCase().replaceAll('-', '_')}_URL`);
+    throw new EdgeMeshError(
+      'CONFIG',
+      `unknown service "${service}": no binding or SERVICE_${service.toUpperCase().replaceAll('-', '_')}_URL`,
+    );
   }
   checkMs('attemptTimeoutMs', attemptTimeoutMs);
   checkMs('deadlineMs', deadlineMs);
   if (breakerScope !== 'service' && breakerScope !== 'endpoint') {
-    throw new EdgeMeshError('CONFIG', `service client option breakerScope must be service or endpoint`);
+    throw new EdgeMeshError(
+      'CONFIG',
+      `service client option breakerScope must be service or endpoint`,
+    );
   }
   const signer = authSecret === undefined ? undefined : requestSigner(authSecret, now);
   // Validate retry options now rather than on the first call.
@@ -106,30 +115,48 @@ export function createServiceFetch({
     const headers = new Headers(request.headers);
     headers.set(deadlineHeader, String(Math.max(0, Math.floor(deadlineAt - now()))));
     for (const [name, value] of Object.entries(extraHeaders?.() ?? {})) headers.set(name, value);
-    if (signer) headers.set('x-edgemesh-signature', await signer.sign(request.method, pathAndQuery, body));
+    if (signer)
+      headers.set('x-edgemesh-signature', await signer.sign(request.method, pathAndQuery, body));
     const target = `${endpoint.url}${pathAndQuery}`;
-    const init: RequestInit = { method: request.method, headers, body: body ?? null, signal, redirect: 'manual' };
+    const init: RequestInit = {
+      method: request.method,
+      headers,
+      body: body ?? null,
+      signal,
+      redirect: 'manual',
+    };
     const started = now();
     let response: Response;
     try {
-      response = endpoint.fetcher ? await endpoint.fetcher.fetch(target, init) : await fetchFn(target, init);
+      response = endpoint.fetcher
+        ? await endpoint.fetcher.fetch(target, init)
+        : await fetchFn(target, init);
     } catch (error) {
       balancer.observe?.(endpoint, now() - started, false);
       if (signal.aborted) throw error;
-      throw new EdgeMeshError('UPSTREAM', `${service} at ${endpoint.url} could not be reached.`, { cause: error });
+      throw new EdgeMeshError('UPSTREAM', `${service} at ${endpoint.url} could not be reached.`, {
+        cause: error,
+      });
     }
     balancer.observe?.(endpoint, now() - started, response.status < 500);
     if (response.status >= 500) throw new UpstreamStatusError(service, response, now());
     return response;
   }
 
-  return async function serviceFetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
+  return async function serviceFetch(
+    input: RequestInfo | URL,
+    init?: RequestInit,
+  ): Promise<Response> {
     const request = new Request(input, init);
     const body = request.body ? await request.arrayBuffer() : undefined;
     const started = now();
     const inbound = Number(request.headers.get(deadlineHeader) ?? Number.NaN);
-    const deadlineAt = Math.min(started + deadlineMs, Number.isFinite(inbound) ? started + inbound : Infinity);
-    const idempotent = idempotentMethods.has(request.method) || request.headers.has('idempotency-key');
+    const deadlineAt = Math.min(
+      started + deadlineMs,
+      Number.isFinite(inbound) ? started + inbound : Infinity,
+    );
+    const idempotent =
+      idempotentMethods.has(request.method) || request.headers.has('idempotency-key');
     const retrying: Policy =
       retry && idempotent
         ? retryPolicy({
@@ -145,17 +172,24 @@ export function createServiceFetch({
 
     const attempt = async (signal: AbortSignal): Promise<Response> => {
       const endpoints = await registry.resolve(service, signal);
-      if (endpoints.length === 0) throw new EdgeMeshError('UNAVAILABLE', `${service} has no live endpoints.`);
+      if (endpoints.length === 0)
+        throw new EdgeMeshError('UNAVAILABLE', `${service} has no live endpoints.`);
       const open = endpoints.filter((endpoint) => breakerOf(endpoint)?.available() === false);
-      const pool = open.length > 0 && open.length < endpoints.length ? endpoints.filter((e) => !open.includes(e)) : endpoints;
+      const pool =
+        open.length > 0 && open.length < endpoints.length
+          ? endpoints.filter((e) => !open.includes(e))
+          : endpoints;
       const endpoint = balancer.pick(pool, { key });
-      const timeout = timeoutPolicy(Math.max(1, Math.min(attemptTimeoutMs, Math.ceil(deadlineAt - now()))));
+      const timeout = timeoutPolicy(
+        Math.max(1, Math.min(attemptTimeoutMs, Math.ceil(deadlineAt - now()))),
+      );
       const response = await wrap(breakerOf(endpoint) ?? noopPolicy, timeout).execute(
         (s) => send(endpoint, request, body, deadlineAt, s),
         signal,
       );
       // A callee shedding load is retryable but not the callee failing, so the breaker sees success.
-      if (retryableStatuses.has(response.status)) throw new UpstreamStatusError(service, response, now());
+      if (retryableStatuses.has(response.status))
+        throw new UpstreamStatusError(service, response, now());
       return response;
     };
 

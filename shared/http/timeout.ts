@@ -41,7 +41,12 @@ export function timeoutPolicy(ms: number): Policy {
   }
   return {
     execute: (fn, signal) =>
-      withAbortAfter(ms, fn, signal, () => new EdgeMeshError('TIMEOUT', `Timed out after ${ms} ms.`)),
+      withAbortAfter(
+        ms,
+        fn,
+        signal,
+        () => new EdgeMeshError('TIMEOUT', `Timed out after ${ms} ms.`),
+      ),
   };
 }
 
@@ -54,9 +59,16 @@ export function deadlinePolicy(deadlineAt: number, now: () => number = () => Dat
     execute(fn, signal) {
       const remaining = deadlineAt - now();
       if (remaining <= 0) {
-        return Promise.reject(new EdgeMeshError('TIMEOUT', 'Deadline exceeded before the call was sent.'));
+        return Promise.reject(
+          new EdgeMeshError('TIMEOUT', 'Deadline exceeded before the call was sent.'),
+        );
       }
-      return withAbortAfter(remaining, fn, signal, () => new EdgeMeshError('TIMEOUT', 'Deadline exceeded.'));
+      return withAbortAfter(
+        remaining,
+        fn,
+        signal,
+        () => new EdgeMeshError('TIMEOUT', 'Deadline exceeded.'),
+      );
     },
   };
 }

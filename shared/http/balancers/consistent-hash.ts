@@ -36,7 +36,10 @@ export function consistentHash({ replicas = 100 }: { replicas?: number } = {}): 
       if (id !== ringFor) {
         ring = endpoints
           .flatMap((endpoint) =>
-            Array.from({ length: replicas }, (_, i) => ({ point: fnv1a(`${endpoint.url}#${i}`), endpoint })),
+            Array.from({ length: replicas }, (_, i) => ({
+              point: fnv1a(`${endpoint.url}#${i}`),
+              endpoint,
+            })),
           )
           .sort((a, b) => a.point - b.point);
         ringFor = id;

@@ -7,7 +7,8 @@ export function leastLatency(options: LatencyOptions = {}): Balancer {
   return {
     pick(endpoints) {
       let best = endpoints[0]!;
-      for (const endpoint of endpoints) if (scores.score(endpoint) < scores.score(best)) best = endpoint;
+      for (const endpoint of endpoints)
+        if (scores.score(endpoint) < scores.score(best)) best = endpoint;
       return best;
     },
     observe: scores.observe,

@@ -1,7 +1,9 @@
 import type { Balancer } from './balancer.ts';
 
 /** Picks at random in proportion to each endpoint's `weight`; `random` returns [0, 1). */
-export function weightedBalancer({ random = Math.random }: { random?: () => number } = {}): Balancer {
+export function weightedBalancer({
+  random = Math.random,
+}: { random?: () => number } = {}): Balancer {
   return {
     pick(endpoints) {
       const total = endpoints.reduce((sum, e) => sum + e.weight, 0);

@@ -9,12 +9,19 @@ import { startCallee, startFixtureWorker, type Callee } from '../../fixtures/res
 const vars = inject('devstackVars');
 const prefix = `e2e-breaker-${randomUUID()}:`;
 const store = upstashBreakerStore(
-  createRedis({ UPSTASH_REDIS_REST_URL: vars.UPSTASH_REDIS_REST_URL!, UPSTASH_REDIS_REST_TOKEN: vars.UPSTASH_REDIS_REST_TOKEN! }),
+  createRedis({
+    UPSTASH_REDIS_REST_URL: vars.UPSTASH_REDIS_REST_URL!,
+    UPSTASH_REDIS_REST_TOKEN: vars.UPSTASH_REDIS_REST_TOKEN!,
+  }),
   { prefix },
 );
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function until(check: () => Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
+async function until(
+  check: () => Promise<boolean>,
+  what: string,
+  timeoutMs = 10_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`);
@@ -30,7 +37,9 @@ interface CallResult {
 async function call(worker: RunningFunction): Promise<CallResult> {
   const response = await fetch(`${worker.url}/call`);
   const body = (await response.json()) as { status?: number; code?: string };
-  return response.status === 200 ? { status: body.status! } : { status: response.status, code: body.code! };
+  return response.status === 200
+    ? { status: body.status! }
+    : { status: response.status, code: body.code! };
 }
 
 describe('a breaker shared by isolates in separate workerd processes', () => {
@@ -47,7 +56,11 @@ describe('a breaker shared by isolates in separate workerd processes', () => {
       BREAKER_WAIT_MS: '1500',
       BREAKER_PROBES: '2',
     };
-    workers = await Promise.all([startFixtureWorker(env), startFixtureWorker(env), startFixtureWorker(env)]);
+    workers = await Promise.all([
+      startFixtureWorker(env),
+      startFixtureWorker(env),
+      startFixtureWorker(env),
+    ]);
   });
 
   afterAll(async () => {
@@ -77,7 +90,9 @@ describe('a breaker shared by isolates in separate workerd processes', () => {
     callee.mode = 'ok';
     callee.delayMs = 300;
     const hitsBefore = callee.hits;
-    const results = await Promise.all(workers.flatMap((w) => Array.from({ length: 6 }, () => call(w))));
+    const results = await Promise.all(
+      workers.flatMap((w) => Array.from({ length: 6 }, () => call(w))),
+    );
     callee.delayMs = 0;
     expect(callee.hits - hitsBefore).toBe(2);
     expect(results.filter((r) => r.status === 200)).toHaveLength(2);

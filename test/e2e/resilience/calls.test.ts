@@ -44,7 +44,9 @@ describe('a deadline travelling across three hops', () => {
   });
 
   it('reaches every hop, each seeing no more time than the one before', async () => {
-    const response = await fetch(`${hops[0]!.url}/hop`, { headers: { 'x-edgemesh-deadline-ms': '5000' } });
+    const response = await fetch(`${hops[0]!.url}/hop`, {
+      headers: { 'x-edgemesh-deadline-ms': '5000' },
+    });
     expect(response.status).toBe(200);
     const { chain } = (await response.json()) as { chain: Array<{ deadlineMs: number }> };
     const seen = chain.map((hop) => hop.deadlineMs);
@@ -56,14 +58,18 @@ describe('a deadline travelling across three hops', () => {
   });
 
   it('answers 504 problem+json when the last hop cannot finish before the first caller’s deadline', async () => {
-    const response = await fetch(`${hops[0]!.url}/hop?work=3000`, { headers: { 'x-edgemesh-deadline-ms': '400' } });
+    const response = await fetch(`${hops[0]!.url}/hop?work=3000`, {
+      headers: { 'x-edgemesh-deadline-ms': '400' },
+    });
     expect(response.status).toBe(504);
     expect(response.headers.get('content-type')).toBe('application/problem+json');
     expect(await response.json()).toMatchObject({ code: 'TIMEOUT' });
   });
 
   it('rejects work whose deadline is already spent without calling the next hop', async () => {
-    const response = await fetch(`${hops[0]!.url}/hop`, { headers: { 'x-edgemesh-deadline-ms': '0' } });
+    const response = await fetch(`${hops[0]!.url}/hop`, {
+      headers: { 'x-edgemesh-deadline-ms': '0' },
+    });
     expect(response.status).toBe(504);
     expect(await response.json()).toMatchObject({ code: 'TIMEOUT' });
   });

@@ -10,4 +10,6 @@ const redisConfig = {
 };
 
 // Each "isolate" gets its own client and store (own epoch hints), all on the devstack's Redis.
-breakerStoreContract(`upstash on ${inject('redisKind')}`, () => upstashBreakerStore(createRedis(redisConfig)));
+breakerStoreContract(`upstash on ${inject('redisKind')}`, () =>
+  upstashBreakerStore(createRedis(redisConfig)),
+);

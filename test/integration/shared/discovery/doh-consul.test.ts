@@ -32,8 +32,18 @@ const fixture = new Hono()
     if (c.req.param('name') !== 'payments') return c.json([]);
     const tagged = c.req.query('tag') === 'canary';
     return c.json([
-      { Node: { Address: '10.0.0.5' }, Service: { Address: '', Port: 9000, Weights: { Passing: 2 } } },
-      ...(tagged ? [] : [{ Node: { Address: '10.0.0.6' }, Service: { Address: '10.0.1.6', Port: 9001, Weights: { Passing: 1 } } }]),
+      {
+        Node: { Address: '10.0.0.5' },
+        Service: { Address: '', Port: 9000, Weights: { Passing: 2 } },
+      },
+      ...(tagged
+        ? []
+        : [
+            {
+              Node: { Address: '10.0.0.6' },
+              Service: { Address: '10.0.1.6', Port: 9001, Weights: { Passing: 1 } },
+            },
+          ]),
     ]);
   });
 
@@ -77,11 +87,15 @@ describe('Consul health API', () => {
       { url: 'http://10.0.0.5:9000', weight: 2 },
       { url: 'http://10.0.1.6:9001', weight: 1 },
     ]);
-    expect(await registry('canary').resolve('payments')).toEqual([{ url: 'http://10.0.0.5:9000', weight: 2 }]);
+    expect(await registry('canary').resolve('payments')).toEqual([
+      { url: 'http://10.0.0.5:9000', weight: 2 },
+    ]);
   });
 
   it('reports a refused token as UPSTREAM and an unknown service as no endpoints', async () => {
     expect(await registry().resolve('ghost')).toEqual([]);
-    await expect(consulRegistry({ baseUrl: base, fetch }).resolve('payments')).rejects.toSatisfy((e) => hasCode(e, 'UPSTREAM'));
+    await expect(consulRegistry({ baseUrl: base, fetch }).resolve('payments')).rejects.toSatisfy(
+      (e) => hasCode(e, 'UPSTREAM'),
+    );
   });
 });

@@ -11,5 +11,8 @@ leaseRegistryContract(`upstash on ${inject('redisKind')}`, () => {
     UPSTASH_REDIS_REST_URL: vars.UPSTASH_REDIS_REST_URL!,
     UPSTASH_REDIS_REST_TOKEN: vars.UPSTASH_REDIS_REST_TOKEN!,
   });
-  return { registry: upstashRegistry(redis, { now: () => now }), advance: (ms) => void (now += ms) };
+  return {
+    registry: upstashRegistry(redis, { now: () => now }),
+    advance: (ms) => void (now += ms),
+  };
 });

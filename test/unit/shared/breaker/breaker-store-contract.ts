@@ -7,8 +7,8 @@ import { summarize } from '../../../../shared/breaker/window.ts';
 
 const t0 = 1_700_000_000_000;
 
-function open(epoch: number): BreakerState {
-  return { kind: 'OPEN', epoch, since: t0, opens: 1, until: t0 + 1_000 };
+function open(epoch: number, until = t0 + 1_000): BreakerState {
+  return { kind: 'OPEN', epoch, since: t0, opens: 1, until };
 }
 
 export function breakerStoreContract(name: string, makeStore: () => BreakerStore): void {
@@ -23,14 +23,16 @@ export function breakerStoreContract(name: string, makeStore: () => BreakerStore
       const store = makeStore();
       const s = scope();
       expect(await store.transition(s, open(1))).toBe(true);
-      expect(await store.transition(s, { ...open(1), until: t0 + 5 })).toBe(false);
+      expect(await store.transition(s, open(1, t0 + 5))).toBe(false);
       expect(await store.load(s)).toEqual(open(1));
     });
 
     it('lets exactly one of many concurrent isolates win the same transition', async () => {
       const stores = Array.from({ length: 5 }, () => makeStore());
       const s = scope();
-      const wins = await Promise.all(stores.map((store, i) => store.transition(s, { ...open(1), since: t0 + i })));
+      const wins = await Promise.all(
+        stores.map((store, i) => store.transition(s, { ...open(1), since: t0 + i })),
+      );
       expect(wins.filter(Boolean)).toHaveLength(1);
     });
 
@@ -46,7 +48,8 @@ export function breakerStoreContract(name: string, makeStore: () => BreakerStore
     it('finds the newest state after a long chain of transitions, from another isolate', async () => {
       const writer = makeStore();
       const s = scope();
-      for (let epoch = 1; epoch <= 20; epoch += 1) expect(await writer.transition(s, open(epoch))).toBe(true);
+      for (let epoch = 1; epoch <= 20; epoch += 1)
+        expect(await writer.transition(s, open(epoch))).toBe(true);
       expect((await makeStore().load(s))?.epoch).toBe(20);
     });
 
@@ -54,8 +57,27 @@ export function breakerStoreContract(name: string, makeStore: () => BreakerStore
       const [a, b] = [makeStore(), makeStore()];
       const s = scope();
       const spec = { type: 'count' as const, size: 4 };
-      await a.record(s, 0, [{ code: 'f', at: t0 }, { code: 's', at: t0 }], spec, t0);
-      const window = await b.record(s, 0, [{ code: 'S', at: t0 }, { code: 'F', at: t0 }, { code: 's', at: t0 }], spec, t0);
+      await a.record(
+        s,
+        0,
+        [
+          { code: 'f', at: t0 },
+          { code: 's', at: t0 },
+        ],
+        spec,
+        t0,
+      );
+      const window = await b.record(
+        s,
+        0,
+        [
+          { code: 'S', at: t0 },
+          { code: 'F', at: t0 },
+          { code: 's', at: t0 },
+        ],
+        spec,
+        t0,
+      );
       expect(window).toEqual({ type: 'count', codes: 'sSFs' });
       expect(await a.record(s, 1, [], spec, t0)).toEqual({ type: 'count', codes: '' });
     });
@@ -65,7 +87,16 @@ export function breakerStoreContract(name: string, makeStore: () => BreakerStore
       const s = scope();
       const spec = { type: 'time' as const, size: 2 };
       await store.record(s, 0, [{ code: 'f', at: t0 }], spec, t0);
-      await store.record(s, 0, [{ code: 'F', at: t0 + 1_000 }, { code: 's', at: t0 + 1_200 }], spec, t0 + 1_200);
+      await store.record(
+        s,
+        0,
+        [
+          { code: 'F', at: t0 + 1_000 },
+          { code: 's', at: t0 + 1_200 },
+        ],
+        spec,
+        t0 + 1_200,
+      );
       const window = await store.record(s, 0, [{ code: 'S', at: t0 + 2_000 }], spec, t0 + 2_000);
       expect(summarize(window)).toEqual({ calls: 3, failures: 1, slowCalls: 2 });
     });

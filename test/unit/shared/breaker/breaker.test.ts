@@ -144,7 +144,9 @@ describe('breaker shared by isolates', () => {
     release();
     const settled = await results;
     expect(probes).toBe(2);
-    expect(settled.filter((r) => r.status === 'rejected' && isCircuitOpenError(r.reason))).toHaveLength(10);
+    expect(
+      settled.filter((r) => r.status === 'rejected' && isCircuitOpenError(r.reason)),
+    ).toHaveLength(10);
   });
 
   it('closes for every isolate when the probes succeed', async () => {
@@ -213,7 +215,11 @@ describe('breaker shared by isolates', () => {
   });
 
   it('keeps calls flowing while the store is unreachable', async () => {
-    const failing = { ...shared, load: () => Promise.reject(new Error('redis down')), record: () => Promise.reject(new Error('redis down')) };
+    const failing = {
+      ...shared,
+      load: () => Promise.reject(new Error('redis down')),
+      record: () => Promise.reject(new Error('redis down')),
+    };
     const lines: string[] = [];
     const breaker = isolate({ store: failing, log: (line) => lines.push(line) });
     await expect(breaker.execute(ok)).resolves.toBe('ok');

@@ -6,7 +6,12 @@ import { hasCode } from '../../../../shared/errors/edgemesh-error.ts';
 
 const t0 = 1_700_000_000_000;
 
-function feed(machine: ReturnType<typeof breakerMachine>, state: BreakerState, codes: string, at = t0) {
+function feed(
+  machine: ReturnType<typeof breakerMachine>,
+  state: BreakerState,
+  codes: string,
+  at = t0,
+) {
   let s = state;
   for (const code of codes) s = machine.next(s, { type: 'outcome', code: code as OutcomeCode }, at);
   return s;
@@ -80,11 +85,21 @@ describe('breaker state machine', () => {
     s = feed(machine, s, 's', t0 + 1_100);
     expect(s.kind).toBe('HALF_OPEN');
     s = feed(machine, s, 's', t0 + 1_200);
-    expect(s).toMatchObject({ kind: 'CLOSED', epoch: 3, opens: 0, window: { type: 'count', codes: '' } });
+    expect(s).toMatchObject({
+      kind: 'CLOSED',
+      epoch: 3,
+      opens: 0,
+      window: { type: 'count', codes: '' },
+    });
   });
 
   it('re-opens when the probes fail, with a wait that grows when configured', () => {
-    const growing = breakerMachine({ minimumCalls: 1, waitInOpenMs: 1_000, openBackoffMultiplier: 2, maxWaitInOpenMs: 3_000 });
+    const growing = breakerMachine({
+      minimumCalls: 1,
+      waitInOpenMs: 1_000,
+      openBackoffMultiplier: 2,
+      maxWaitInOpenMs: 3_000,
+    });
     let s = feed(growing, growing.initial(t0), 'f');
     expect(s).toMatchObject({ kind: 'OPEN', until: t0 + 1_000 });
     s = growing.next(s, { type: 'tick' }, t0 + 1_000);
@@ -103,14 +118,22 @@ describe('breaker state machine', () => {
   });
 
   it('judges shared probe outcomes gathered from every isolate', () => {
-    const s = machine.next(feed(machine, machine.initial(t0), 'ffff'), { type: 'tick' }, t0 + 1_000);
+    const s = machine.next(
+      feed(machine, machine.initial(t0), 'ffff'),
+      { type: 'tick' },
+      t0 + 1_000,
+    );
     expect(machine.next(s, { type: 'probes', probes: 's' }, t0).kind).toBe('HALF_OPEN');
     expect(machine.next(s, { type: 'probes', probes: 'sf' }, t0).kind).toBe('OPEN');
     expect(machine.next(s, { type: 'probes', probes: 'ss' }, t0).kind).toBe('CLOSED');
   });
 
   it('opens on a shared window that crosses the threshold', () => {
-    const s = machine.next(machine.initial(t0), { type: 'window', window: { type: 'count', codes: 'sfsff' } }, t0);
+    const s = machine.next(
+      machine.initial(t0),
+      { type: 'window', window: { type: 'count', codes: 'sfsff' } },
+      t0,
+    );
     expect(s.kind).toBe('OPEN');
   });
 
@@ -121,7 +144,10 @@ describe('breaker state machine', () => {
     expect(feed(machine, forced, 'ssss')).toBe(forced);
     const disabled = machine.next(forced, { type: 'disable' }, t0);
     expect(machine.permit(feed(machine, disabled, 'ffffffff'), t0).kind).toBe('allow');
-    expect(machine.next(disabled, { type: 'reset' }, t0)).toMatchObject({ kind: 'CLOSED', epoch: 3 });
+    expect(machine.next(disabled, { type: 'reset' }, t0)).toMatchObject({
+      kind: 'CLOSED',
+      epoch: 3,
+    });
   });
 
   it('ignores late outcomes while OPEN', () => {
@@ -138,7 +164,9 @@ describe('breaker state machine', () => {
   it('rejects out-of-range options at construction, naming the option', () => {
     expect(() => breakerMachine({ failureRateThreshold: 0 })).toThrow(/failureRateThreshold/);
     expect(() => breakerMachine({ windowSize: 0 })).toThrow(/windowSize/);
-    expect(() => breakerMachine({ permittedCallsInHalfOpen: 1.5 + 200 })).toThrow(/permittedCallsInHalfOpen/);
+    expect(() => breakerMachine({ permittedCallsInHalfOpen: 1.5 + 200 })).toThrow(
+      /permittedCallsInHalfOpen/,
+    );
     try {
       breakerMachine({ slowCallDurationMs: -1 });
     } catch (error) {

@@ -27,7 +27,9 @@ describe('static registry', () => {
   });
 
   it('names the variable of a malformed URL or weight at construction', () => {
-    expect(() => staticRegistry({ SERVICE_X_URL: 'https://a.example?x=1' })).toThrow(/SERVICE_X_URL/);
+    expect(() => staticRegistry({ SERVICE_X_URL: 'https://a.example?x=1' })).toThrow(
+      /SERVICE_X_URL/,
+    );
     expect(() => staticRegistry({ SERVICE_X_URL: 'https://a.example;weight=0' })).toThrow(/weight/);
   });
 });
@@ -37,7 +39,10 @@ describe('service bindings', () => {
     const binding = { fetch: () => Promise.resolve(new Response('bound')) };
     const registry = fallbackRegistry([
       bindingRegistry({ INVENTORY: binding, PAYMENTS: 'not a fetcher' }),
-      staticRegistry({ SERVICE_INVENTORY_URL: 'https://inv.example', SERVICE_PAYMENTS_URL: 'https://pay.example' }),
+      staticRegistry({
+        SERVICE_INVENTORY_URL: 'https://inv.example',
+        SERVICE_PAYMENTS_URL: 'https://pay.example',
+      }),
     ]);
     const [inventory] = await registry.resolve('inventory');
     expect(inventory?.fetcher).toBe(binding);
@@ -55,7 +60,10 @@ describe('per-isolate discovery cache', () => {
 
   it('serves answers younger than the bound without asking and asks again after it', async () => {
     let now = 0;
-    const { inner, calls } = counting([async () => [{ url: 'http://a', weight: 1 }], async () => [{ url: 'http://b', weight: 1 }]]);
+    const { inner, calls } = counting([
+      () => Promise.resolve([{ url: 'http://a', weight: 1 }]),
+      () => Promise.resolve([{ url: 'http://b', weight: 1 }]),
+    ]);
     const registry = cachedRegistry(inner, { ttlMs: 1_000, now: () => now });
     await registry.resolve('x');
     now = 999;
@@ -67,7 +75,10 @@ describe('per-isolate discovery cache', () => {
 
   it('serves a stale answer while the registry fails, up to maxStaleMs', async () => {
     let now = 0;
-    const { inner } = counting([async () => [{ url: 'http://a', weight: 1 }], () => Promise.reject(new Error('down'))]);
+    const { inner } = counting([
+      () => Promise.resolve([{ url: 'http://a', weight: 1 }]),
+      () => Promise.reject(new Error('down')),
+    ]);
     const registry = cachedRegistry(inner, { ttlMs: 1_000, maxStaleMs: 5_000, now: () => now });
     await registry.resolve('x');
     now = 4_000;
@@ -77,7 +88,7 @@ describe('per-isolate discovery cache', () => {
   });
 
   it('shares one lookup between concurrent misses', async () => {
-    const { inner, calls } = counting([async () => [{ url: 'http://a', weight: 1 }]]);
+    const { inner, calls } = counting([() => Promise.resolve([{ url: 'http://a', weight: 1 }])]);
     const registry = cachedRegistry(inner);
     await Promise.all([registry.resolve('x'), registry.resolve('x'), registry.resolve('x')]);
     expect(calls()).toBe(1);
@@ -85,6 +96,8 @@ describe('per-isolate discovery cache', () => {
 
   it('rejects out-of-range options', () => {
     expect(() => cachedRegistry(memoryRegistry(), { ttlMs: -1 })).toThrow(/ttlMs/);
-    expect(() => cachedRegistry(memoryRegistry(), { ttlMs: 10, maxStaleMs: 5 })).toThrow(/maxStaleMs/);
+    expect(() => cachedRegistry(memoryRegistry(), { ttlMs: 10, maxStaleMs: 5 })).toThrow(
+      /maxStaleMs/,
+    );
   });
 });

@@ -5,7 +5,7 @@ import type { LeaseRegistry } from '../../../../shared/discovery/registry.ts';
 
 export function leaseRegistryContract(
   name: string,
-  make: () => { registry: LeaseRegistry; advance(ms: number): void },
+  make: () => { registry: LeaseRegistry; advance: (ms: number) => void },
 ): void {
   describe(`Registry contract: ${name}`, () => {
     const service = () => `svc-${randomUUID().slice(0, 8)}`;

@@ -9,7 +9,10 @@ import {
   weightedBalancer,
 } from '../../../../shared/http/balancers/index.ts';
 
-const endpoints: Endpoint[] = ['https://a', 'https://b', 'https://c'].map((url) => ({ url, weight: 1 }));
+const endpoints: Endpoint[] = ['https://a', 'https://b', 'https://c'].map((url) => ({
+  url,
+  weight: 1,
+}));
 const urls = (picked: Endpoint[]) => picked.map((e) => e.url);
 
 function sequence(values: number[]) {
@@ -20,7 +23,12 @@ function sequence(values: number[]) {
 describe('balancers', () => {
   it('round robin takes endpoints in turn', () => {
     const b = roundRobin();
-    expect(urls(Array.from({ length: 4 }, () => b.pick(endpoints)))).toEqual(['https://a', 'https://b', 'https://c', 'https://a']);
+    expect(urls(Array.from({ length: 4 }, () => b.pick(endpoints)))).toEqual([
+      'https://a',
+      'https://b',
+      'https://c',
+      'https://a',
+    ]);
   });
 
   it('random picks by the random source', () => {
@@ -29,9 +37,17 @@ describe('balancers', () => {
   });
 
   it('weighted sends traffic in proportion to weights', () => {
-    const weighted = [{ url: 'https://a', weight: 1 }, { url: 'https://b', weight: 3 }];
+    const weighted = [
+      { url: 'https://a', weight: 1 },
+      { url: 'https://b', weight: 3 },
+    ];
     const b = weightedBalancer({ random: sequence([0.1, 0.3, 0.6, 0.9]) });
-    expect(urls(Array.from({ length: 4 }, () => b.pick(weighted)))).toEqual(['https://a', 'https://b', 'https://b', 'https://b']);
+    expect(urls(Array.from({ length: 4 }, () => b.pick(weighted)))).toEqual([
+      'https://a',
+      'https://b',
+      'https://b',
+      'https://b',
+    ]);
   });
 
   it('least latency prefers the endpoint with the lowest moving average and tries unseen ones', () => {

@@ -2,7 +2,12 @@ import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
 import { problemErrorHandler } from '../../../../shared/errors/hono.ts';
 import { requestSigner, signatureHeader, verifyServiceAuth } from '../../../../shared/http/auth.ts';
-import { deadlineHeader, deadlineMiddleware, forwardHeaders, type DeadlineVariables } from '../../../../shared/http/deadline.ts';
+import {
+  deadlineHeader,
+  deadlineMiddleware,
+  forwardHeaders,
+  type DeadlineVariables,
+} from '../../../../shared/http/deadline.ts';
 
 const secret = 'a-test-secret-of-enough-length';
 
@@ -12,7 +17,10 @@ describe('inbound deadline middleware', () => {
     .use(deadlineMiddleware())
     .get('/work', (c) => {
       handled += 1;
-      return c.json({ forwarded: forwardHeaders(c), hasSignal: c.var.deadlineSignal instanceof AbortSignal });
+      return c.json({
+        forwarded: forwardHeaders(c),
+        hasSignal: c.var.deadlineSignal instanceof AbortSignal,
+      });
     });
   app.onError(problemErrorHandler({ onServerError: () => {} }));
 
@@ -27,8 +35,13 @@ describe('inbound deadline middleware', () => {
 
   it('hands the handler the remaining budget and the trace context to forward', async () => {
     const traceparent = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
-    const response = await app.request('/work', { headers: { [deadlineHeader]: '5000', traceparent } });
-    const body = (await response.json()) as { forwarded: Record<string, string>; hasSignal: boolean };
+    const response = await app.request('/work', {
+      headers: { [deadlineHeader]: '5000', traceparent },
+    });
+    const body = (await response.json()) as {
+      forwarded: Record<string, string>;
+      hasSignal: boolean;
+    };
     expect(body.hasSignal).toBe(true);
     expect(body.forwarded.traceparent).toBe(traceparent);
     expect(Number(body.forwarded[deadlineHeader])).toBeGreaterThan(4_000);
@@ -46,23 +59,45 @@ describe('inbound deadline middleware', () => {
 });
 
 describe('service auth signatures', () => {
-  const app = new Hono().use(verifyServiceAuth({ secret })).post('/orders', async (c) => c.json(await c.req.json()));
+  const app = new Hono()
+    .use(verifyServiceAuth({ secret }))
+    .post('/orders', async (c) => c.json(await c.req.json()));
   app.onError(problemErrorHandler({ onServerError: () => {} }));
   const body = JSON.stringify({ sku: 'kettle' });
 
   it('accepts a request signed with the shared secret, body intact', async () => {
-    const signature = await requestSigner(secret).sign('POST', '/orders', new TextEncoder().encode(body).buffer as ArrayBuffer);
-    const response = await app.request('/orders', { method: 'POST', body, headers: { [signatureHeader]: signature, 'content-type': 'application/json' } });
+    const signature = await requestSigner(secret).sign(
+      'POST',
+      '/orders',
+      new TextEncoder().encode(body).buffer,
+    );
+    const response = await app.request('/orders', {
+      method: 'POST',
+      body,
+      headers: { [signatureHeader]: signature, 'content-type': 'application/json' },
+    });
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ sku: 'kettle' });
   });
 
   it('rejects an unsigned, tampered or foreign-key request with 401 SIGNATURE', async () => {
-    const signature = await requestSigner(secret).sign('POST', '/orders', new TextEncoder().encode(body).buffer as ArrayBuffer);
-    const foreign = await requestSigner('another-secret-of-enough-length').sign('POST', '/orders', new TextEncoder().encode(body).buffer as ArrayBuffer);
-    for (const headers of [{}, { [signatureHeader]: signature }, { [signatureHeader]: foreign }]) {
-      const tampered = headers[signatureHeader as keyof typeof headers] === signature ? body.replace('kettle', 'teapot') : body;
-      const response = await app.request('/orders', { method: 'POST', body: tampered, headers });
+    const signature = await requestSigner(secret).sign(
+      'POST',
+      '/orders',
+      new TextEncoder().encode(body).buffer,
+    );
+    const foreign = await requestSigner('another-secret-of-enough-length').sign(
+      'POST',
+      '/orders',
+      new TextEncoder().encode(body).buffer,
+    );
+    const cases: Array<{ headers: Record<string, string>; body: string }> = [
+      { headers: {}, body },
+      { headers: { [signatureHeader]: signature }, body: body.replace('kettle', 'teapot') },
+      { headers: { [signatureHeader]: foreign }, body },
+    ];
+    for (const { headers, body: sent } of cases) {
+      const response = await app.request('/orders', { method: 'POST', body: sent, headers });
       expect(response.status).toBe(401);
       expect(await response.json()).toMatchObject({ code: 'SIGNATURE' });
     }
@@ -70,7 +105,10 @@ describe('service auth signatures', () => {
 
   it('rejects a signature from outside the time window', async () => {
     const old = await requestSigner(secret, () => Date.now() - 120_000).sign('GET', '/orders');
-    const response = await app.request('/orders', { method: 'POST', headers: { [signatureHeader]: old } });
+    const response = await app.request('/orders', {
+      method: 'POST',
+      headers: { [signatureHeader]: old },
+    });
     expect(response.status).toBe(401);
   });
 

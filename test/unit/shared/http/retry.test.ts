@@ -13,12 +13,17 @@ describe('retry policy', () => {
 
   it('retries a retryable failure until it succeeds, waiting a full-jitter backoff', async () => {
     const delays: number[] = [];
-    const policy = retryPolicy({ maxAttempts: 3, baseDelayMs: 100, random: () => 0.5, onRetry: (_e, _n, d) => delays.push(d) });
+    const policy = retryPolicy({
+      maxAttempts: 3,
+      baseDelayMs: 100,
+      random: () => 0.5,
+      onRetry: (_e, _n, d) => delays.push(d),
+    });
     let calls = 0;
-    const result = policy.execute(async () => {
+    const result = policy.execute(() => {
       calls += 1;
-      if (calls < 3) throw unavailable();
-      return 'ok';
+      if (calls < 3) return Promise.reject(unavailable());
+      return Promise.resolve('ok');
     });
     await vi.runAllTimersAsync();
     expect(await result).toBe('ok');
@@ -27,9 +32,9 @@ describe('retry policy', () => {
 
   it('gives up after maxAttempts with the last error', async () => {
     let calls = 0;
-    const result = retryPolicy({ maxAttempts: 2 }).execute(async () => {
+    const result = retryPolicy({ maxAttempts: 2 }).execute(() => {
       calls += 1;
-      throw unavailable();
+      return Promise.reject(unavailable());
     });
     const settled = expect(result).rejects.toSatisfy((e) => hasCode(e, 'UPSTREAM'));
     await vi.runAllTimersAsync();
@@ -39,9 +44,9 @@ describe('retry policy', () => {
 
   it('does not retry errors that are not retryable', async () => {
     let calls = 0;
-    const result = retryPolicy().execute(async () => {
+    const result = retryPolicy().execute(() => {
       calls += 1;
-      throw new EdgeMeshError('VALIDATION', 'bad');
+      return Promise.reject(new EdgeMeshError('VALIDATION', 'bad'));
     });
     await expect(result).rejects.toSatisfy((e) => hasCode(e, 'VALIDATION'));
     expect(calls).toBe(1);
@@ -50,11 +55,13 @@ describe('retry policy', () => {
   it('waits at least what Retry-After asks', async () => {
     const delays: number[] = [];
     let calls = 0;
-    const result = retryPolicy({ random: () => 0, onRetry: (_e, _n, d) => delays.push(d) }).execute(async () => {
-      calls += 1;
-      if (calls === 1) throw unavailable({ 'retry-after': '2' });
-      return 'ok';
-    });
+    const result = retryPolicy({ random: () => 0, onRetry: (_e, _n, d) => delays.push(d) }).execute(
+      async () => {
+        calls += 1;
+        if (calls === 1) return Promise.reject(unavailable({ 'retry-after': '2' }));
+        return Promise.resolve('ok');
+      },
+    );
     await vi.runAllTimersAsync();
     await result;
     expect(delays).toEqual([2_000]);
@@ -62,9 +69,9 @@ describe('retry policy', () => {
 
   it('does not retry when the backoff would outlast the deadline', async () => {
     let calls = 0;
-    const result = retryPolicy({ remainingMs: () => 500 }).execute(async () => {
+    const result = retryPolicy({ remainingMs: () => 500 }).execute(() => {
       calls += 1;
-      throw unavailable({ 'retry-after': '1' });
+      return Promise.reject(unavailable({ 'retry-after': '1' }));
     });
     await expect(result).rejects.toBeInstanceOf(UpstreamStatusError);
     expect(calls).toBe(1);
@@ -73,9 +80,9 @@ describe('retry policy', () => {
   it('stops retrying when the caller aborts', async () => {
     const controller = new AbortController();
     let calls = 0;
-    const result = retryPolicy({ maxAttempts: 5, baseDelayMs: 1_000 }).execute(async () => {
+    const result = retryPolicy({ maxAttempts: 5, baseDelayMs: 1_000 }).execute(() => {
       calls += 1;
-      throw unavailable();
+      return Promise.reject(unavailable());
     }, controller.signal);
     const settled = expect(result).rejects.toBeDefined();
     await vi.advanceTimersByTimeAsync(10);
@@ -89,9 +96,9 @@ describe('retry policy', () => {
     const policy = retryPolicy({ maxAttempts: 3, baseDelayMs: 1, budget });
     let attempts = 0;
     for (let call = 0; call < 100; call += 1) {
-      const result = policy.execute(async () => {
+      const result = policy.execute(() => {
         attempts += 1;
-        throw unavailable();
+        return Promise.reject(unavailable());
       });
       const settled = result.catch(() => {});
       await vi.advanceTimersByTimeAsync(5);
