@@ -1,7 +1,11 @@
 // `npm run bench -- qstash`: publish → delivery through the devstack's QStash server against
-// real Postgres. Each sample is one publish with the official client, timed from the call until
-// a local receiver gets the signed delivery; throughput is messages delivered per second.
+// real Postgres. The server runs in its own process (as under `npm start`, where publishers are
+// functions in workerd); this process runs the official client and a receiver. Each sample is
+// one publish, timed from the call until the receiver gets the signed delivery.
+import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
 import { Client } from '@upstash/qstash';
 import { closeServer, listen } from '../devstack/listen.ts';
 import { startQstashServer } from '../devstack/qstash/index.ts';
@@ -9,90 +13,132 @@ import { formatRow, header } from './stats.ts';
 
 const databaseUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const total = Number(process.env.BENCH_MESSAGES ?? 4000);
-const schema = `qstash_bench_${process.pid}`;
 
-const server = await startQstashServer({ databaseUrl, schema, dropSchemaOnClose: true });
-const waiting = new Map<string, () => void>();
-const early = new Set<string>();
-const receiver = createServer((req, res) => {
-  req.resume();
-  req.on('end', () => {
-    res.writeHead(200).end();
-    const id = String(req.headers['upstash-message-id']);
-    const done = waiting.get(id);
-    if (done) done();
-    else early.add(id);
+if (process.argv.includes('--server')) {
+  const server = await startQstashServer({
+    databaseUrl,
+    schema: `qstash_bench_${process.pid}`,
+    dropSchemaOnClose: true,
   });
-});
-const port = await listen(receiver, 0);
-const url = `http://127.0.0.1:${port}/hook`;
-const client = new Client({ baseUrl: server.url, token: server.token, enableTelemetry: false });
-const body = JSON.stringify({ orderId: 'bench', items: [{ sku: 'kettle', quantity: 1 }] });
-
-function delivered(id: string): Promise<void> {
-  if (early.delete(id)) return Promise.resolve();
-  return new Promise((resolve) =>
-    waiting.set(id, () => {
-      waiting.delete(id);
-      resolve();
-    }),
-  );
+  console.log(JSON.stringify({ url: server.url, token: server.token }));
+  process.stdin.resume();
+  process.stdin.on('end', () => void server.close().then(() => process.exit(0)));
+} else {
+  await main();
 }
 
-async function publishAndAwait(): Promise<{ publishMs: number; totalMs: number }> {
-  const t0 = performance.now();
-  const { messageId } = await client.publish({
+async function startServerProcess() {
+  // BENCH_PROFILE_DIR=dir writes a CPU profile of the server process there.
+  const profile = process.env.BENCH_PROFILE_DIR
+    ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_PROFILE_DIR]
+    : [];
+  const child = spawn(
+    process.execPath,
+    [...profile, '--import', 'tsx', fileURLToPath(import.meta.url), '--server'],
+    {
+      stdio: ['pipe', 'pipe', 'inherit'],
+    },
+  );
+  const line = await new Promise<string>((resolve, reject) => {
+    createInterface({ input: child.stdout }).once('line', resolve);
+    child.once('exit', (code) => reject(new Error(`qstash server exited with ${code}`)));
+  });
+  const { url, token } = JSON.parse(line) as { url: string; token: string };
+  return {
     url,
-    body,
-    headers: { 'content-type': 'application/json' },
-  });
-  const t1 = performance.now();
-  await delivered(messageId);
-  return { publishMs: t1 - t0, totalMs: performance.now() - t0 };
-}
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
-}
-
-async function run(publishers: number) {
-  for (let i = 0; i < 50; i += 1) await publishAndAwait();
-  const endToEnd: number[] = [];
-  const publishOnly: number[] = [];
-  let next = 0;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: publishers }, async () => {
-      while (next < total) {
-        next += 1;
-        const { publishMs, totalMs } = await publishAndAwait();
-        publishOnly.push(publishMs);
-        endToEnd.push(totalMs);
-      }
-    }),
-  );
-  const seconds = (performance.now() - started) / 1000;
-  const summary = (values: number[]) => {
-    values.sort((a, b) => a - b);
-    return {
-      count: values.length,
-      p50: percentile(values, 50),
-      p95: percentile(values, 95),
-      p99: percentile(values, 99),
-      perSecond: values.length / seconds,
-    };
+    token,
+    close: () =>
+      new Promise<void>((resolve) => {
+        child.once('exit', () => resolve());
+        child.stdin.end();
+      }),
   };
-  console.log(formatRow(`publish → delivered, ${publishers} publisher(s)`, summary(endToEnd)));
-  console.log(formatRow(`  of which publish call (202/200 back)`, summary(publishOnly)));
 }
 
-console.log(
-  `${total} messages per scenario; Postgres at ${databaseUrl.replace(/:[^:@/]*@/, ':***@')}\n`,
-);
-console.log(header);
-try {
-  for (const publishers of [1, 32]) await run(publishers);
-} finally {
-  await server.close();
-  await closeServer(receiver);
+async function main(): Promise<void> {
+  const server = await startServerProcess();
+  const waiting = new Map<string, () => void>();
+  const early = new Set<string>();
+  const receiver = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      res.writeHead(200).end();
+      const id = String(req.headers['upstash-message-id']);
+      const done = waiting.get(id);
+      if (done) done();
+      else early.add(id);
+    });
+  });
+  const port = await listen(receiver, 0);
+  const url = `http://127.0.0.1:${port}/hook`;
+  const client = new Client({ baseUrl: server.url, token: server.token, enableTelemetry: false });
+  const body = JSON.stringify({ orderId: 'bench', items: [{ sku: 'kettle', quantity: 1 }] });
+
+  function delivered(id: string): Promise<void> {
+    if (early.delete(id)) return Promise.resolve();
+    return new Promise((resolve) =>
+      waiting.set(id, () => {
+        waiting.delete(id);
+        resolve();
+      }),
+    );
+  }
+
+  async function publishAndAwait(): Promise<{ publishMs: number; totalMs: number }> {
+    const t0 = performance.now();
+    const { messageId } = await client.publish({
+      url,
+      body,
+      headers: { 'content-type': 'application/json' },
+    });
+    const t1 = performance.now();
+    await delivered(messageId);
+    return { publishMs: t1 - t0, totalMs: performance.now() - t0 };
+  }
+
+  function percentile(sorted: number[], p: number): number {
+    return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
+  }
+
+  async function run(publishers: number) {
+    for (let i = 0; i < 50; i += 1) await publishAndAwait();
+    const endToEnd: number[] = [];
+    const publishOnly: number[] = [];
+    let next = 0;
+    const started = performance.now();
+    await Promise.all(
+      Array.from({ length: publishers }, async () => {
+        while (next < total) {
+          next += 1;
+          const { publishMs, totalMs } = await publishAndAwait();
+          publishOnly.push(publishMs);
+          endToEnd.push(totalMs);
+        }
+      }),
+    );
+    const seconds = (performance.now() - started) / 1000;
+    const summary = (values: number[]) => {
+      values.sort((a, b) => a - b);
+      return {
+        count: values.length,
+        p50: percentile(values, 50),
+        p95: percentile(values, 95),
+        p99: percentile(values, 99),
+        perSecond: values.length / seconds,
+      };
+    };
+    console.log(formatRow(`publish → delivered, ${publishers} publisher(s)`, summary(endToEnd)));
+    console.log(formatRow(`  of which publish call (202/200 back)`, summary(publishOnly)));
+  }
+
+  console.log(
+    `${total} messages per scenario; Postgres at ${databaseUrl.replace(/:[^:@/]*@/, ':***@')}\n`,
+  );
+  console.log(header);
+  try {
+    for (const publishers of [1, 32]) await run(publishers);
+  } finally {
+    await server.close();
+    await closeServer(receiver);
+  }
 }

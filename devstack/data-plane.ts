@@ -89,6 +89,8 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<DataPla
       databaseUrl: postgres.url,
       port: options.qstashPort ?? 0,
       delayScale: qstashDelayScale,
+      // PGlite has one session for everyone; leave its commit mode alone.
+      synchronousCommit: postgres.kind === 'pglite',
       ...(options.qstashSchema ? { schema: options.qstashSchema } : {}),
       ...(options.qstashDropSchemaOnStop ? { dropSchemaOnClose: true } : {}),
       log,

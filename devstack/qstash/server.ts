@@ -40,6 +40,12 @@ export interface QstashServerOptions {
   dropSchemaOnClose?: boolean;
   /** Postgres connections. Default 8. */
   poolSize?: number;
+  /**
+   * Wait for the WAL flush on every commit. Default false: commits return before the fsync, so
+   * stopping and starting the devstack loses nothing, but a crash of Postgres itself (or of the
+   * machine) can lose the last fraction of a second of accepted messages. true = full durability.
+   */
+  synchronousCommit?: boolean;
   log?: (line: string) => void;
 }
 
@@ -79,6 +85,12 @@ export async function startQstashServer(options: QstashServerOptions): Promise<Q
 
   const pool = new pg.Pool({ connectionString: options.databaseUrl, max: options.poolSize ?? 8 });
   pool.on('error', (error) => log(`qstash: idle Postgres connection failed: ${error.message}`));
+  if (!options.synchronousCommit) {
+    // Queued by pg before any query of this connection's first checkout.
+    pool.on('connect', (client) => {
+      client.query('set synchronous_commit = off').catch(() => {});
+    });
+  }
   let server: Server | undefined;
   let pruneTimer: NodeJS.Timeout | undefined;
   try {
