@@ -19,6 +19,7 @@ if (process.argv.includes('--server')) {
     databaseUrl,
     schema: `qstash_bench_${process.pid}`,
     dropSchemaOnClose: true,
+    synchronousCommit: process.argv.includes('--sync-commit'),
   });
   console.log(JSON.stringify({ url: server.url, token: server.token }));
   process.stdin.resume();
@@ -27,14 +28,21 @@ if (process.argv.includes('--server')) {
   await main();
 }
 
-async function startServerProcess() {
+async function startServerProcess(syncCommit: boolean) {
   // BENCH_PROFILE_DIR=dir writes a CPU profile of the server process there.
   const profile = process.env.BENCH_PROFILE_DIR
     ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_PROFILE_DIR]
     : [];
   const child = spawn(
     process.execPath,
-    [...profile, '--import', 'tsx', fileURLToPath(import.meta.url), '--server'],
+    [
+      ...profile,
+      '--import',
+      'tsx',
+      fileURLToPath(import.meta.url),
+      '--server',
+      ...(syncCommit ? ['--sync-commit'] : []),
+    ],
     {
       stdio: ['pipe', 'pipe', 'inherit'],
     },
@@ -56,7 +64,6 @@ async function startServerProcess() {
 }
 
 async function main(): Promise<void> {
-  const server = await startServerProcess();
   const waiting = new Map<string, () => void>();
   const early = new Set<string>();
   const receiver = createServer((req, res) => {
@@ -71,7 +78,7 @@ async function main(): Promise<void> {
   });
   const port = await listen(receiver, 0);
   const url = `http://127.0.0.1:${port}/hook`;
-  const client = new Client({ baseUrl: server.url, token: server.token, enableTelemetry: false });
+  let client: Client;
   const body = JSON.stringify({ orderId: 'bench', items: [{ sku: 'kettle', quantity: 1 }] });
 
   function delivered(id: string): Promise<void> {
@@ -100,7 +107,7 @@ async function main(): Promise<void> {
     return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
   }
 
-  async function run(publishers: number) {
+  async function run(publishers: number, mode: string) {
     for (let i = 0; i < 50; i += 1) await publishAndAwait();
     const endToEnd: number[] = [];
     const publishOnly: number[] = [];
@@ -127,8 +134,8 @@ async function main(): Promise<void> {
         perSecond: values.length / seconds,
       };
     };
-    console.log(formatRow(`publish → delivered, ${publishers} publisher(s)`, summary(endToEnd)));
-    console.log(formatRow(`  of which publish call (202/200 back)`, summary(publishOnly)));
+    console.log(formatRow(`${mode}: publish → delivered, ${publishers} pub.`, summary(endToEnd)));
+    console.log(formatRow(`  of which the publish call`, summary(publishOnly)));
   }
 
   console.log(
@@ -136,9 +143,17 @@ async function main(): Promise<void> {
   );
   console.log(header);
   try {
-    for (const publishers of [1, 32]) await run(publishers);
+    for (const syncCommit of [false, true]) {
+      const server = await startServerProcess(syncCommit);
+      client = new Client({ baseUrl: server.url, token: server.token, enableTelemetry: false });
+      try {
+        for (const publishers of [1, 32])
+          await run(publishers, syncCommit ? 'sync commit' : 'async commit');
+      } finally {
+        await server.close();
+      }
+    }
   } finally {
-    await server.close();
     await closeServer(receiver);
   }
 }
