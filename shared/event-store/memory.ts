@@ -34,7 +34,7 @@ function settle<T>(fn: () => T): Promise<T> {
   try {
     return Promise.resolve(fn());
   } catch (error) {
-    return Promise.reject(error as Error);
+    return Promise.reject(error instanceof Error ? error : new Error(String(error)));
   }
 }
 
@@ -57,7 +57,8 @@ export function memoryEventStore({
 
   const docsOf = (projection: string) => {
     let docs = documents.get(projection);
-    if (!docs) documents.set(projection, (docs = new Map()));
+    if (!docs)
+      documents.set(projection, (docs = new Map<string, { version: number; doc: unknown }>()));
     return docs;
   };
   const samePosition = (a: LogPosition | undefined, b: LogPosition | undefined) =>

@@ -28,7 +28,7 @@ export interface PoolLike {
  * abort: the signal is checked before the statement is sent.
  */
 export function neonPoolExecutor(pool: PoolLike | Pool): SqlExecutor {
-  const target = pool as PoolLike;
+  const target: PoolLike = pool;
   return {
     async query(text, params, signal) {
       signal?.throwIfAborted();

@@ -8,7 +8,6 @@ import type {
   EventMetadata,
   EventSchemas,
   EventStore,
-  LogPosition,
   OutboxRecord,
   RecordedEvent,
   StoredDocument,
@@ -61,7 +60,7 @@ function toEvent(row: Row): RecordedEvent {
       globalPosition: Number(row.position_text),
     },
     occurredAt: iso(row.occurred_at),
-    metadata: (row.metadata ?? {}) as EventMetadata,
+    metadata: (row.metadata ?? {}) as Record<string, string> satisfies EventMetadata,
   };
 }
 

@@ -99,9 +99,11 @@ function checkExpected(issues: FieldIssue[], expected: ExpectedVersion) {
 }
 
 function definedOnly(metadata: EventMetadata): EventMetadata {
-  return Object.fromEntries(
-    Object.entries(metadata).filter(([, value]) => value !== undefined),
-  ) as EventMetadata;
+  const defined: Record<string, string> = {};
+  for (const [key, value] of Object.entries(metadata)) {
+    if (typeof value === 'string') defined[key] = value;
+  }
+  return defined;
 }
 
 /** Throws a VALIDATION error naming the bad field when a name is empty or too long. */
@@ -128,9 +130,10 @@ export function prepareAppend(
   const expectedVersion = options.expectedVersion ?? 'any';
   checkExpected(issues, expectedVersion);
   checkMetadata(issues, 'metadata', options.metadata);
-  if (!Array.isArray(events) || events.length === 0) {
+  const list: readonly NewEvent[] = events ?? [];
+  if (list.length === 0) {
     issues.push({ path: 'events', message: 'must hold at least one event' });
-  } else if (events.length > eventStoreLimits.eventsPerAppend) {
+  } else if (list.length > eventStoreLimits.eventsPerAppend) {
     issues.push({
       path: 'events',
       message: `must hold at most ${eventStoreLimits.eventsPerAppend} events`,
@@ -142,7 +145,7 @@ export function prepareAppend(
   }
 
   const prepared: PreparedEvent[] = [];
-  (Array.isArray(events) ? events : []).forEach((event, index) => {
+  list.forEach((event, index) => {
     const path = `events.${index}`;
     if (!checkName(issues, `${path}.type`, event.type, eventStoreLimits.eventType)) return;
     if (event.id !== undefined && !uuidPattern.test(event.id)) {

@@ -4,9 +4,11 @@ import type { OutboxPublisher } from './publisher.ts';
 const urlPattern = /^https?:\/\//;
 
 function aborted(signal: AbortSignal): Promise<never> {
+  const reason = () =>
+    signal.reason instanceof Error ? signal.reason : new Error('publish aborted');
   return new Promise((_, reject) => {
-    if (signal.aborted) reject(signal.reason);
-    signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+    if (signal.aborted) reject(reason());
+    signal.addEventListener('abort', () => reject(reason()), { once: true });
   });
 }
 

@@ -21,12 +21,14 @@ const planeConfig: PostgresConfig = {
   NEON_WS_PROXY: vars.NEON_WS_PROXY,
 };
 const schema = `es_it_${randomBytes(4).toString('hex')}`;
+// PGlite runs one session at a time; the data plane's endpoint reaches it through its URL. It
+// starts first: its WASM start-up blocks this worker for seconds, long enough for the endpoint
+// to close an idle keep-alive socket that fetch would then reuse ("other side closed").
+const pglite = await startPostgresBackend({ dataDir: 'memory://' });
 const planeSql = createSql(planeConfig, { webSocketConstructor: ws });
 const planePool = createPool(planeConfig, { webSocketConstructor: ws, max: 8 });
 await migrate(planeSql, eventStoreMigrations(schema), { scope: `event-store/${schema}` });
 
-// PGlite runs one session at a time; the data plane's endpoint reaches it through its URL.
-const pglite = await startPostgresBackend({ dataDir: 'memory://' });
 const pgliteSql = createSql({ ...planeConfig, DATABASE_URL: pglite.url });
 await migrate(pgliteSql, eventStoreMigrations(schema), { scope: 'event-store' });
 

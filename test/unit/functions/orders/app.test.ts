@@ -197,7 +197,8 @@ describe('POST /outbox/sweep', () => {
   });
 
   it('answers 503 when no publisher is configured', async () => {
-    const { relay: _relay, ...withoutRelay } = deps;
+    const withoutRelay = { ...deps };
+    delete withoutRelay.relay;
     app = createOrdersApp(withoutRelay);
     const response = await app.request('/outbox/sweep', { method: 'POST' });
     expect(response.status).toBe(503);

@@ -18,7 +18,7 @@ import { memoryPublisher } from '../../../../shared/event-store/publisher.ts';
 
 export interface ContractOptions {
   /** Builds a store on the adapter's shared state (same database for every call). */
-  store(options?: { schemas?: EventSchemas }): EventStore;
+  store: (options?: { schemas?: EventSchemas }) => EventStore;
 }
 
 const at = new Date('2026-11-26T12:00:00.000Z');

@@ -1,0 +1,284 @@
+// `npm run bench -- event-store`: append throughput and p99 with 1 and 16 concurrent writers (1 and
+// 10 events per append) and reading a 1,000-event stream, for edgemesh's event store over Neon's
+// HTTP path and WebSocket path (through the devstack's Neon endpoint), over direct TCP (the same
+// SQL without the endpoint), and for @event-driven-io/emmett-postgresql, all on one fresh database
+// of the same Postgres, in one run; then pgbench's single-row insert on that database as the ceiling.
+import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { promisify } from 'node:util';
+import { getPostgreSQLEventStore } from '@event-driven-io/emmett-postgresql';
+import pg from 'pg';
+import ws from 'ws';
+import { startNeonEndpoint } from '../devstack/postgres/index.ts';
+import { eventStoreMigrations } from '../shared/event-store/migrations.ts';
+import { neonHttpEventStore, neonPoolEventStore } from '../shared/event-store/neon.ts';
+import { postgresEventStore } from '../shared/event-store/postgres.ts';
+import { migrate } from '../shared/postgres/migrate.ts';
+import { createPool, createSql } from '../shared/postgres/neon.ts';
+
+const run = promisify(execFile);
+const serverUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const database = 'edgemesh_bench';
+const appendsPerCase = Number(process.env.BENCH_APPENDS ?? 2000);
+const reads = Number(process.env.BENCH_READS ?? 200);
+const pgbenchSeconds = Number(process.env.BENCH_PGBENCH_SECONDS ?? 10);
+
+interface Result {
+  appends: number;
+  seconds: number;
+  p50: number;
+  p99: number;
+  /** CPU ms per operation: this Node process (client + Neon endpoint), and everything else (Postgres). */
+  nodeCpu: number;
+  otherCpu: number;
+}
+
+/** Busy CPU time of the whole machine, in ms, from /proc/stat. */
+function machineBusyMs(): number {
+  const fields = readFileSync('/proc/stat', 'utf8')
+    .split('\n')[0]!
+    .trim()
+    .split(/\s+/)
+    .slice(1)
+    .map(Number);
+  const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = fields;
+  return ((user + nice + system + irq + softirq + steal) * 1000) / 100;
+}
+
+function cpuMeter() {
+  const node = process.cpuUsage();
+  const machine = machineBusyMs();
+  return (operations: number) => {
+    const used = process.cpuUsage(node);
+    const nodeMs = (used.user + used.system) / 1000;
+    const machineMs = machineBusyMs() - machine;
+    return { nodeCpu: nodeMs / operations, otherCpu: Math.max(0, machineMs - nodeMs) / operations };
+  };
+}
+
+type Append = (stream: string, events: { type: string; data: unknown }[]) => Promise<void>;
+type Read = (stream: string) => Promise<number>;
+interface Subject {
+  name: string;
+  append: Append;
+  read: Read;
+  close(): Promise<void>;
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+}
+
+/** `writers` loops, each appending to its own stream until `total` appends are done. */
+async function appendLoad(append: Append, writers: number, perAppend: number, total: number) {
+  const tag = randomUUID().slice(0, 8);
+  const events = Array.from({ length: perAppend }, (_, i) => ({
+    type: 'ItemAdded',
+    data: { sku: `sku-${i}`, quantity: 1, unitPrice: 2599 },
+  }));
+  for (let w = 0; w < writers; w += 1) await append(`warm-${tag}-${w}`, events);
+  const latencies: number[] = [];
+  let next = 0;
+  const cpu = cpuMeter();
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: writers }, async (_, w) => {
+      while (next < total) {
+        next += 1;
+        const t0 = performance.now();
+        await append(`bench-${tag}-${w}`, events);
+        latencies.push(performance.now() - t0);
+      }
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  return {
+    appends: latencies.length,
+    seconds,
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    ...cpu(latencies.length),
+  };
+}
+
+async function readLoad(subject: Subject): Promise<Result> {
+  const stream = `read-${randomUUID()}`;
+  const batch = Array.from({ length: 10 }, (_, i) => ({
+    type: 'ItemAdded',
+    data: { sku: `sku-${i}`, n: i },
+  }));
+  for (let i = 0; i < 100; i += 1) await subject.append(stream, batch);
+  for (let i = 0; i < 5; i += 1) await subject.read(stream);
+  const latencies: number[] = [];
+  const cpu = cpuMeter();
+  const started = performance.now();
+  for (let i = 0; i < reads; i += 1) {
+    const t0 = performance.now();
+    const count = await subject.read(stream);
+    if (count !== 1000) throw new Error(`${subject.name} read ${count} events, expected 1000`);
+    latencies.push(performance.now() - t0);
+  }
+  const seconds = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  return {
+    appends: reads,
+    seconds,
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    ...cpu(reads),
+  };
+}
+
+const pad = (text: string, width: number) => text.padEnd(width);
+const num = (value: number, width: number, digits = 0) => value.toFixed(digits).padStart(width);
+function row(name: string, scenario: string, result: Result, perAppend: number) {
+  const perSecond = result.appends / result.seconds;
+  console.log(
+    `${pad(name, 30)} ${pad(scenario, 22)} ${num(perSecond, 9)} ${num(perSecond * perAppend, 10)} ${num(result.p50, 8, 2)} ${num(result.p99, 8, 2)} ${num(result.nodeCpu, 9, 2)} ${num(result.otherCpu, 9, 2)}`,
+  );
+  return perSecond;
+}
+
+async function pgbench(url: string, clients: number, dir: string) {
+  const script = join(dir, 'insert.sql');
+  await writeFile(
+    script,
+    `insert into bench_ceiling (data) values ('{"sku":"sku-0","quantity":1}');\n`,
+  );
+  const { stdout } = await run('pgbench', [
+    '-n',
+    '-M',
+    'prepared',
+    '-f',
+    script,
+    '-c',
+    String(clients),
+    '-j',
+    String(Math.min(clients, 2)),
+    '-T',
+    String(pgbenchSeconds),
+    url,
+  ]);
+  const tps = Number(/tps = ([\d.]+)/.exec(stdout)?.[1] ?? NaN);
+  const latency = Number(/latency average = ([\d.]+) ms/.exec(stdout)?.[1] ?? NaN);
+  return { tps, latency };
+}
+
+// One fresh database for every subject, so they share the server, its WAL and its disk.
+const admin = new pg.Client({ connectionString: serverUrl });
+await admin.connect();
+await admin.query(`drop database if exists ${database} with (force)`);
+await admin.query(`create database ${database}`);
+await admin.end();
+const url = new URL(serverUrl);
+url.pathname = `/${database}`;
+const databaseUrl = url.toString();
+const settings = new pg.Client({ connectionString: databaseUrl });
+await settings.connect();
+const { rows: info } = await settings.query<{ version: string; sync: string; fsync: string }>(
+  `select current_setting('server_version') as version, current_setting('synchronous_commit') as sync,
+     current_setting('fsync') as fsync`,
+);
+await settings.query('create table bench_ceiling (id bigserial primary key, data jsonb not null)');
+await settings.end();
+
+const endpoint = await startNeonEndpoint({ poolSize: 20 });
+const config = {
+  DATABASE_URL: databaseUrl,
+  NEON_FETCH_ENDPOINT: endpoint.fetchEndpoint,
+  NEON_WS_PROXY: endpoint.wsProxy,
+};
+const sql = createSql(config, { webSocketConstructor: ws });
+await migrate(sql, eventStoreMigrations(), { scope: 'event-store' });
+const neonPool = createPool(config, { webSocketConstructor: ws, max: 16 });
+const tcpPool = new pg.Pool({ connectionString: databaseUrl, max: 16 });
+
+const edgemesh = (
+  name: string,
+  store: ReturnType<typeof neonHttpEventStore>,
+  close: () => Promise<void>,
+): Subject => ({
+  name,
+  append: async (stream, events) => {
+    await store.append(stream, events, { streamType: 'bench' });
+  },
+  read: async (stream) => (await store.readStream(stream, { limit: 1000 })).length,
+  close,
+});
+const emmettStore = getPostgreSQLEventStore(databaseUrl);
+const subjects: Subject[] = [
+  edgemesh('edgemesh, Neon HTTP', neonHttpEventStore(sql), async () => {}),
+  edgemesh('edgemesh, Neon WebSocket Pool', neonPoolEventStore(neonPool), () => neonPool.end()),
+  edgemesh(
+    'edgemesh, direct TCP (pg)',
+    postgresEventStore({
+      query: async (text, params) =>
+        (await tcpPool.query<Record<string, unknown>>(text, [...params])).rows,
+    }),
+    () => tcpPool.end(),
+  ),
+  {
+    name: 'emmett-postgresql 0.42 (TCP)',
+    append: async (stream, events) => {
+      await emmettStore.appendToStream(
+        stream,
+        events as Parameters<typeof emmettStore.appendToStream>[1],
+      );
+    },
+    read: async (stream) => (await emmettStore.readStream(stream)).events.length,
+    close: () => emmettStore.close(),
+  },
+];
+
+console.log(
+  `Postgres ${String(info[0]?.version)} (synchronous_commit=${String(info[0]?.sync)}, fsync=${String(info[0]?.fsync)}), database ${database}; ` +
+    `${appendsPerCase} appends per case, each writer on its own stream; load generator and Neon endpoint in this process;\n` +
+    'cpu columns: CPU ms per operation used by this process (client + endpoint) and by the rest of the machine (Postgres)\n',
+);
+console.log(
+  `${pad('store', 30)} ${pad('scenario', 22)} ${'appends/s'.padStart(9)} ${'events/s'.padStart(10)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'node cpu'.padStart(9)} ${'pg cpu'.padStart(9)}`,
+);
+const at16: Record<string, number> = {};
+for (const subject of subjects) {
+  for (const writers of [1, 16]) {
+    for (const perAppend of [1, 10]) {
+      const total = writers === 1 ? Math.ceil(appendsPerCase / 4) : appendsPerCase;
+      const result = await appendLoad(subject.append, writers, perAppend, total);
+      const rate = row(subject.name, `append ${perAppend}/append, ${writers}w`, result, perAppend);
+      if (writers === 16 && perAppend === 1) at16[subject.name] = rate;
+    }
+  }
+  row(subject.name, 'read 1,000-event stream', await readLoad(subject), 1000);
+}
+for (const subject of subjects) await subject.close();
+await endpoint.close();
+
+const dir = await mkdtemp(join(tmpdir(), 'edgemesh-pgbench-'));
+console.log('\npgbench single-row insert (prepared, direct TCP), same database:');
+const ceiling: Record<number, number> = {};
+for (const clients of [1, 16]) {
+  const { tps, latency } = await pgbench(databaseUrl, clients, dir);
+  ceiling[clients] = tps;
+  console.log(
+    `  ${String(clients).padStart(2)} clients: ${tps.toFixed(0)} inserts/s, average latency ${latency.toFixed(2)} ms`,
+  );
+}
+await rm(dir, { recursive: true, force: true });
+
+const emmett = at16['emmett-postgresql 0.42 (TCP)'] ?? NaN;
+console.log('\ngoals at 16 writers, 1 event per append:');
+for (const [name, rate] of Object.entries(at16)) {
+  if (name.startsWith('emmett')) continue;
+  console.log(
+    `  ${pad(name, 30)} ${(rate / emmett).toFixed(2)}x Emmett (goal 2x), ${((100 * rate) / (ceiling[16] ?? NaN)).toFixed(0)}% of pgbench (goal 50%)`,
+  );
+}
+const cleanup = new pg.Client({ connectionString: serverUrl });
+await cleanup.connect();
+await cleanup.query(`drop database if exists ${database} with (force)`);
+await cleanup.end();
