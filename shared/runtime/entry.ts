@@ -2,8 +2,9 @@ import type { Hono } from 'hono';
 import { isEdgeMeshError } from '../errors/edgemesh-error.ts';
 import { problemResponse, toProblem } from '../errors/problem.ts';
 import type { Env, ExecutionContextLike } from './runtime.ts';
-import { stringBindings, workersRuntime } from './workers.ts';
+import { createRequestContexts } from './request-contexts.ts';
 import type { Runtime } from './runtime.ts';
+import { stringBindings } from './workers.ts';
 
 type AppFactory = (env: Env, runtime: Runtime) => Hono;
 
@@ -23,12 +24,19 @@ export interface WorkerEntry {
 export function workerEntry(createApp: AppFactory): WorkerEntry {
   // A cache, not state: a new isolate rebuilds the same app from the same env.
   const apps = new WeakMap<object, Hono>();
+  const contexts = createRequestContexts();
+  const runtime: Runtime = {
+    name: 'workerd',
+    fetch: (input, init) => fetch(input, init),
+    now: () => Date.now(),
+    waitUntil: (promise) => contexts.waitUntil(promise),
+  };
   return {
     async fetch(request, env, ctx) {
       let app = apps.get(env);
       if (!app) {
         try {
-          app = createApp(stringBindings(env), workersRuntime());
+          app = createApp(stringBindings(env), runtime);
         } catch (error) {
           if (!isEdgeMeshError(error)) throw error;
           console.error(error.message);
@@ -36,7 +44,8 @@ export function workerEntry(createApp: AppFactory): WorkerEntry {
         }
         apps.set(env, app);
       }
-      return app.fetch(request, env, ctx);
+      const ready = app;
+      return contexts.serve(ctx, async () => ready.fetch(request, env, ctx));
     },
   };
 }
