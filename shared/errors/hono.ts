@@ -5,8 +5,11 @@ import { problemResponse, toProblem } from './problem.ts';
 
 const traceparentPattern = /^[\da-f]{2}-([\da-f]{32})-[\da-f]{16}-[\da-f]{2}$/;
 
-/** The trace id of the request's W3C `traceparent`, if it carries a valid one. */
+/** The request's trace id: from the telemetry scope, else from a valid incoming `traceparent`. */
 export function traceIdOf(c: Context): string | undefined {
+  // The telemetry middleware's scope knows the trace id even when this request started the trace.
+  const scope = (c.var as { telemetry?: { traceId?: string } }).telemetry;
+  if (scope?.traceId) return scope.traceId;
   const header = c.req.header('traceparent');
   return header ? traceparentPattern.exec(header)?.[1] : undefined;
 }
