@@ -110,11 +110,17 @@ describe.each(runtimes)('orders on %s against the devstack', (runtime) => {
     }
     expect(message?.body).toMatchObject({ type: 'OrderPlaced', data: { orderId } });
     expect(message?.headers.traceparent).toBe(traceparent);
-    const rows = await sql.query(
-      `select published_at is not null as published from es_outbox
-       where body->>'streamId' = $1`,
-      [`order-${orderId}`],
-    );
+    // QStash may deliver before the relay has marked the row, so wait for the mark too.
+    let rows: Record<string, unknown>[] = [];
+    while (Date.now() < deadline) {
+      rows = await sql.query(
+        `select published_at is not null as published from es_outbox
+         where body->>'streamId' = $1`,
+        [`order-${orderId}`],
+      );
+      if (rows[0]?.published === true) break;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
     expect(rows).toEqual([{ published: true }]);
   });
 

@@ -152,12 +152,12 @@ export function eventStoreContract(name: string, { store: make }: ContractOption
       });
 
       it('rejects an empty or too long stream id or type, naming the field, and writes nothing', async () => {
-        const before = await store.readAll({ after: logStart, limit: 10_000 });
+        const valid = [stream(), stream(), stream()] as const;
         for (const [streamId, streamType, path] of [
           ['', 'counter', 'streamId'],
           ['x'.repeat(201), 'counter', 'streamId'],
-          [stream(), '', 'streamType'],
-          [stream(), 'y'.repeat(65), 'streamType'],
+          [valid[0], '', 'streamType'],
+          [valid[1], 'y'.repeat(65), 'streamType'],
         ] as const) {
           const failure = await store
             .append(streamId, counted(1), { streamType })
@@ -167,12 +167,11 @@ export function eventStoreContract(name: string, { store: make }: ContractOption
             issues: [expect.objectContaining({ path })],
           });
         }
-        expect(await codeOf(store.append(stream(), [], { streamType: 'counter' }))).toBe(
+        expect(await codeOf(store.append(valid[2], [], { streamType: 'counter' }))).toBe(
           'VALIDATION',
         );
         expect(await codeOf(store.readStream(''))).toBe('VALIDATION');
-        const after = await store.readAll({ after: logStart, limit: 10_000 });
-        expect(after.length).toBe(before.length);
+        for (const id of valid) expect(await store.readStream(id)).toEqual([]);
       });
 
       it('validates every payload with its zod schema before writing anything', async () => {
@@ -250,9 +249,11 @@ export function eventStoreContract(name: string, { store: make }: ContractOption
         await store.append(a, [{ type, data: { i: 3 } }], { streamType: 'counter' });
         // The global log is read only below the oldest running transaction in the whole
         // cluster, so another suite's open transaction may hold it back for a moment.
+        // Events of earlier tests that were held back may also appear after `start`.
         await eventually(async () => {
           const all = await store.readAll({ after: start });
-          expect(all.map((event) => event.streamId)).toEqual([a, b, b, a]);
+          const ours = all.filter((event) => event.streamId === a || event.streamId === b);
+          expect(ours.map((event) => event.streamId)).toEqual([a, b, b, a]);
         });
         const seen = await store.readAll({ after: start, types: [type] });
         expect(seen.map((event) => event.data)).toEqual([{ i: 1 }, { i: 2 }, { i: 3 }]);
