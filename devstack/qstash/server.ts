@@ -83,14 +83,12 @@ export async function startQstashServer(options: QstashServerOptions): Promise<Q
   const delayScale = options.delayScale ?? 1;
   if (!(delayScale > 0)) throw new Error(`qstash delayScale must be positive, got ${delayScale}`);
 
-  const pool = new pg.Pool({ connectionString: options.databaseUrl, max: options.poolSize ?? 8 });
+  const pool = new pg.Pool({
+    connectionString: options.databaseUrl,
+    max: options.poolSize ?? 8,
+    ...(options.synchronousCommit ? {} : { options: '-c synchronous_commit=off' }),
+  });
   pool.on('error', (error) => log(`qstash: idle Postgres connection failed: ${error.message}`));
-  if (!options.synchronousCommit) {
-    // Queued by pg before any query of this connection's first checkout.
-    pool.on('connect', (client) => {
-      client.query('set synchronous_commit = off').catch(() => {});
-    });
-  }
   let server: Server | undefined;
   let pruneTimer: NodeJS.Timeout | undefined;
   try {

@@ -133,7 +133,7 @@ export function createBatchApplier(pool: pg.Pool, schema: string) {
  * change submitted while they are all busy goes into the next batch, so under load each round
  * trip carries many changes while an idle server writes at once.
  */
-export function createWriteBatcher(apply: (batch: WriteBatch) => Promise<void>, concurrency = 4) {
+export function createWriteBatcher(apply: (batch: WriteBatch) => Promise<void>, concurrency = 2) {
   let pending = emptyBatch();
   let waiters: Array<{ resolve: () => void; reject: (error: unknown) => void }> = [];
   const running = new Set<Promise<void>>();
