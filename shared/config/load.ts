@@ -18,7 +18,9 @@ export function loadConfig<Schema extends z.ZodType>(
   env: Env,
   schema: Schema,
 ): Readonly<z.infer<Schema>> {
-  const result = schema.safeParse(env);
+  // An empty variable means unset, as in shells and dotenv files.
+  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''));
+  const result = schema.safeParse(present);
   if (!result.success) {
     const problems = result.error.issues.map((issue) => describeIssue(issue, env));
     throw new EdgeMeshError('CONFIG', `invalid configuration: ${problems.join('; ')}`, {
