@@ -6,6 +6,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { repoRoot } from '../../devstack/paths.ts';
 
+const freePorts = ['--port', '0', '--redis-port', '0', '--qstash-port', '0', '--otlp-port', '0'];
+
 function startCli(args: string[], env: Record<string, string>) {
   return spawn(process.execPath, ['--import', 'tsx', 'devstack/cli.ts', ...args], {
     cwd: repoRoot,
@@ -77,10 +79,7 @@ describe('npm start', () => {
 
   it('serves every function, writes .dev.vars and endpoints.json, and frees its ports on SIGTERM', async () => {
     const stateDir = join(stateRoot, '.devstack');
-    const child = startCli(
-      ['--port', '0', '--neon-port', '0', '--redis-port', '0', '--state-dir', stateDir],
-      env,
-    );
+    const child = startCli([...freePorts, '--neon-port', '0', '--state-dir', stateDir], env);
     const out = output(child);
     await out.waitFor('Ctrl-C stops everything');
 
@@ -103,6 +102,11 @@ describe('npm start', () => {
       'UPSTASH_REDIS_REST_TOKEN',
       'SERVICE_AUTH_SECRET',
       'SERVICE_ORDERS_URL',
+      'QSTASH_URL',
+      'QSTASH_TOKEN',
+      'QSTASH_CURRENT_SIGNING_KEY',
+      'QSTASH_NEXT_SIGNING_KEY',
+      'OTEL_EXPORTER_OTLP_ENDPOINT',
     ]) {
       expect(devVars).toMatch(new RegExp(`^${name}=".+"$`, 'm'));
     }
@@ -123,16 +127,7 @@ describe('npm start', () => {
     );
     try {
       const child = startCli(
-        [
-          '--port',
-          '0',
-          '--neon-port',
-          String(port),
-          '--redis-port',
-          '0',
-          '--state-dir',
-          join(stateRoot, 'busy'),
-        ],
+        [...freePorts, '--neon-port', String(port), '--state-dir', join(stateRoot, 'busy')],
         env,
       );
       const out = output(child);
