@@ -13,6 +13,8 @@ export const errorStatus = {
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   RATE_LIMITED: 429,
+  /** A queue message that can never succeed: QStash moves it to the DLQ without retrying. */
+  UNPROCESSABLE_MESSAGE: 489,
   INTERNAL: 500,
   CONFIG: 500,
   UPSTREAM: 502,
@@ -38,6 +40,7 @@ export const errorTitle: Record<ErrorCode, string> = {
   PAYLOAD_TOO_LARGE: 'Payload too large',
   UNSUPPORTED_MEDIA_TYPE: 'Unsupported media type',
   RATE_LIMITED: 'Too many requests',
+  UNPROCESSABLE_MESSAGE: 'Message can never be processed',
   INTERNAL: 'Internal error',
   CONFIG: 'Invalid configuration',
   UPSTREAM: 'Upstream failure',

@@ -1,0 +1,224 @@
+import type { Context, Handler } from 'hono';
+import type { z } from 'zod';
+import { EdgeMeshError, isEdgeMeshError } from '../errors/edgemesh-error.ts';
+import type {
+  AppendOptions,
+  EventStore,
+  IdempotencyClaim,
+  NewEvent,
+} from '../event-store/event-store.ts';
+import { fieldIssues } from '../http/validate.ts';
+import type { TraceScope } from '../telemetry/telemetry.ts';
+import { messageDeadlineHeader } from './publisher.ts';
+import type { SignatureVerifier } from './signature.ts';
+
+/** Header that tells QStash a 489 must not be retried: the message goes straight to the DLQ. */
+export const nonRetryableHeader = 'Upstash-NonRetryable-Error';
+
+/**
+ * An error for a message that can never succeed: rendered as 489 with
+ * `Upstash-NonRetryable-Error: true`, so QStash dead-letters it without retrying.
+ */
+export function nonRetryable(
+  message: string,
+  options: { cause?: unknown; issues?: readonly { path: string; message: string }[] } = {},
+): EdgeMeshError {
+  return new EdgeMeshError('UNPROCESSABLE_MESSAGE', message, {
+    ...options,
+    headers: { [nonRetryableHeader]: 'true' },
+  });
+}
+
+/** What a consumer did with a message; answered as `200 {status, messageId, eventId?}`. */
+export type ConsumeStatus = 'processed' | 'duplicate' | 'expired';
+
+/** A verified, validated message handed to a consumer's handler. */
+export interface ConsumedMessage<Body> {
+  readonly body: Body;
+  /** `Upstash-Message-Id`: a redelivery carries the same id. */
+  readonly messageId: string;
+  /** The event's own id (from the body), when it has one: the same event sent twice shares it. */
+  readonly eventId?: string;
+  /** `Upstash-Retried`: 0 on the first attempt. */
+  readonly retried: number;
+  /** `Upstash-Topic-Name` when delivered through a topic. */
+  readonly topic?: string;
+  /** When the publisher's caller gives up, ms since the epoch. */
+  readonly deadline?: number;
+  /** Aborts when the deadline passes or the delivery is cancelled; pass it to every I/O call. */
+  readonly signal: AbortSignal;
+  /** The trace this message's handling belongs to (the publisher's, when it sent `traceparent`). */
+  readonly traceId?: string;
+  /** The handling's telemetry scope, when the app is instrumented. */
+  readonly scope?: TraceScope;
+  /** The inbox record: an idempotency claim keyed by event id (else message id). */
+  readonly inbox: IdempotencyClaim;
+  /**
+   * Appends the handler's writes with the inbox claim in the same statement, so both commit
+   * together; `'duplicate'` (nothing written) when this event was processed before. Once per message.
+   */
+  append(
+    streamId: string,
+    events: readonly NewEvent[],
+    options: Omit<AppendOptions, 'idempotency' | 'signal'>,
+  ): Promise<'appended' | 'duplicate'>;
+}
+
+export interface ConsumerOptions<Schema extends z.ZodType> {
+  /** The consumer's name: its inbox scope is `inbox:<name>`. */
+  name: string;
+  /** The message body's schema; a body that fails it is answered 489 (never retried). */
+  schema: Schema;
+  /** Checks `Upstash-Signature` before the body is parsed; see `qstashVerifier`. */
+  verify: SignatureVerifier;
+  /** Where the inbox claims and the handler's writes go. */
+  store: EventStore;
+  /** Handles one message; throw `nonRetryable()` for a message that can never succeed. */
+  handle(message: ConsumedMessage<z.infer<Schema>>, c: Context): Promise<void>;
+  /** The event id of a body. Default its string `eventId` field. */
+  eventIdOf?: (body: z.infer<Schema>) => string | undefined;
+  /** The URL the message was delivered to, checked against the token's `sub`. Default `c.req.url`. */
+  deliveredUrl?: (c: Context) => string;
+  /** Clock, ms since the epoch. Default Date.now. */
+  now?: () => number;
+}
+
+const traceparentPattern = /^[\da-f]{2}-([\da-f]{32})-[\da-f]{16}-[\da-f]{2}$/;
+
+function defaultEventId(body: unknown): string | undefined {
+  const id = (body as { eventId?: unknown } | null)?.eventId;
+  return typeof id === 'string' && id.length > 0 ? id : undefined;
+}
+
+function readDeadline(raw: string | undefined): number | undefined {
+  if (raw === undefined) return undefined;
+  if (!/^\d+$/.test(raw.trim())) {
+    throw nonRetryable(`${messageDeadlineHeader} must be whole ms since the epoch.`, {
+      issues: [{ path: `header.${messageDeadlineHeader}`, message: 'expected an integer' }],
+    });
+  }
+  return Number(raw);
+}
+
+/**
+ * A Hono handler for QStash deliveries. In order: verifies `Upstash-Signature` (current, then
+ * next key; the delivered URL must match) before the body is parsed, else 401; parses and
+ * validates the body, else 489 non-retryable; acknowledges without work a message whose deadline
+ * passed; runs the handler, whose `append` writes the inbox claim in the same statement as its
+ * events; answers 200 only after that statement committed. A handler error is a problem
+ * response (5xx → QStash retries).
+ * @example app.post('/events/orders', consumer({ name: 'notifications', schema, verify, store, handle }))
+ */
+export function consumer<Schema extends z.ZodType>({
+  name,
+  schema,
+  verify,
+  store,
+  handle,
+  eventIdOf = defaultEventId,
+  deliveredUrl = (c) => c.req.url,
+  now = () => Date.now(),
+}: ConsumerOptions<Schema>): Handler {
+  return async function consumeMessage(c) {
+    const signature = c.req.header('upstash-signature');
+    if (!signature) throw new EdgeMeshError('SIGNATURE', 'Upstash-Signature is missing.');
+    const raw = await c.req.text();
+    if (!(await verify({ signature, body: raw, url: deliveredUrl(c) }))) {
+      throw new EdgeMeshError(
+        'SIGNATURE',
+        'Upstash-Signature does not match this body and URL, or has expired.',
+      );
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(raw);
+    } catch (cause) {
+      throw nonRetryable('The message body is not JSON.', { cause });
+    }
+    const parsed = schema.safeParse(json);
+    if (!parsed.success) {
+      throw nonRetryable('The message does not match its schema.', {
+        cause: parsed.error,
+        issues: fieldIssues(parsed.error),
+      });
+    }
+    const body = parsed.data as z.infer<Schema>;
+    const messageId = c.req.header('upstash-message-id');
+    if (!messageId) throw nonRetryable('Upstash-Message-Id is missing.');
+    const eventId = eventIdOf(body);
+    const deadline = readDeadline(c.req.header(messageDeadlineHeader));
+    const answer = (status: ConsumeStatus) =>
+      c.json({ status, messageId, ...(eventId ? { eventId } : {}) }, 200);
+    if (deadline !== undefined && deadline <= now()) return answer('expired');
+
+    const scope = (c.var as { telemetry?: TraceScope }).telemetry;
+    const traceId =
+      scope?.traceId ?? traceparentPattern.exec(c.req.header('traceparent') ?? '')?.[1];
+    const signals = [c.req.raw.signal];
+    if (deadline !== undefined) {
+      signals.push(AbortSignal.timeout(Math.max(0, deadline - now())));
+    }
+    const signal = AbortSignal.any(signals);
+    const inbox: IdempotencyClaim = {
+      scope: `inbox:${name}`,
+      key: eventId ?? `message:${messageId}`,
+      requestHash: messageId,
+    };
+    let outcome: ConsumeStatus = 'processed';
+    let appended = false;
+    const message: ConsumedMessage<z.infer<Schema>> = {
+      body,
+      messageId,
+      ...(eventId ? { eventId } : {}),
+      retried: Number(c.req.header('upstash-retried') ?? 0) || 0,
+      ...(c.req.header('upstash-topic-name') ? { topic: c.req.header('upstash-topic-name') } : {}),
+      ...(deadline !== undefined ? { deadline } : {}),
+      signal,
+      ...(traceId ? { traceId } : {}),
+      ...(scope ? { scope } : {}),
+      inbox,
+      async append(streamId, events, options) {
+        if (appended) {
+          throw new EdgeMeshError('INTERNAL', `consumer ${name} appended twice for one message`);
+        }
+        appended = true;
+        const result = await store.append(streamId, events, {
+          ...options,
+          idempotency: inbox,
+          signal,
+          metadata: {
+            causationId: eventId ?? messageId,
+            ...(c.req.header('traceparent') ? { traceparent: c.req.header('traceparent') } : {}),
+            ...options.metadata,
+          },
+        });
+        if (result.status === 'appended') return 'appended';
+        outcome = 'duplicate';
+        return 'duplicate';
+      },
+    };
+    const run = () => handle(message, c);
+    try {
+      if (scope) {
+        await scope.run(`consume ${name}`, run, {
+          attributes: {
+            'messaging.system': 'qstash',
+            'messaging.message.id': messageId,
+            'messaging.consumer.group.name': name,
+            ...(eventId ? { 'messaging.message.event_id': eventId } : {}),
+          },
+        });
+      } else {
+        await run();
+      }
+    } catch (error) {
+      if (deadline !== undefined && signal.aborted && !isEdgeMeshError(error)) {
+        throw new EdgeMeshError('TIMEOUT', 'The message deadline passed while handling it.', {
+          cause: error,
+        });
+      }
+      throw error;
+    }
+    return answer(outcome);
+  };
+}
