@@ -64,3 +64,11 @@ export const qstashVars = z.object({
 });
 
 export type QstashConfig = z.infer<typeof qstashVars>;
+
+/** What a QStash consumer needs: the current and next keys that verify `Upstash-Signature`. */
+export const qstashConsumerVars = qstashVars.pick({
+  QSTASH_CURRENT_SIGNING_KEY: true,
+  QSTASH_NEXT_SIGNING_KEY: true,
+});
+
+export type QstashConsumerConfig = z.infer<typeof qstashConsumerVars>;
