@@ -1,0 +1,49 @@
+import { randomUUID } from 'node:crypto';
+import { Client } from '@upstash/qstash';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import {
+  applyTopology,
+  resolveTopology,
+  systemTopology,
+} from '../../../../shared/queue/topology.ts';
+
+const vars = inject('devstackVars');
+const client = new Client({ baseUrl: vars.QSTASH_URL!, token: vars.QSTASH_TOKEN!, retry: false });
+const suffix = `-${randomUUID().slice(0, 8)}`;
+const urls = { notifications: 'http://127.0.0.1:9/n', orders: 'http://127.0.0.1:9/o' };
+
+afterAll(async () => {
+  await client.urlGroups.delete(`order-events${suffix}`).catch(() => {});
+  await client.schedules.delete(`orders-outbox-sweep${suffix}`).catch(() => {});
+});
+
+describe('applyTopology on QStash through the official client', () => {
+  it('creates URL groups and schedules, and a second run changes nothing', async () => {
+    const desired = resolveTopology(systemTopology, urls, { suffix });
+    const first = await applyTopology(client, desired);
+    expect(first.map((c) => c.kind)).toEqual(['add-endpoints', 'upsert-schedule']);
+    const group = await client.urlGroups.get(`order-events${suffix}`);
+    expect(group.endpoints).toEqual([
+      { name: 'notifications', url: 'http://127.0.0.1:9/n/events/orders' },
+    ]);
+    const schedule = await client.schedules.get(`orders-outbox-sweep${suffix}`);
+    expect(schedule).toMatchObject({
+      destination: 'http://127.0.0.1:9/o/outbox/sweep',
+      cron: '* * * * *',
+    });
+    expect(await applyTopology(client, desired)).toEqual([]);
+  });
+
+  it('moves a subscriber whose URL changed', async () => {
+    const moved = resolveTopology(
+      systemTopology,
+      { ...urls, notifications: 'http://127.0.0.1:9/moved' },
+      { suffix },
+    );
+    await applyTopology(client, resolveTopology(systemTopology, urls, { suffix }));
+    const changes = await applyTopology(client, moved);
+    expect(changes.map((c) => c.kind)).toEqual(['remove-endpoints', 'add-endpoints']);
+    const group = await client.urlGroups.get(`order-events${suffix}`);
+    expect(group.endpoints.map((e) => e.url)).toEqual(['http://127.0.0.1:9/moved/events/orders']);
+  });
+});
