@@ -1,0 +1,164 @@
+import { Hono, type Context } from 'hono';
+import { EdgeMeshError } from '../errors/edgemesh-error.ts';
+import type { OutboxRecord } from '../event-store/event-store.ts';
+import type { OutboxRelay } from '../event-store/outbox-relay.ts';
+import { fieldIssues } from '../http/validate.ts';
+import type { TelemetryEnv } from '../telemetry/hono.ts';
+import type { TraceScope } from '../telemetry/telemetry.ts';
+import {
+  decodeBase64,
+  failureCallbackSchema,
+  sagaMessageSchema,
+  type SagaMessage,
+} from './messages.ts';
+import type { SagaDelivery, SagaOrchestrator } from './orchestrator.ts';
+
+/** Checks a QStash `Upstash-Signature` over the raw body; false for a bad or unsigned message. */
+export type MessageVerifier = (signature: string, body: string, url: string) => Promise<boolean>;
+
+export interface SagaRoutesOptions {
+  /** Verifies QStash signatures; absent accepts unsigned messages (unit tests, no keys configured). */
+  verify?: MessageVerifier;
+  /** Publishes the next message right after commit; absent leaves it to the outbox sweep. */
+  relay?: OutboxRelay;
+  /** Keeps the relay alive when the request has no execution context (Deno, tests). */
+  waitUntil?: (promise: Promise<unknown>) => void;
+}
+
+/** A message QStash must not retry: 489 with `Upstash-NonRetryable-Error` sends it to the DLQ. */
+function poison(c: Context, detail: string, issues: unknown[] = []): Response {
+  return new Response(
+    JSON.stringify({
+      type: 'about:blank',
+      title: 'Poison message',
+      status: 489,
+      detail,
+      code: 'VALIDATION',
+      instance: c.req.path,
+      errors: issues,
+    }),
+    {
+      status: 489,
+      headers: {
+        'content-type': 'application/problem+json',
+        'Upstash-NonRetryable-Error': 'true',
+      },
+    },
+  );
+}
+
+function keepAlive(c: Context, options: SagaRoutesOptions, promise: Promise<unknown>): void {
+  let ctx: { waitUntil(promise: Promise<unknown>): void } | undefined;
+  try {
+    ctx = c.executionCtx;
+  } catch {
+    ctx = undefined;
+  }
+  if (ctx) ctx.waitUntil(promise);
+  else if (options.waitUntil) options.waitUntil(promise);
+  else void promise.catch(() => {});
+}
+
+function traceHeadersOf(c: Context, scope: TraceScope | undefined): Record<string, string> {
+  if (scope) return scope.headers();
+  const headers: Record<string, string> = {};
+  for (const name of ['traceparent', 'tracestate']) {
+    const value = c.req.header(name);
+    if (value) headers[name] = value;
+  }
+  return headers;
+}
+
+/**
+ * The saga's QStash endpoints, to mount under a prefix (`app.route('/saga', sagaRoutes(...))`):
+ * `POST /steps` runs one message (signature checked before the body is parsed; 401 unsigned,
+ * 489 non-retryable for a malformed body, 503 while the work has attempts left, 200 once the
+ * outcome is recorded or the message turned out stale) and `POST /failures`, the failure
+ * callback QStash calls when it gave up on a message, which records the work as failed.
+ */
+export function sagaRoutes<Input>(
+  orchestrator: SagaOrchestrator<Input>,
+  options: SagaRoutesOptions = {},
+) {
+  async function readVerified(c: Context): Promise<string> {
+    const body = await c.req.text();
+    if (options.verify) {
+      const signature = c.req.header('upstash-signature');
+      if (!signature || !(await options.verify(signature, body, c.req.url))) {
+        throw new EdgeMeshError('SIGNATURE', 'Saga messages must carry a valid QStash signature.');
+      }
+    }
+    return body;
+  }
+
+  async function run(c: Context<TelemetryEnv>, message: SagaMessage, delivery: SagaDelivery) {
+    const result = await orchestrator.handle(message, delivery);
+    if (result.status === 'retry') {
+      throw new EdgeMeshError('UNAVAILABLE', `Saga ${message.sagaId}: ${result.error}`);
+    }
+    const outbox: readonly OutboxRecord[] = 'outbox' in result ? result.outbox : [];
+    if (outbox.length > 0 && options.relay) keepAlive(c, options, options.relay.relay(outbox));
+    await orchestrator.inject('before-ack', {
+      sagaId: message.sagaId,
+      kind: message.kind,
+      ...('index' in message ? { index: message.index } : {}),
+    });
+    return c.json({ status: result.status }, 200);
+  }
+
+  function parse(c: Context, text: string): SagaMessage | Response {
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      return poison(c, 'The message body is not JSON.');
+    }
+    const parsed = sagaMessageSchema.safeParse(json);
+    if (!parsed.success)
+      return poison(c, 'The message is not a saga message.', fieldIssues(parsed.error));
+    return parsed.data;
+  }
+
+  return new Hono<TelemetryEnv>()
+    .post('/steps', async (c) => {
+      const message = parse(c, await readVerified(c));
+      if (message instanceof Response) return message;
+      const scope = c.get('telemetry') as TraceScope | undefined;
+      scope?.annotate({ 'saga.id': message.sagaId, 'saga.message': message.kind });
+      const retried = Number(c.req.header('upstash-retried') ?? 0);
+      return run(c, message, {
+        attempt: Number.isSafeInteger(retried) && retried >= 0 ? retried + 1 : 1,
+        signal: c.req.raw.signal,
+        traceHeaders: traceHeadersOf(c, scope),
+        ...(scope ? { scope } : {}),
+      });
+    })
+    .post('/failures', async (c) => {
+      const text = await readVerified(c);
+      let callback: unknown;
+      try {
+        callback = JSON.parse(text);
+      } catch {
+        return poison(c, 'The failure callback body is not JSON.');
+      }
+      const parsed = failureCallbackSchema.safeParse(callback);
+      if (!parsed.success)
+        return poison(c, 'Not a QStash failure callback.', fieldIssues(parsed.error));
+      let source: string;
+      try {
+        source = decodeBase64(parsed.data.sourceBody);
+      } catch {
+        return poison(c, 'sourceBody is not base64.');
+      }
+      const message = parse(c, source);
+      if (message instanceof Response) return message;
+      const scope = c.get('telemetry') as TraceScope | undefined;
+      return run(c, message, {
+        attempt: (parsed.data.retried ?? 0) + 1,
+        exhausted: message.kind !== 'deadline',
+        signal: c.req.raw.signal,
+        traceHeaders: traceHeadersOf(c, scope),
+        ...(scope ? { scope } : {}),
+      });
+    });
+}
