@@ -69,7 +69,8 @@ export function createNotificationsApp(deps: NotificationsDeps) {
       const report = await checkHealth(deps.service, deps.healthChecks, { now: () => deps.now() });
       return c.json(report, report.status === 'ok' ? 200 : 503);
     });
-  app.onError(problemErrorHandler());
+  // Instrumented, the telemetry middleware logs 5xx through its redacting logger.
+  app.onError(problemErrorHandler(deps.telemetry ? { onServerError: () => {} } : {}));
   app.notFound(problemNotFound);
   return app;
 }
