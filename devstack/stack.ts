@@ -2,6 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { Client } from '@upstash/qstash';
+import { applyTopology, resolveTopology, systemTopology } from '../shared/queue/topology.ts';
 import { dataPlaneSql, startDataPlane, type DataPlane } from './data-plane.ts';
 import { writeDevstackFiles } from './files.ts';
 import { listFunctions, serviceUrlVar } from './functions/catalog.ts';
@@ -87,6 +89,15 @@ export async function startDevstack(options: DevstackOptions): Promise<Devstack>
     );
     const vars = { ...plane.vars, SERVICE_AUTH_SECRET: serviceAuthSecret, ...serviceUrls };
     functions = await startFunctions(specs, { runtime: options.runtime, ports, vars, log });
+    // Subscriber URLs are known only now: topics become URL groups, plus the outbox sweep schedule.
+    const topology = resolveTopology(
+      systemTopology,
+      Object.fromEntries(functions.map((fn) => [fn.name, fn.url])),
+      { missing: 'skip' },
+    );
+    const qstash = new Client({ baseUrl: plane.qstash.url, token: plane.qstash.token });
+    const changes = await applyTopology(qstash, topology);
+    log(`qstash topology: ${changes.length} change(s) applied`);
     const endpoints: Endpoints = {
       functions: Object.fromEntries(functions.map((fn) => [fn.name, fn.url])),
       runtime: options.runtime,
