@@ -74,7 +74,7 @@ export interface ConsumerOptions<Schema extends z.ZodType> {
   /** Where the inbox claims and the handler's writes go. */
   store: EventStore;
   /** Handles one message; throw `nonRetryable()` for a message that can never succeed. */
-  handle(message: ConsumedMessage<z.infer<Schema>>, c: Context): Promise<void>;
+  handle: (message: ConsumedMessage<z.infer<Schema>>, c: Context) => Promise<void>;
   /** The event id of a body. Default its string `eventId` field. */
   eventIdOf?: (body: z.infer<Schema>) => string | undefined;
   /** The URL the message was delivered to, checked against the token's `sub`. Default `c.req.url`. */
@@ -142,7 +142,7 @@ export function consumer<Schema extends z.ZodType>({
         issues: fieldIssues(parsed.error),
       });
     }
-    const body = parsed.data as z.infer<Schema>;
+    const body = parsed.data;
     const messageId = c.req.header('upstash-message-id');
     if (!messageId) throw nonRetryable('Upstash-Message-Id is missing.');
     const eventId = eventIdOf(body);

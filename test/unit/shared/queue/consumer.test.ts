@@ -15,7 +15,6 @@ const keys = { current: 'sig_current_key_for_tests', next: 'sig_next_key_for_tes
 const verify = qstashVerifier(
   new Receiver({ currentSigningKey: keys.current, nextSigningKey: keys.next }),
 );
-const url = 'http://consumer.test/events';
 const event = z.object({ eventId: z.string(), orderId: z.string(), note: z.string().optional() });
 const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
 
@@ -64,7 +63,7 @@ interface Delivery {
   path?: string;
 }
 
-function deliver(app: Hono, d: Delivery = {}) {
+async function deliver(app: Hono, d: Delivery = {}): Promise<Response> {
   const path = d.path ?? '/events';
   const body = d.body ?? JSON.stringify({ eventId: randomUUID(), orderId: randomUUID() });
   const signature =
