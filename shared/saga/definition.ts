@@ -69,6 +69,8 @@ export interface TerminalContext<Input> {
   readonly outputs: Readonly<Record<string, unknown>>;
   /** Time of the terminal event. */
   readonly at: Date;
+  /** Stream version after the saga's own events of this append; the hook's events follow it. */
+  readonly version: number;
 }
 
 /** A saga declared as data + code: ordered steps, a deadline, and terminal hooks. */

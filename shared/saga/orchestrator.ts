@@ -298,8 +298,9 @@ export function createSagaOrchestrator<Input>({
     sagaId: string,
     state: SagaState,
     at: Date,
+    version: number,
   ): TerminalWrites {
-    const ctx = { sagaId, input: state.input as Input, outputs: state.outputs, at };
+    const ctx = { sagaId, input: state.input as Input, outputs: state.outputs, at, version };
     if (outcome === 'completed') return definition.onCompleted?.(ctx) ?? {};
     if (outcome === 'aborted')
       return definition.onAborted?.({ ...ctx, reason: state.reason ?? 'aborted' }) ?? {};
@@ -318,7 +319,13 @@ export function createSagaOrchestrator<Input>({
     for (let round = 0; round < 5; round += 1) {
       const decision = decideSaga(generic, state, command, start);
       if (decision.events.length === 0) return { status: 'duplicate' };
-      const terminal = terminalWrites(decision.outcome, sagaId, decision.state, command.at);
+      const terminal = terminalWrites(
+        decision.outcome,
+        sagaId,
+        decision.state,
+        command.at,
+        version + decision.events.length,
+      );
       const events: NewEvent[] = [...decision.events, ...(terminal.events ?? [])];
       const nextVersion = version + events.length;
       const outbox: OutboxMessage[] = [...(terminal.outbox ?? [])];

@@ -1,0 +1,12 @@
+import { serveOnDeno } from '../../shared/runtime/deno-serve.ts';
+import { instrumentApp } from '../../shared/telemetry/hono.ts';
+import { createInventoryApp } from './app.ts';
+import { wire } from './deps.ts';
+
+serveOnDeno(
+  (env, runtime) => {
+    const deps = wire(env, runtime);
+    return instrumentApp(createInventoryApp(deps), deps.telemetry);
+  },
+  { defaultPort: 8788 },
+);

@@ -1,0 +1,12 @@
+import { serveOnDeno } from '../../shared/runtime/deno-serve.ts';
+import { instrumentApp } from '../../shared/telemetry/hono.ts';
+import { createPaymentsApp } from './app.ts';
+import { wire } from './deps.ts';
+
+serveOnDeno(
+  (env, runtime) => {
+    const deps = wire(env, runtime);
+    return instrumentApp(createPaymentsApp(deps), deps.telemetry);
+  },
+  { defaultPort: 8789 },
+);
