@@ -5,6 +5,9 @@ import type { OutboxMessage } from '../../shared/event-store/event-store.ts';
 import { checkHealth } from '../../shared/health/health.ts';
 import { fingerprint } from '../../shared/http/fingerprint.ts';
 import { validate } from '../../shared/http/validate.ts';
+import { sagaRoutes } from '../../shared/saga/routes.ts';
+import type { TelemetryEnv } from '../../shared/telemetry/hono.ts';
+import type { TraceScope } from '../../shared/telemetry/telemetry.ts';
 import type { OrdersDeps } from './deps.ts';
 import { decide, evolve, initialState, type OrderEvent, type OrderState } from './domain.ts';
 import { idempotencyKey, orderView, placeOrderBody } from './schema.ts';
@@ -42,15 +45,20 @@ function keepAlive(c: Context, deps: OrdersDeps, promise: Promise<unknown>): voi
 
 /** The orders service: place an order, read it back, sweep the outbox. */
 export function createOrdersApp(deps: OrdersDeps) {
-  const app = new Hono()
+  const app = new Hono<TelemetryEnv>()
     .post('/orders', validate('json', placeOrderBody), async (c) => {
       const body = c.req.valid('json');
       const key = readIdempotencyKey(c.req.header('idempotency-key'));
-      const header = c.req.header('traceparent');
+      const scope = c.get('telemetry') as TraceScope | undefined;
+      const header = scope ? scope.headers().traceparent : c.req.header('traceparent');
       const traceparent = header && traceparentPattern.test(header) ? header : undefined;
+      const traceId = traceparent?.split('-')[1];
       const orderId = deps.newId();
       const at = new Date(deps.now());
-      const events = decide({ type: 'PlaceOrder', orderId, order: body, at }, initialState());
+      const events = decide(
+        { type: 'PlaceOrder', orderId, order: body, at, ...(traceId ? { traceId } : {}) },
+        initialState(),
+      );
       const state = events.reduce(evolve, initialState());
       const stamped = events.map((event) => ({ ...event, id: crypto.randomUUID() }));
       const headers: Record<string, string> = traceparent ? { traceparent } : {};
@@ -66,6 +74,18 @@ export function createOrdersApp(deps: OrdersDeps) {
         },
         headers,
       }));
+      const placed = stamped[0];
+      if (deps.saga && placed?.type === 'OrderPlaced') {
+        // The saga starts with the order: its first message commits in the same append.
+        outbox.push(
+          ...deps.saga.startMessages(
+            orderId,
+            { order: placed.data },
+            { version: stamped.length, at, traceHeaders: headers },
+          ),
+        );
+      }
+      scope?.annotate({ 'order.id': orderId });
       const result = await deps.events.append(orderStream(orderId), stamped, {
         streamType: 'order',
         expectedVersion: 'no_stream',
@@ -101,6 +121,12 @@ export function createOrdersApp(deps: OrdersDeps) {
       if (!found) throw new EdgeMeshError('NOT_FOUND', `Order ${orderId} does not exist.`);
       return c.json(orderView.parse({ ...found.doc, version: found.version }), 200);
     })
+    .get('/orders/:id/saga', async (c) => {
+      const orderId = c.req.param('id');
+      const timeline = await deps.saga?.timeline(orderId);
+      if (!timeline) throw new EdgeMeshError('NOT_FOUND', `Order ${orderId} has no saga.`);
+      return c.json(timeline, 200);
+    })
     .post('/outbox/sweep', async (c) => {
       if (deps.verifySchedule) {
         const signature = c.req.header('upstash-signature');
@@ -121,6 +147,16 @@ export function createOrdersApp(deps: OrdersDeps) {
       const report = await checkHealth(deps.service, deps.healthChecks, { now: () => deps.now() });
       return c.json(report, report.status === 'ok' ? 200 : 503);
     });
+  if (deps.saga) {
+    app.route(
+      '/saga',
+      sagaRoutes(deps.saga, {
+        ...(deps.verifySchedule ? { verify: deps.verifySchedule } : {}),
+        ...(deps.relay ? { relay: deps.relay } : {}),
+        waitUntil: (promise) => deps.waitUntil(promise),
+      }),
+    );
+  }
   app.onError(problemErrorHandler());
   app.notFound(problemNotFound);
   return app;

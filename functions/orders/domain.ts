@@ -6,6 +6,8 @@ export interface PlaceOrder {
   orderId: string;
   order: PlaceOrderBody;
   at: Date;
+  /** Trace id of the placing request, kept on the order. */
+  traceId?: string;
 }
 
 export interface ConfirmOrder {
@@ -32,6 +34,7 @@ export type OrderPlaced = {
     total: number;
     currency: string;
     placedAt: string;
+    traceId?: string;
   };
 };
 export type OrderConfirmed = {
@@ -73,6 +76,7 @@ export function decide(command: OrderCommand, state: OrderState): OrderEvent[] {
             total: orderTotal(items),
             currency,
             placedAt: at,
+            ...(command.traceId ? { traceId: command.traceId } : {}),
           },
         },
       ];
@@ -100,13 +104,14 @@ export function decide(command: OrderCommand, state: OrderState): OrderEvent[] {
 export function evolve(state: OrderState, event: OrderEvent): OrderState {
   switch (event.type) {
     case 'OrderPlaced': {
-      const { orderId, customerId, items, total, currency, placedAt } = event.data;
+      const { orderId, customerId, items, total, currency, placedAt, traceId } = event.data;
       return {
         orderId,
         customerId,
         items,
         total,
         currency,
+        ...(traceId ? { traceId } : {}),
         status: 'pending',
         history: [{ type: event.type, at: placedAt }],
       };

@@ -45,6 +45,8 @@ export const orderView = z.object({
   currency: z.string(),
   status: orderStatus,
   reason: z.string().optional(),
+  /** Trace id of the request that placed the order: the whole saga is one trace. */
+  traceId: z.string().optional(),
   version: z.number().int().positive(),
   history: z.array(orderEvent),
 });
@@ -66,6 +68,10 @@ export const orderEventSchemas = {
     total: minorUnits,
     currency: z.string().regex(/^[A-Z]{3}$/),
     placedAt: isoTime,
+    traceId: z
+      .string()
+      .regex(/^[\da-f]{32}$/)
+      .optional(),
   }),
   OrderConfirmed: z.object({ orderId: z.string().min(1), confirmedAt: isoTime }),
   OrderCancelled: z.object({

@@ -48,7 +48,9 @@ export function createPaymentsApp(deps: PaymentsDeps) {
           documents: [{ projection: paymentsProjection, id, doc: next }],
           // One authorization per order, so an order can never be captured twice.
           ...(command.type === 'Authorize'
-            ? { idempotency: { scope: paymentPerOrderScope, key: command.orderId, requestHash: id } }
+            ? {
+                idempotency: { scope: paymentPerOrderScope, key: command.orderId, requestHash: id },
+              }
             : {}),
         });
         if (result.status === 'mismatch') {
@@ -88,11 +90,17 @@ export function createPaymentsApp(deps: PaymentsDeps) {
     })
     .post('/payments/:id/confirm', serviceAuth, validate('param', idParam), async (c) => {
       const paymentId = c.req.valid('param').id;
-      return c.json(view(await apply({ type: 'Capture', paymentId, at: new Date(deps.now()) })), 200);
+      return c.json(
+        view(await apply({ type: 'Capture', paymentId, at: new Date(deps.now()) })),
+        200,
+      );
     })
     .post('/payments/:id/cancel', serviceAuth, validate('param', idParam), async (c) => {
       const paymentId = c.req.valid('param').id;
-      return c.json(view(await apply({ type: 'Cancel', paymentId, at: new Date(deps.now()) })), 200);
+      return c.json(
+        view(await apply({ type: 'Cancel', paymentId, at: new Date(deps.now()) })),
+        200,
+      );
     })
     .get('/health', async (c: Context) => {
       const report = await checkHealth(deps.service, deps.healthChecks, { now: () => deps.now() });

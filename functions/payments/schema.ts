@@ -3,12 +3,18 @@ import { z } from 'zod';
 const id = z.string().trim().min(1).max(128);
 const isoTime = z.iso.datetime();
 /** Money is integer minor units (cents). */
-const amount = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
+const amount = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
 const currency = z.string().regex(/^[A-Z]{3}$/, 'expected an ISO 4217 code such as USD');
 
 export const idParam = z.object({ id });
 
-export const authorizeBody = z.object({ paymentId: id, orderId: id, customerId: id, amount, currency });
+export const authorizeBody = z.object({
+  paymentId: id,
+  orderId: id,
+  customerId: id,
+  amount,
+  currency,
+});
 export type AuthorizeBody = z.infer<typeof authorizeBody>;
 
 export const paymentStatus = z.enum(['authorized', 'declined', 'captured', 'voided', 'refunded']);

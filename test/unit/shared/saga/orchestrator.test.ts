@@ -89,11 +89,12 @@ let clock = Date.parse('2026-11-26T12:00:00Z');
 function harness(definition: SagaDefinition<Input>, faults?: SagaFaults) {
   const store = memoryEventStore({ schemas: sagaEventSchemas, now: () => clock });
   const pending: Promise<unknown>[] = [];
-  let orchestrator: SagaOrchestrator<Input>;
   const app = new Hono();
-  const qstash = memoryQstash((url, init) => app.request(new URL(url).pathname, init));
+  const qstash = memoryQstash((url, init) =>
+    Promise.resolve(app.request(new URL(url).pathname, init)),
+  );
   const relay = createOutboxRelay({ store, publisher: qstash.publish });
-  orchestrator = createSagaOrchestrator({
+  const orchestrator: SagaOrchestrator<Input> = createSagaOrchestrator({
     definition,
     store,
     endpoint,
