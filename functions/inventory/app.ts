@@ -166,7 +166,12 @@ export function createInventoryApp(deps: InventoryDeps) {
     .put('/stock/:sku', validate('param', skuParam), validate('json', setStockBody), async (c) => {
       const { sku } = c.req.valid('param');
       const { available } = c.req.valid('json');
-      const state = await applyStock({ type: 'SetStock', sku, available, at: new Date(deps.now()) });
+      const state = await applyStock({
+        type: 'SetStock',
+        sku,
+        available,
+        at: new Date(deps.now()),
+      });
       return c.json(toStockView(state), 200);
     })
     .get('/stock/:sku', validate('param', skuParam), async (c) => {
@@ -210,7 +215,13 @@ export function createInventoryApp(deps: InventoryDeps) {
       }
       try {
         for (const item of state.status === 'none' ? [] : state.items) {
-          await applyStock({ type: 'HoldStock', sku: item.sku, reservationId, quantity: item.quantity, at });
+          await applyStock({
+            type: 'HoldStock',
+            sku: item.sku,
+            reservationId,
+            quantity: item.quantity,
+            at,
+          });
         }
       } catch (error) {
         if (!hasCode(error, 'OUT_OF_STOCK')) throw error;
@@ -264,7 +275,10 @@ export function createInventoryApp(deps: InventoryDeps) {
       const at = new Date(deps.now());
       const { state } = await applyReservation({ type: 'Expire', reservationId, at });
       await settleStock(state, at);
-      return c.json({ reservationId, status: state.status === 'none' ? 'unknown' : state.status }, 200);
+      return c.json(
+        { reservationId, status: state.status === 'none' ? 'unknown' : state.status },
+        200,
+      );
     })
     .post('/outbox/sweep', async (c) => {
       await verifySigned(c, 'The sweep');
