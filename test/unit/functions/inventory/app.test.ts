@@ -12,11 +12,13 @@ let publisher: ReturnType<typeof memoryPublisher>;
 let pending: Promise<unknown>[];
 
 const send = (method: string, path: string, body?: unknown) =>
-  app.request(path, {
-    method,
-    headers: { 'content-type': 'application/json' },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
+  Promise.resolve(
+    app.request(path, {
+      method,
+      headers: { 'content-type': 'application/json' },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    }),
+  );
 const reserve = (reservationId: string, items: Array<{ sku: string; quantity: number }>) =>
   send('POST', '/reservations', { reservationId, orderId: `o-${reservationId}`, items });
 const stock = async (sku: string) =>

@@ -9,11 +9,13 @@ let app: ReturnType<typeof createPaymentsApp>;
 let events: ReturnType<typeof memoryEventStore>;
 
 const send = (method: string, path: string, body?: unknown) =>
-  app.request(path, {
-    method,
-    headers: { 'content-type': 'application/json' },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
+  Promise.resolve(
+    app.request(path, {
+      method,
+      headers: { 'content-type': 'application/json' },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    }),
+  );
 const authorize = (
   paymentId: string,
   customerId = 'c-1',
