@@ -140,7 +140,25 @@ export function createOrdersApp(deps: OrdersDeps) {
       if (!deps.relay) {
         throw new EdgeMeshError('UNAVAILABLE', 'No outbox publisher is configured (QSTASH_TOKEN).');
       }
-      const report = await deps.relay.sweep({ signal: c.req.raw.signal });
+      // `?minAgeMs=` relays younger rows too (after a known crash); default the relay's 10 s.
+      const minAge = c.req.query('minAgeMs');
+      const minAgeMs = minAge === undefined ? undefined : Number(minAge);
+      if (
+        minAgeMs !== undefined &&
+        !(Number.isInteger(minAgeMs) && minAgeMs >= 0 && minAgeMs <= 600_000)
+      ) {
+        throw new EdgeMeshError(
+          'VALIDATION',
+          'minAgeMs must be a whole number of ms up to 600000.',
+          {
+            issues: [{ path: 'query.minAgeMs', message: 'expected 0 to 600000' }],
+          },
+        );
+      }
+      const report = await deps.relay.sweep({
+        signal: c.req.raw.signal,
+        ...(minAgeMs === undefined ? {} : { minAgeMs }),
+      });
       return c.json(report, 200);
     })
     .get('/health', async (c) => {

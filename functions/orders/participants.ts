@@ -46,7 +46,15 @@ export interface OrderParticipants {
   cancelPayment(paymentId: string, call: CallOptions): Promise<void>;
 }
 
-async function problemCode(response: Response): Promise<string | undefined> {
+/** What `outcome` reads of a response (hono/client's ClientResponse and a Response alike). */
+interface Answer {
+  readonly ok: boolean;
+  readonly status: number;
+  readonly body: ReadableStream | null;
+  json(): Promise<unknown>;
+}
+
+async function problemCode(response: Answer): Promise<string | undefined> {
   try {
     const body = (await response.json()) as { code?: unknown };
     return typeof body.code === 'string' ? body.code : undefined;
@@ -59,7 +67,7 @@ async function problemCode(response: Response): Promise<string | undefined> {
 async function outcome(
   service: string,
   operation: string,
-  response: Response,
+  response: Answer,
   refusals: Readonly<Record<string, string>>,
 ): Promise<void> {
   if (response.ok) {

@@ -98,7 +98,7 @@ describe.each(runtimes)('orders on %s against the devstack', (runtime) => {
     expect(events).toEqual([{ type: 'OrderPlaced', stream_version: '1' }]);
   });
 
-  it('relays the OrderPlaced event through QStash after commit, with its traceparent', async () => {
+  it('relays the OrderPlaced event through QStash after commit, in the caller’s trace', async () => {
     const traceparent = `00-${randomUUID().replaceAll('-', '')}-b7ad6b7169203331-01`;
     const placed = await client.place(order, { traceparent });
     const { orderId } = (await placed.json()) as { orderId: string };
@@ -109,7 +109,10 @@ describe.each(runtimes)('orders on %s against the devstack', (runtime) => {
       if (!message) await new Promise((resolve) => setTimeout(resolve, 50));
     }
     expect(message?.body).toMatchObject({ type: 'OrderPlaced', data: { orderId } });
-    expect(message?.headers.traceparent).toBe(traceparent);
+    // Same trace; the parent is now orders' own server span (orders is instrumented).
+    const [, traceId] = traceparent.split('-');
+    expect(message?.headers.traceparent).toMatch(new RegExp(`^00-${traceId}-[\\da-f]{16}-01$`));
+    expect(message?.headers.traceparent).not.toBe(traceparent);
     // QStash may deliver before the relay has marked the row, so wait for the mark too.
     let rows: Record<string, unknown>[] = [];
     while (Date.now() < deadline) {
