@@ -169,7 +169,7 @@ export function createOrdersApp(deps: OrdersDeps) {
     app.route(
       '/saga',
       sagaRoutes(deps.saga, {
-        ...(deps.verifySchedule ? { verify: deps.verifySchedule } : {}),
+        ...(deps.verifyMessage ? { verify: deps.verifyMessage } : {}),
         ...(deps.relay ? { relay: deps.relay } : {}),
         waitUntil: (promise) => deps.waitUntil(promise),
       }),

@@ -21,6 +21,8 @@ import {
   type SagaFaults,
   type SagaOrchestrator,
 } from '../../shared/saga/orchestrator.ts';
+import type { MessageVerifier } from '../../shared/saga/routes.ts';
+import { receiverVerifier } from '../../shared/saga/verify.ts';
 import { telemetryFromEnv } from '../../shared/telemetry/from-env.ts';
 import type { Telemetry } from '../../shared/telemetry/telemetry.ts';
 import { ordersProjection, orderStream } from './app.ts';
@@ -70,6 +72,8 @@ export interface OrdersDeps {
   verifySchedule?: (signature: string, body: string) => Promise<boolean>;
   /** The place-order saga; absent, orders are placed and stay pending. */
   saga?: SagaOrchestrator<OrderSagaInput>;
+  /** Checks QStash signatures of saga messages (with the delivered URL); absent accepts unsigned ones. */
+  verifyMessage?: MessageVerifier;
   healthChecks: readonly HealthCheck[];
   now(): number;
   newId(): string;
@@ -199,6 +203,7 @@ export function wire(env: Env, runtime: Runtime, options: PostgresOptions = {}):
         }
       : {}),
     ...(saga ? { saga } : {}),
+    ...(receiver ? { verifyMessage: receiverVerifier(receiver) } : {}),
     healthChecks: [
       postgresCheck((text, signal) => sql.query(text, [], { fetchOptions: { signal } })),
       redisCheck(redis),

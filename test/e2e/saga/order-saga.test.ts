@@ -155,6 +155,18 @@ describe.each(runtimes)('the order saga on %s against the devstack', (runtime) =
     await expectInvariants({ [sku]: 3 }, orders);
   });
 
+  it('refuses an unsigned saga message with 401 and changes nothing', async () => {
+    const forged = {
+      kind: 'deadline',
+      saga: 'place-order',
+      sagaId: randomUUID(),
+    };
+    const response = await fetch(`${url('orders')}/saga/steps`, json('POST', forged));
+    expect(response.status).toBe(401);
+    expect(((await response.json()) as { code: string }).code).toBe('SIGNATURE');
+    expect((await fetch(`${url('orders')}/orders/${forged.sagaId}/saga`)).status).toBe(404);
+  });
+
   it('lets exactly one of five concurrent orders for the last unit win', async () => {
     const sku = `last-${run}`;
     await setStock(sku, 1);

@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { problemErrorHandler } from '../../../../shared/errors/hono.ts';
 import { memoryEventStore } from '../../../../shared/event-store/memory.ts';
 import { createOutboxRelay } from '../../../../shared/event-store/outbox-relay.ts';
 import {
@@ -330,5 +331,25 @@ describe('saga orchestrator', () => {
     await qstash.drain();
     expect((await orchestrator.timeline('s-10'))?.status).toBe('completed');
     expect(book.held()).toHaveLength(3);
+  });
+
+  it('answers a malformed message 489 non-retryable and an unsigned one 401', async () => {
+    const book = ledger();
+    const h = harness(threeSteps(book));
+    const poisoned = await h.app.request('/saga/steps', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ kind: 'step', saga: 'three-steps' }),
+    });
+    expect(poisoned.status).toBe(489);
+    expect(poisoned.headers.get('upstash-nonretryable-error')).toBe('true');
+    const signed = new Hono().route(
+      '/saga',
+      sagaRoutes(h.orchestrator, { verify: () => Promise.resolve(false) }),
+    );
+    signed.onError(problemErrorHandler({ onServerError: () => {} }));
+    const unsigned = await signed.request('/saga/steps', { method: 'POST', body: '{}' });
+    expect(unsigned.status).toBe(401);
+    expect(book.held()).toEqual([]);
   });
 });
