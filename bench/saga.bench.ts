@@ -1,0 +1,199 @@
+// `npm run bench -- saga`: sagas per second and the time from POST /orders to the order's
+// terminal status, with orders, inventory and payments in workerd and in Deno on the devstack
+// (real Postgres and Redis, the devstack's QStash), at a fixed concurrency. The data plane (Neon
+// and Upstash endpoints, QStash) runs in its own process, as `npm start` does. "Terminal" is
+// when the order's OrderConfirmed event reaches a receiver in this process (one more QStash hop
+// after the commit). Postgres transactions per saga come from pg_stat_database (every
+// statement over Neon's HTTP path is one transaction, QStash's own included); HTTP requests per
+// saga from the functions' /metrics and the outbox rows published to QStash.
+import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { dataPlaneSql, startDataPlane } from '../devstack/data-plane.ts';
+import { listFunctions } from '../devstack/functions/catalog.ts';
+import type { RunningFunction } from '../devstack/functions/running.ts';
+import { startFunctions, type FunctionRuntime } from '../devstack/functions/start.ts';
+import { freePort } from '../devstack/listen.ts';
+import { migrateFunctions } from '../devstack/migrations.ts';
+import { formatRow, header, measure } from './stats.ts';
+
+const databaseUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const total = Number(process.env.BENCH_SAGAS ?? 600);
+/** Fixed concurrency levels: 1 shows the unloaded latency, 32 the throughput. */
+const concurrencies = (process.env.BENCH_CONCURRENCY ?? '1,32').split(',').map(Number);
+const runtimes = (process.env.BENCH_RUNTIMES ?? 'workerd,deno').split(',') as FunctionRuntime[];
+const names = ['inventory', 'orders', 'payments'];
+
+async function serveDataPlane(): Promise<void> {
+  const plane = await startDataPlane({
+    databaseUrl,
+    redisUrl: process.env.REDIS_URL,
+    neonPort: 0,
+    redisPort: 0,
+    redisToken: `bench-${randomUUID()}`,
+    qstashSchema: `qstash_bench_${process.pid}`,
+    qstashDropSchemaOnStop: true,
+  });
+  await migrateFunctions(dataPlaneSql(plane), listFunctions());
+  console.log(JSON.stringify({ vars: plane.vars }));
+  process.once('SIGTERM', () => void plane.stop().then(() => process.exit(0)));
+}
+
+async function requestCounts(urls: Record<string, string>): Promise<Record<string, number>> {
+  const counts: Record<string, number> = {};
+  for (const [name, url] of Object.entries(urls)) {
+    const text = await (await fetch(`${url}/metrics`)).text();
+    let sum = 0;
+    for (const line of text.split('\n')) {
+      if (line.startsWith('edgemesh_http_requests_total{') && line.includes(`service="${name}"`)) {
+        sum += Number(line.slice(line.lastIndexOf(' ') + 1));
+      }
+    }
+    counts[name] = sum;
+  }
+  return counts;
+}
+
+async function main(): Promise<void> {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', fileURLToPath(import.meta.url), '--data-plane'],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+  const plane = JSON.parse((await lines.next()).value as string) as {
+    vars: Record<string, string>;
+  };
+  const db = new pg.Client({ connectionString: databaseUrl });
+  await db.connect();
+  const waiting = new Map<string, () => void>();
+  const receiver = createServer((req, res) => {
+    let text = '';
+    req.on('data', (chunk: Buffer) => (text += chunk.toString()));
+    req.on('end', () => {
+      const event = JSON.parse(text) as { type: string; data: { orderId: string } };
+      if (event.type !== 'OrderPlaced') waiting.get(event.data.orderId)?.();
+      res.writeHead(200).end();
+    });
+  });
+  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+  const receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/order-events`;
+
+  console.log(
+    `${total} sagas per run (100 at 1 in flight), ${concurrencies.join(' and ')} in flight; each: POST /orders → reserve → authorize → confirm (stock + capture) → OrderConfirmed delivered\n`,
+  );
+  console.log(header);
+  const notes: string[] = [];
+  try {
+    for (const runtime of runtimes) {
+      const ports: Record<string, number> = {};
+      for (const name of names) ports[name] = await freePort();
+      const urls = Object.fromEntries(
+        names.map((name) => [name, `http://127.0.0.1:${ports[name]}`]),
+      );
+      const vars = {
+        ...plane.vars,
+        LOG_LEVEL: 'warn',
+        SERVICE_AUTH_SECRET: `bench-secret-${randomUUID()}`,
+        SERVICE_ORDERS_URL: urls.orders!,
+        SERVICE_INVENTORY_URL: urls.inventory!,
+        SERVICE_PAYMENTS_URL: urls.payments!,
+        ORDERS_EVENTS_DESTINATION: receiverUrl,
+      };
+      const specs = listFunctions().filter((spec) => names.includes(spec.name));
+      let running: RunningFunction[] = [];
+      try {
+        running = await startFunctions(specs, { runtime, ports, vars });
+        const sku = `bench-${runtime}-${randomUUID().slice(0, 8)}`;
+        await fetch(`${urls.inventory}/stock/${sku}`, {
+          method: 'PUT',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ available: total * 2 + 1000 }),
+        });
+        const saga = async () => {
+          const response = await fetch(`${urls.orders}/orders`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({
+              customerId: 'bench',
+              items: [{ sku, quantity: 1, unitPrice: 999 }],
+            }),
+          });
+          const { orderId } = (await response.json()) as { orderId: string };
+          await new Promise<void>((resolve, reject) => {
+            const timer = setTimeout(() => reject(new Error(`saga ${orderId} timed out`)), 60_000);
+            waiting.set(orderId, () => {
+              clearTimeout(timer);
+              waiting.delete(orderId);
+              resolve();
+            });
+          });
+        };
+        for (let i = 0; i < 30; i += 1) await saga();
+        for (const concurrency of concurrencies) {
+          const count = concurrency === 1 ? Math.min(total, 100) : total;
+          const xact = async () =>
+            Number(
+              (
+                await db.query<{ xact_commit: string }>(
+                  `select xact_commit from pg_stat_database where datname = current_database()`,
+                )
+              ).rows[0]!.xact_commit,
+            );
+          const before = {
+            xact: await xact(),
+            requests: await requestCounts(urls),
+            at: new Date(),
+          };
+          const cpuBefore = process.cpuUsage();
+          const summary = await measure(saga, { total: count, concurrency, warmup: 0 });
+          const cpu = process.cpuUsage(cpuBefore).user / 1000;
+          // Metrics are pushed by each isolate's flush; give the last one time to land.
+          await new Promise((resolve) => setTimeout(resolve, 500));
+          const after = { xact: await xact(), requests: await requestCounts(urls) };
+          const outbox = Number(
+            (
+              await db.query<{ n: string }>(
+                `select count(*) as n from es_outbox where created_at >= $1`,
+                [before.at],
+              )
+            ).rows[0]!.n,
+          );
+          console.log(formatRow(`${runtime}, ${concurrency} in flight`, summary));
+          const perSaga = (n: number) => (n / count).toFixed(1);
+          const hops = names.map(
+            (name) => `${name} ${perSaga(after.requests[name]! - before.requests[name]!)}`,
+          );
+          notes.push(
+            `${runtime}, ${concurrency} in flight: per saga ${perSaga(after.xact - before.xact)} Postgres transactions ` +
+              `(functions + QStash), HTTP requests served: ${hops.join(', ')}; QStash publishes ${perSaga(outbox)}; ` +
+              `load generator CPU ${(cpu / count).toFixed(2)} ms/saga`,
+          );
+          if (concurrency > 1) {
+            notes.push(
+              `${runtime}: goal ≥ 210 sagas/s with p50 ≤ 50 ms: ${summary.perSecond.toFixed(0)}/s ${summary.perSecond >= 210 ? 'met' : 'MISSED'}, p50 ${summary.p50.toFixed(1)} ms ${summary.p50 <= 50 ? 'met' : 'MISSED'}`,
+            );
+          }
+        }
+      } finally {
+        await Promise.all(running.map((fn) => fn.stop()));
+      }
+    }
+  } finally {
+    console.log(`\n${notes.join('\n')}`);
+    await db.end();
+    receiver.close();
+    child.kill('SIGTERM');
+  }
+}
+
+if (process.argv[2] === '--data-plane') {
+  await serveDataPlane();
+} else {
+  await main();
+  process.exit(0);
+}
