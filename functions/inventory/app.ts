@@ -27,7 +27,7 @@ export const reservationsProjection = 'reservations';
 export const stockStream = (sku: string) => `stock-${sku}`;
 export const reservationStream = (id: string) => `reservation-${id}`;
 
-const maxRaces = 25;
+const maxRaces = 50;
 
 function keepAlive(c: Context, deps: InventoryDeps, promise: Promise<unknown>): void {
   let ctx: { waitUntil(promise: Promise<unknown>): void } | undefined;
@@ -76,6 +76,8 @@ export function createInventoryApp(deps: InventoryDeps) {
         return next;
       } catch (error) {
         if (!isConcurrencyError(error) || race >= maxRaces) throw error;
+        // A hot sku: spread the writers that keep colliding.
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * 4 * (race + 1)));
       }
     }
   }

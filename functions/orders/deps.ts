@@ -174,6 +174,8 @@ export function wire(env: Env, runtime: Runtime, options: PostgresOptions = {}):
           breakers: createBreakerSet({
             store: upstashBreakerStore(redis, { prefix: 'edgemesh:breaker:orders:' }),
             waitUntil: (promise) => runtime.waitUntil(promise),
+            // Saga steps retry through QStash anyway: probe again soon rather than after 30 s.
+            waitInOpenMs: 5_000,
             log: (line) => telemetry.log.warn(line),
           }),
           retry: { maxAttempts: 3, baseDelayMs: 50, maxDelayMs: 500 },

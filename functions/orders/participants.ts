@@ -76,6 +76,10 @@ async function outcome(
   }
   const code = await problemCode(response);
   const key = `${response.status}${code ? ` ${code}` : ''}`;
+  if (code === 'CONCURRENCY') {
+    // The participant lost too many races on a hot stream: transient, worth another attempt.
+    throw new EdgeMeshError('UPSTREAM', `${service} was busy with ${operation}: ${key}.`);
+  }
   const reason = refusals[key] ?? refusals[String(response.status)];
   if (reason) {
     throw new StepRejectedError(reason, `${service} refused ${operation}: ${key}.`);
