@@ -27,6 +27,8 @@ const total = Number(process.env.BENCH_SAGAS ?? 600);
 const concurrencies = (process.env.BENCH_CONCURRENCY ?? '1,32').split(',').map(Number);
 const runtimes = (process.env.BENCH_RUNTIMES ?? 'workerd,deno').split(',') as FunctionRuntime[];
 const names = ['inventory', 'orders', 'payments'];
+/** Skus the orders spread over: each sku is one stock stream, written one version at a time. */
+const skuCount = Number(process.env.BENCH_SKUS ?? 64);
 
 async function serveDataPlane(): Promise<void> {
   const plane = await startDataPlane({
@@ -84,7 +86,7 @@ async function main(): Promise<void> {
   const receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/order-events`;
 
   console.log(
-    `${total} sagas per run (100 at 1 in flight), ${concurrencies.join(' and ')} in flight; each: POST /orders → reserve → authorize → confirm (stock + capture) → OrderConfirmed delivered\n`,
+    `${total} sagas per run (100 at 1 in flight), ${concurrencies.join(' and ')} in flight, orders spread over ${skuCount} skus; each: POST /orders → reserve → authorize → confirm (stock + capture) → OrderConfirmed delivered\n`,
   );
   console.log(header);
   const notes: string[] = [];
@@ -108,19 +110,25 @@ async function main(): Promise<void> {
       let running: RunningFunction[] = [];
       try {
         running = await startFunctions(specs, { runtime, ports, vars });
-        const sku = `bench-${runtime}-${randomUUID().slice(0, 8)}`;
-        await fetch(`${urls.inventory}/stock/${sku}`, {
-          method: 'PUT',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ available: total * 2 + 1000 }),
-        });
+        const skus = Array.from(
+          { length: skuCount },
+          (_, i) => `bench-${runtime}-${i}-${randomUUID().slice(0, 8)}`,
+        );
+        for (const sku of skus) {
+          await fetch(`${urls.inventory}/stock/${sku}`, {
+            method: 'PUT',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ available: total * 2 + 1000 }),
+          });
+        }
+        let placed = 0;
         const saga = async () => {
           const response = await fetch(`${urls.orders}/orders`, {
             method: 'POST',
             headers: { 'content-type': 'application/json' },
             body: JSON.stringify({
               customerId: 'bench',
-              items: [{ sku, quantity: 1, unitPrice: 999 }],
+              items: [{ sku: skus[placed++ % skus.length]!, quantity: 1, unitPrice: 999 }],
             }),
           });
           const { orderId } = (await response.json()) as { orderId: string };
