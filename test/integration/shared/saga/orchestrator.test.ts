@@ -119,14 +119,11 @@ describe('saga orchestrator on Postgres and the devstack QStash', () => {
     const timeline = await terminal(sagaId);
     expect(timeline.status).toBe('completed');
     // Each action ran twice (the redelivery after the crash); actions must be idempotent.
-    expect(effects.filter((effect) => effect.startsWith(sagaId))).toEqual([
-      `${sagaId}:hold`,
-      `${sagaId}:hold`,
-      `${sagaId}:charge`,
-      `${sagaId}:charge`,
-      `${sagaId}:ship`,
-      `${sagaId}:ship`,
-    ]);
+    // A redelivery may land after the next step has started, so compare counts and first runs.
+    const ran = effects.filter((effect) => effect.startsWith(sagaId));
+    const steps = ['hold', 'charge', 'ship'].map((step) => `${sagaId}:${step}`);
+    expect(steps.map((step) => ran.filter((effect) => effect === step).length)).toEqual([2, 2, 2]);
+    expect([...new Set(ran)]).toEqual(steps);
     const events = await store.readStream(`saga-${sagaId}`);
     expect(events.map((event) => event.type)).toEqual([
       'SagaStarted',
