@@ -2,11 +2,16 @@ import { Client, Receiver } from '@upstash/qstash';
 import type { MiddlewareHandler } from 'hono';
 import { z } from 'zod';
 import { loadConfig } from '../../shared/config/load.ts';
-import { qstashVars, serviceCallVars, storageVars } from '../../shared/config/vars.ts';
+import {
+  qstashVars,
+  requireSigningKeysWithToken,
+  serviceCallVars,
+  storageVars,
+} from '../../shared/config/vars.ts';
 import type { EventStore } from '../../shared/event-store/event-store.ts';
 import { neonHttpEventStore } from '../../shared/event-store/neon.ts';
 import { createOutboxRelay, type OutboxRelay } from '../../shared/event-store/outbox-relay.ts';
-import { qstashPublisher } from '../../shared/event-store/qstash-publisher.ts';
+import { topologyOutboxPublisher } from '../../shared/queue/outbox-wiring.ts';
 import { postgresCheck, redisCheck, type HealthCheck } from '../../shared/health/health.ts';
 import { verifyServiceAuth } from '../../shared/http/auth.ts';
 import { createSql, type PostgresOptions } from '../../shared/postgres/neon.ts';
@@ -52,6 +57,7 @@ export interface InventoryDeps {
 /** Builds the inventory deps from the platform's env; throws a CONFIG error naming bad variables. */
 export function wire(env: Env, runtime: Runtime, options: PostgresOptions = {}): InventoryDeps {
   const config = loadConfig(env, inventoryConfigSchema);
+  requireSigningKeysWithToken(config);
   const sql = createSql(config, { fetch: runtime.fetch, ...options });
   const redis = createRedis(config);
   const events = neonHttpEventStore(sql, {
@@ -61,11 +67,12 @@ export function wire(env: Env, runtime: Runtime, options: PostgresOptions = {}):
   const relay = config.QSTASH_TOKEN
     ? createOutboxRelay({
         store: events,
-        publisher: qstashPublisher(
+        publisher: topologyOutboxPublisher(
           new Client({
             token: config.QSTASH_TOKEN,
             ...(config.QSTASH_URL ? { baseUrl: config.QSTASH_URL } : {}),
           }),
+          env,
         ),
       })
     : undefined;

@@ -130,7 +130,8 @@ export function createOrdersApp(deps: OrdersDeps) {
     .post('/outbox/sweep', async (c) => {
       if (deps.verifySchedule) {
         const signature = c.req.header('upstash-signature');
-        if (!signature || !(await deps.verifySchedule(signature, await c.req.text()))) {
+        const body = await c.req.text();
+        if (!signature || !(await deps.verifySchedule(signature, body, c.req.url))) {
           throw new EdgeMeshError(
             'SIGNATURE',
             'The sweep must be triggered by a signed QStash request.',

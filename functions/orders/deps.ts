@@ -4,12 +4,18 @@ import { z } from 'zod';
 import { createBreakerSet } from '../../shared/breaker/breakers.ts';
 import { upstashBreakerStore } from '../../shared/breaker/upstash-store.ts';
 import { loadConfig } from '../../shared/config/load.ts';
-import { httpUrl, qstashVars, serviceCallVars, storageVars } from '../../shared/config/vars.ts';
+import {
+  httpUrl,
+  qstashVars,
+  requireSigningKeysWithToken,
+  serviceCallVars,
+  storageVars,
+} from '../../shared/config/vars.ts';
 import { staticRegistry } from '../../shared/discovery/static.ts';
 import type { EventStore } from '../../shared/event-store/event-store.ts';
 import { neonHttpEventStore } from '../../shared/event-store/neon.ts';
 import { createOutboxRelay, type OutboxRelay } from '../../shared/event-store/outbox-relay.ts';
-import { qstashPublisher } from '../../shared/event-store/qstash-publisher.ts';
+import { topologyOutboxPublisher } from '../../shared/queue/outbox-wiring.ts';
 import { postgresCheck, redisCheck, type HealthCheck } from '../../shared/health/health.ts';
 import { createSql, type PostgresOptions } from '../../shared/postgres/neon.ts';
 import { createRedis } from '../../shared/redis/upstash.ts';
@@ -68,8 +74,8 @@ export interface OrdersDeps {
   relay?: OutboxRelay;
   /** Destination of order events in the outbox. */
   eventsDestination: string;
-  /** Checks the `Upstash-Signature` of QStash deliveries; absent means unsigned ones are accepted. */
-  verifySchedule?: (signature: string, body: string) => Promise<boolean>;
+  /** Checks the `Upstash-Signature` of QStash deliveries against the delivered URL; absent only when no QStash is configured. */
+  verifySchedule?: MessageVerifier;
   /** The place-order saga; absent, orders are placed and stay pending. */
   saga?: SagaOrchestrator<OrderSagaInput>;
   /** Checks QStash signatures of saga messages (with the delivered URL); absent accepts unsigned ones. */
@@ -132,6 +138,7 @@ export function orderSagaOrchestrator(wiring: OrdersSagaWiring): SagaOrchestrato
 /** Builds the orders deps from the platform's env; throws a CONFIG error naming bad variables. */
 export function wire(env: Env, runtime: Runtime, options: PostgresOptions = {}): OrdersDeps {
   const config = loadConfig(env, ordersConfigSchema);
+  requireSigningKeysWithToken(config);
   const sql = createSql(config, { fetch: runtime.fetch, ...options });
   const redis = createRedis(config);
   const events = neonHttpEventStore(sql, {
@@ -141,11 +148,12 @@ export function wire(env: Env, runtime: Runtime, options: PostgresOptions = {}):
   const relay = config.QSTASH_TOKEN
     ? createOutboxRelay({
         store: events,
-        publisher: qstashPublisher(
+        publisher: topologyOutboxPublisher(
           new Client({
             token: config.QSTASH_TOKEN,
             ...(config.QSTASH_URL ? { baseUrl: config.QSTASH_URL } : {}),
           }),
+          env,
         ),
       })
     : undefined;
@@ -200,8 +208,7 @@ export function wire(env: Env, runtime: Runtime, options: PostgresOptions = {}):
     eventsDestination: config.ORDERS_EVENTS_DESTINATION,
     ...(receiver
       ? {
-          verifySchedule: (signature: string, body: string) =>
-            receiver.verify({ signature, body }).catch(() => false),
+          verifySchedule: receiverVerifier(receiver),
         }
       : {}),
     ...(saga ? { saga } : {}),

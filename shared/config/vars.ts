@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { EdgeMeshError } from '../errors/edgemesh-error.ts';
 
 const nonEmpty = z.string().trim().min(1);
 
@@ -72,3 +73,20 @@ export const qstashConsumerVars = qstashVars.pick({
 });
 
 export type QstashConsumerConfig = z.infer<typeof qstashConsumerVars>;
+
+/**
+ * A function that publishes with QStash must also verify what QStash delivers to it: throws
+ * CONFIG when `QSTASH_TOKEN` is set without both signing keys.
+ */
+export function requireSigningKeysWithToken(config: Partial<QstashConfig>): void {
+  if (!config.QSTASH_TOKEN) return;
+  const missing = (['QSTASH_CURRENT_SIGNING_KEY', 'QSTASH_NEXT_SIGNING_KEY'] as const).filter(
+    (name) => !config[name],
+  );
+  if (missing.length > 0) {
+    throw new EdgeMeshError(
+      'CONFIG',
+      `invalid configuration: ${missing.map((name) => `${name} is missing`).join('; ')} (required with QSTASH_TOKEN)`,
+    );
+  }
+}

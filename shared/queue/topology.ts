@@ -55,9 +55,9 @@ export interface ResolveTopologyOptions {
 }
 
 /**
- * The reference system's topology: order events go to notifications (inventory subscribes when
- * it lands), dead letters of order events are recorded by notifications, and the orders outbox
- * is swept every minute.
+ * The reference system's topology: order events go to notifications, dead letters of order
+ * events are recorded by notifications, and the outboxes of orders and inventory (saga steps,
+ * reservation expiries) are swept every minute.
  */
 export const systemTopology: Topology = {
   topics: {
@@ -68,6 +68,12 @@ export const systemTopology: Topology = {
   },
   schedules: [
     { id: 'orders-outbox-sweep', service: 'orders', path: '/outbox/sweep', cron: '* * * * *' },
+    {
+      id: 'inventory-outbox-sweep',
+      service: 'inventory',
+      path: '/outbox/sweep',
+      cron: '* * * * *',
+    },
   ],
 };
 

@@ -34,11 +34,13 @@ describe('npm run setup:qstash', () => {
     QSTASH_TOPOLOGY_SUFFIX: suffix,
     SERVICE_NOTIFICATIONS_URL: 'http://127.0.0.1:9/notifications',
     SERVICE_ORDERS_URL: 'http://127.0.0.1:9/orders',
+    SERVICE_INVENTORY_URL: 'http://127.0.0.1:9/inventory',
   };
 
   afterAll(async () => {
     await qstash.urlGroups.delete(`order-events${suffix}`).catch(() => {});
     await qstash.schedules.delete(`orders-outbox-sweep${suffix}`).catch(() => {});
+    await qstash.schedules.delete(`inventory-outbox-sweep${suffix}`).catch(() => {});
   });
 
   it('applies the topology, and a second run changes nothing', async () => {
@@ -46,10 +48,11 @@ describe('npm run setup:qstash', () => {
     expect(first.code).toBe(0);
     expect(first.stdout).toContain(`topic order-events${suffix}: add notifications`);
     expect(first.stdout).toContain(`schedule orders-outbox-sweep${suffix}: * * * * *`);
+    expect(first.stdout).toContain(`schedule inventory-outbox-sweep${suffix}: * * * * *`);
     const second = await cli('setup-qstash.ts', [], env);
     expect(second.code).toBe(0);
     expect(second.stdout.trim()).toBe(
-      'QStash already matches the topology (1 topics, 1 schedules).',
+      'QStash already matches the topology (1 topics, 2 schedules).',
     );
   });
 

@@ -10,18 +10,27 @@ import {
 const vars = inject('devstackVars');
 const client = new Client({ baseUrl: vars.QSTASH_URL!, token: vars.QSTASH_TOKEN!, retry: false });
 const suffix = `-${randomUUID().slice(0, 8)}`;
-const urls = { notifications: 'http://127.0.0.1:9/n', orders: 'http://127.0.0.1:9/o' };
+const urls = {
+  notifications: 'http://127.0.0.1:9/n',
+  orders: 'http://127.0.0.1:9/o',
+  inventory: 'http://127.0.0.1:9/i',
+};
 
 afterAll(async () => {
   await client.urlGroups.delete(`order-events${suffix}`).catch(() => {});
   await client.schedules.delete(`orders-outbox-sweep${suffix}`).catch(() => {});
+  await client.schedules.delete(`inventory-outbox-sweep${suffix}`).catch(() => {});
 });
 
 describe('applyTopology on QStash through the official client', () => {
   it('creates URL groups and schedules, and a second run changes nothing', async () => {
     const desired = resolveTopology(systemTopology, urls, { suffix });
     const first = await applyTopology(client, desired);
-    expect(first.map((c) => c.kind)).toEqual(['add-endpoints', 'upsert-schedule']);
+    expect(first.map((c) => c.kind)).toEqual([
+      'add-endpoints',
+      'upsert-schedule',
+      'upsert-schedule',
+    ]);
     const group = await client.urlGroups.get(`order-events${suffix}`);
     expect(group.endpoints).toEqual([
       { name: 'notifications', url: 'http://127.0.0.1:9/n/events/orders' },

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../../shared/config/load.ts';
-import { storageVars } from '../../../../shared/config/vars.ts';
+import { requireSigningKeysWithToken, storageVars } from '../../../../shared/config/vars.ts';
 import { hasCode } from '../../../../shared/errors/edgemesh-error.ts';
 
 const valid = {
@@ -48,5 +48,24 @@ describe('loadConfig', () => {
         loadConfig({ ...valid, NEON_WS_PROXY: 'ws://127.0.0.1:4444/v2' }, storageVars),
       ),
     ).toContain('NEON_WS_PROXY is invalid');
+  });
+});
+
+describe('requireSigningKeysWithToken', () => {
+  it('names each signing key missing next to a QStash token', () => {
+    expect(() =>
+      requireSigningKeysWithToken({ QSTASH_TOKEN: 't', QSTASH_CURRENT_SIGNING_KEY: 'k' }),
+    ).toThrow('QSTASH_NEXT_SIGNING_KEY is missing');
+  });
+
+  it('accepts no token at all, or a token with both keys', () => {
+    expect(() => requireSigningKeysWithToken({})).not.toThrow();
+    expect(() =>
+      requireSigningKeysWithToken({
+        QSTASH_TOKEN: 't',
+        QSTASH_CURRENT_SIGNING_KEY: 'a',
+        QSTASH_NEXT_SIGNING_KEY: 'b',
+      }),
+    ).not.toThrow();
   });
 });

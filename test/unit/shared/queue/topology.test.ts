@@ -8,7 +8,11 @@ import {
   type ResolvedTopology,
 } from '../../../../shared/queue/topology.ts';
 
-const urls = { notifications: 'http://127.0.0.1:8788', orders: 'http://127.0.0.1:8787/' };
+const urls = {
+  notifications: 'http://127.0.0.1:8788',
+  orders: 'http://127.0.0.1:8787/',
+  inventory: 'http://127.0.0.1:8789',
+};
 
 /** What QStash would hold after applying `desired`. */
 function applied(desired: ResolvedTopology): CurrentTopology {
@@ -24,7 +28,7 @@ function applied(desired: ResolvedTopology): CurrentTopology {
 }
 
 describe('topology', () => {
-  it('subscribes notifications to order events and sweeps the orders outbox', () => {
+  it('subscribes notifications to order events and sweeps the orders and inventory outboxes', () => {
     const resolved = resolveTopology(systemTopology, urls);
     expect(resolved.topics).toEqual([
       {
@@ -39,6 +43,11 @@ describe('topology', () => {
         destination: 'http://127.0.0.1:8787/outbox/sweep',
         cron: '* * * * *',
       },
+      {
+        id: 'inventory-outbox-sweep',
+        destination: 'http://127.0.0.1:8789/outbox/sweep',
+        cron: '* * * * *',
+      },
     ]);
     expect(failureCallbacksOf(resolved)).toEqual({
       'order-events': 'http://127.0.0.1:8788/dead-letters',
@@ -48,19 +57,22 @@ describe('topology', () => {
   it('suffixes topic names and schedule ids, to keep runs apart', () => {
     const resolved = resolveTopology(systemTopology, urls, { suffix: '-run7' });
     expect(resolved.topics.map((t) => t.name)).toEqual(['order-events-run7']);
-    expect(resolved.schedules.map((s) => s.id)).toEqual(['orders-outbox-sweep-run7']);
+    expect(resolved.schedules.map((s) => s.id)).toEqual([
+      'orders-outbox-sweep-run7',
+      'inventory-outbox-sweep-run7',
+    ]);
   });
 
   it('names every missing SERVICE_<NAME>_URL in one CONFIG error', () => {
     expect(() => resolveTopology(systemTopology, {})).toThrow(
-      /SERVICE_NOTIFICATIONS_URL, SERVICE_ORDERS_URL/,
+      /SERVICE_NOTIFICATIONS_URL, SERVICE_ORDERS_URL, SERVICE_INVENTORY_URL/,
     );
   });
 
   it('leaves out services without a URL when told to skip them', () => {
     const resolved = resolveTopology(systemTopology, { orders: urls.orders }, { missing: 'skip' });
     expect(resolved.topics[0]?.endpoints).toEqual([]);
-    expect(resolved.skipped).toEqual(['notifications']);
+    expect(resolved.skipped).toEqual(['notifications', 'inventory']);
     expect(resolved.schedules).toHaveLength(1);
   });
 
@@ -69,7 +81,11 @@ describe('topology', () => {
       topics: [],
       schedules: [],
     });
-    expect(changes.map((c) => c.kind)).toEqual(['add-endpoints', 'upsert-schedule']);
+    expect(changes.map((c) => c.kind)).toEqual([
+      'add-endpoints',
+      'upsert-schedule',
+      'upsert-schedule',
+    ]);
   });
 
   it('plans nothing when QStash already matches', () => {
@@ -94,6 +110,7 @@ describe('topology', () => {
         endpoints: [{ name: 'notifications', url: 'http://127.0.0.1:8788/events/orders' }],
       },
       { kind: 'upsert-schedule', schedule: desired.schedules[0] },
+      { kind: 'upsert-schedule', schedule: desired.schedules[1] },
     ]);
   });
 });
