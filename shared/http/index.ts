@@ -26,6 +26,8 @@ export {
 export {
   createServiceClient,
   createServiceFetch,
+  type AttemptObservation,
+  type ServiceAttempt,
   type ServiceClientOptions,
 } from './service-client.ts';
 export { deadlinePolicy, timeoutPolicy } from './timeout.ts';

@@ -14,6 +14,30 @@ import { idempotentMethods, retryableStatuses, retryPolicy, type RetryOptions } 
 import { deadlinePolicy, timeoutPolicy } from './timeout.ts';
 import { isUpstreamStatusError, UpstreamStatusError } from './upstream-error.ts';
 
+/** One attempt of a service call, as an observer (telemetry) sees it before it is sent. */
+export interface ServiceAttempt {
+  readonly service: string;
+  /** Base URL of the endpoint the attempt goes to. */
+  readonly endpoint: string;
+  readonly method: string;
+  /** The request's path, without the query (it may carry ids; observers template it). */
+  readonly path: string;
+  /** 1 for the first attempt of a call. */
+  readonly attempt: number;
+  /** The guarding breaker's cached state when the attempt starts; absent without a breaker. */
+  readonly breakerState?: string;
+  /** The caller's request headers (its `traceparent`, …). */
+  readonly headers: Headers;
+}
+
+/** What an attempt observer returns: headers to send with the attempt, and its outcome hook. */
+export interface AttemptObservation {
+  /** Set on the attempt's request (e.g. the `traceparent` of a client span). */
+  readonly headers?: Readonly<Record<string, string>>;
+  /** Called once: the status the callee answered, or the error (breaker open, timeout, network). */
+  end(outcome: { status?: number; error?: unknown }): void;
+}
+
 /** Options of a resilient client for one named service. */
 export interface ServiceClientOptions {
   /** The service to call; must be known to the registry when the registry lists its services. */
@@ -38,6 +62,8 @@ export interface ServiceClientOptions {
   authSecret?: string;
   /** Extra headers per attempt, e.g. `traceparent` from telemetry. */
   headers?: () => Record<string, string>;
+  /** Observes every attempt (spans, dependency metrics; see `serviceCallObserver` of shared/telemetry). */
+  observe?: (attempt: ServiceAttempt) => AttemptObservation | undefined;
   /** Key for consistent hashing, per request (e.g. a customer id header). */
   hashKey?: (request: Request) => string | undefined;
   /** The network fetch (the runtime's). Default `fetch`. */
@@ -78,6 +104,7 @@ export function createServiceFetch({
   deadlineMs = 15_000,
   authSecret,
   headers: extraHeaders,
+  observe,
   hashKey,
   fetch: fetchFn = (input, init) => fetch(input, init),
   now = () => Date.now(),
@@ -109,12 +136,14 @@ export function createServiceFetch({
     body: ArrayBuffer | undefined,
     deadlineAt: number,
     signal: AbortSignal,
+    observed: Readonly<Record<string, string>> = {},
   ): Promise<Response> {
     const url = new URL(request.url);
     const pathAndQuery = url.pathname + url.search;
     const headers = new Headers(request.headers);
     headers.set(deadlineHeader, String(Math.max(0, Math.floor(deadlineAt - now()))));
     for (const [name, value] of Object.entries(extraHeaders?.() ?? {})) headers.set(name, value);
+    for (const [name, value] of Object.entries(observed)) headers.set(name, value);
     if (signer)
       headers.set('x-edgemesh-signature', await signer.sign(request.method, pathAndQuery, body));
     const target = `${endpoint.url}${pathAndQuery}`;
@@ -169,8 +198,10 @@ export function createServiceFetch({
           })
         : noopPolicy;
     const key = hashKey?.(request);
+    let attempts = 0;
 
     const attempt = async (signal: AbortSignal): Promise<Response> => {
+      attempts += 1;
       const endpoints = await registry.resolve(service, signal);
       if (endpoints.length === 0)
         throw new EdgeMeshError('UNAVAILABLE', `${service} has no live endpoints.`);
@@ -183,10 +214,29 @@ export function createServiceFetch({
       const timeout = timeoutPolicy(
         Math.max(1, Math.min(attemptTimeoutMs, Math.ceil(deadlineAt - now()))),
       );
-      const response = await wrap(breakerOf(endpoint) ?? noopPolicy, timeout).execute(
-        (s) => send(endpoint, request, body, deadlineAt, s),
-        signal,
-      );
+      const breaker = breakerOf(endpoint);
+      const observation = observe?.({
+        service,
+        endpoint: endpoint.url,
+        method: request.method,
+        path: new URL(request.url).pathname,
+        attempt: attempts,
+        ...(breaker ? { breakerState: breaker.state().kind } : {}),
+        headers: request.headers,
+      });
+      let response: Response;
+      try {
+        response = await wrap(breaker ?? noopPolicy, timeout).execute(
+          (s) => send(endpoint, request, body, deadlineAt, s, observation?.headers),
+          signal,
+        );
+      } catch (error) {
+        observation?.end(
+          isUpstreamStatusError(error) ? { status: error.response.status } : { error },
+        );
+        throw error;
+      }
+      observation?.end({ status: response.status });
       // A callee shedding load is retryable but not the callee failing, so the breaker sees success.
       if (retryableStatuses.has(response.status))
         throw new UpstreamStatusError(service, response, now());

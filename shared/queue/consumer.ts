@@ -135,8 +135,10 @@ export function consumer<Schema extends z.ZodType>({
     } catch (cause) {
       throw nonRetryable('The message body is not JSON.', { cause });
     }
+    const scope = (c.var as { telemetry?: TraceScope }).telemetry;
     const parsed = schema.safeParse(json);
     if (!parsed.success) {
+      scope?.metrics.recordDelivery(name, 'poison');
       throw nonRetryable('The message does not match its schema.', {
         cause: parsed.error,
         issues: fieldIssues(parsed.error),
@@ -149,9 +151,11 @@ export function consumer<Schema extends z.ZodType>({
     const deadline = readDeadline(c.req.header(messageDeadlineHeader));
     const answer = (status: ConsumeStatus) =>
       c.json({ status, messageId, ...(eventId ? { eventId } : {}) }, 200);
-    if (deadline !== undefined && deadline <= now()) return answer('expired');
+    if (deadline !== undefined && deadline <= now()) {
+      scope?.metrics.recordDelivery(name, 'expired');
+      return answer('expired');
+    }
 
-    const scope = (c.var as { telemetry?: TraceScope }).telemetry;
     const traceId =
       scope?.traceId ?? traceparentPattern.exec(c.req.header('traceparent') ?? '')?.[1];
     const signals = [c.req.raw.signal];
@@ -212,6 +216,10 @@ export function consumer<Schema extends z.ZodType>({
         await run();
       }
     } catch (error) {
+      scope?.metrics.recordDelivery(
+        name,
+        isEdgeMeshError(error) && error.code === 'UNPROCESSABLE_MESSAGE' ? 'poison' : 'failed',
+      );
       if (deadline !== undefined && signal.aborted && !isEdgeMeshError(error)) {
         throw new EdgeMeshError('TIMEOUT', 'The message deadline passed while handling it.', {
           cause: error,
@@ -219,6 +227,7 @@ export function consumer<Schema extends z.ZodType>({
       }
       throw error;
     }
+    scope?.metrics.recordDelivery(name, outcome);
     return answer(outcome);
   };
 }

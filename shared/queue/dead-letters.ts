@@ -2,6 +2,7 @@ import type { Handler } from 'hono';
 import { z } from 'zod';
 import { EdgeMeshError } from '../errors/edgemesh-error.ts';
 import type { EventStore } from '../event-store/event-store.ts';
+import type { TraceScope } from '../telemetry/telemetry.ts';
 import { nonRetryable } from './consumer.ts';
 import type { SignatureVerifier } from './signature.ts';
 
@@ -145,6 +146,9 @@ export function deadLetterHandler({
         signal: c.req.raw.signal,
       },
     );
+    if (result.status === 'appended') {
+      (c.var as { telemetry?: TraceScope }).telemetry?.metrics.recordDeadLetter(name);
+    }
     return c.json({ status: result.status === 'appended' ? 'recorded' : 'duplicate' }, 200);
   };
 }

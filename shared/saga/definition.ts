@@ -23,7 +23,7 @@ export interface StepContext<Input> {
   readonly attempt: number;
   /** Aborts when the step's timeout passes or the delivery is abandoned. */
   readonly signal: AbortSignal;
-  /** The delivery's trace scope, when telemetry is wired. */
+  /** The step's trace scope (its `saga step|compensate <name>` span), when telemetry is wired. */
   readonly scope?: TraceScope | undefined;
   /** `traceparent`/`tracestate` to forward on calls made by the step. */
   readonly traceHeaders: Readonly<Record<string, string>>;

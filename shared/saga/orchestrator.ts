@@ -256,27 +256,38 @@ export function createSagaOrchestrator<Input>({
     const step = definition.steps[index]!;
     const timeout = AbortSignal.timeout(step.timeoutMs ?? 10_000);
     const signal = delivery.signal ? AbortSignal.any([delivery.signal, timeout]) : timeout;
-    const ctx: StepContext<Input> = {
-      sagaId,
-      step: step.name,
-      input: input as Input,
-      outputs: state.outputs,
-      attempt: delivery.attempt,
-      signal,
-      scope: delivery.scope,
-      traceHeaders: traceOnly(delivery.traceHeaders),
-    };
-    const work = async (): Promise<unknown> => {
+    // The step's own span (when traced) is the parent of whatever the step calls.
+    const work = async (scope: TraceScope | undefined): Promise<unknown> => {
+      const ctx: StepContext<Input> = {
+        sagaId,
+        step: step.name,
+        input: input as Input,
+        outputs: state.outputs,
+        attempt: delivery.attempt,
+        signal,
+        scope,
+        traceHeaders: scope ? scope.headers() : traceOnly(delivery.traceHeaders),
+      };
       if (kind === 'step') return step.action(ctx);
       await step.compensation?.(ctx);
       return undefined;
     };
     try {
       const output = await (delivery.scope
-        ? delivery.scope.run(`saga ${kind} ${step.name}`, () =>
-            Promise.race([work(), whenAborted(signal)]),
+        ? delivery.scope.run(
+            `saga ${kind} ${step.name}`,
+            (scope) => Promise.race([work(scope), whenAborted(signal)]),
+            {
+              attributes: {
+                'saga.name': definition.name,
+                'saga.id': sagaId,
+                'saga.step': step.name,
+                'saga.step.index': index,
+                'saga.attempt': delivery.attempt,
+              },
+            },
           )
-        : Promise.race([work(), whenAborted(signal)]));
+        : Promise.race([work(undefined), whenAborted(signal)]));
       return { kind: 'ok', output };
     } catch (error) {
       if (isStepRejected(error))
@@ -353,6 +364,15 @@ export function createSagaOrchestrator<Input>({
           ...(delivery.signal ? { signal: delivery.signal } : {}),
         });
         if (result.status !== 'appended') return { status: 'duplicate' };
+        if (decision.outcome) {
+          const started = Date.parse(decision.state.startedAt ?? '');
+          delivery.scope?.metrics.recordSaga(
+            definition.name,
+            decision.outcome,
+            decision.outcome === 'aborted' ? (decision.state.reason ?? 'aborted') : undefined,
+            Number.isNaN(started) ? undefined : (command.at.getTime() - started) / 1000,
+          );
+        }
         await faults?.('after-commit', {
           sagaId,
           kind: kindOf(command),

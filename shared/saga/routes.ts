@@ -93,6 +93,16 @@ export function sagaRoutes<Input>(
 
   async function run(c: Context<TelemetryEnv>, message: SagaMessage, delivery: SagaDelivery) {
     const result = await orchestrator.handle(message, delivery);
+    const consumer = `saga:${orchestrator.definition.name}`;
+    if (delivery.exhausted) delivery.scope?.metrics.recordDeadLetter(consumer);
+    delivery.scope?.metrics.recordDelivery(
+      consumer,
+      result.status === 'retry'
+        ? 'failed'
+        : result.status === 'duplicate'
+          ? 'duplicate'
+          : 'processed',
+    );
     if (result.status === 'retry') {
       throw new EdgeMeshError('UNAVAILABLE', `Saga ${message.sagaId}: ${result.error}`);
     }

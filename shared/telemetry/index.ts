@@ -1,5 +1,7 @@
-export { createTelemetry } from './telemetry.ts';
+export { breakerStates, createTelemetry } from './telemetry.ts';
 export type {
+  BreakerTransitionLike,
+  DeliveryOutcome,
   OutboundOptions,
   SpanOptions,
   StandardMetrics,
@@ -49,6 +51,8 @@ export {
   type SpanSink,
 } from './otlp-exporter.ts';
 export { statementKind } from './postgres.ts';
+export { operationOf, serviceCallObserver } from './service-calls.ts';
+export { tracedOutboxPublisher } from './outbox-publisher.ts';
 export {
   createMetricsRegistry,
   defaultDurationBuckets,

@@ -84,9 +84,27 @@ export interface TraceScope {
   headers(): Record<string, string>;
   /** `Upstash-Forward-traceparent`/`-tracestate`, for a QStash message published here. */
   forwardHeaders(): Record<string, string>;
+  /** The isolate's standard instruments, for modules that see a scope but not the telemetry. */
+  readonly metrics: StandardMetrics;
 }
 
-/** The instruments every service records (RED per route, per dependency). */
+/** What a queue consumer did with one delivery, a metric label. */
+export type DeliveryOutcome = 'processed' | 'duplicate' | 'expired' | 'failed' | 'poison';
+
+/** A circuit breaker's change of state, as `onTransition` of shared/breaker reports it. */
+export interface BreakerTransitionLike {
+  readonly scope: string;
+  readonly from: string;
+  readonly to: string;
+}
+
+/** Breaker states the `edgemesh_breaker_state` gauge has one series for. */
+export const breakerStates = ['CLOSED', 'OPEN', 'HALF_OPEN', 'FORCED_OPEN', 'DISABLED'] as const;
+
+/**
+ * The instruments every service records: RED per route, per dependency, breakers, queue
+ * deliveries and dead letters, saga outcomes. Labels are bounded names, never ids.
+ */
 export interface StandardMetrics {
   recordRequest(method: string, route: string, status: number, seconds: number): void;
   recordDependency(
@@ -95,6 +113,19 @@ export interface StandardMetrics {
     outcome: 'ok' | 'error',
     seconds: number,
     attempt?: number,
+  ): void;
+  /** Breaker transitions (counter) and state (gauge, 1 for the current state, 0 for the rest). */
+  recordBreakerTransition(transition: BreakerTransitionLike): void;
+  /** One delivery to `consumer`; a `duplicate` also counts in the duplicates counter. */
+  recordDelivery(consumer: string, outcome: DeliveryOutcome): void;
+  /** A message `consumer` received as dead (QStash's failure callback). */
+  recordDeadLetter(consumer: string): void;
+  /** A saga that ended: outcome, reason (`none` when completed) and start-to-end seconds. */
+  recordSaga(
+    saga: string,
+    outcome: 'completed' | 'aborted',
+    reason: string | undefined,
+    seconds: number | undefined,
   ): void;
 }
 
@@ -228,6 +259,42 @@ export function createTelemetry({
     'Duration of a dependency call, in seconds.',
     ['service', 'dependency', 'operation'],
   );
+  const breakerTransitions = metrics.counter(
+    'edgemesh_breaker_transitions_total',
+    'Circuit breaker transitions this isolate made or observed.',
+    ['service', 'breaker', 'from', 'to'],
+  );
+  const breakerState = metrics.gauge(
+    'edgemesh_breaker_state',
+    'Circuit breaker state: 1 for the current state, 0 for the others.',
+    ['service', 'breaker', 'state'],
+  );
+  const deliveries = metrics.counter(
+    'edgemesh_queue_deliveries_total',
+    'Queue messages delivered to a consumer, by outcome.',
+    ['service', 'consumer', 'outcome'],
+  );
+  const duplicates = metrics.counter(
+    'edgemesh_queue_duplicates_total',
+    'Deliveries of a message the consumer had already processed.',
+    ['service', 'consumer'],
+  );
+  const deadLetters = metrics.counter(
+    'edgemesh_queue_dead_letters_total',
+    'Messages dead-lettered after their retries were exhausted.',
+    ['service', 'consumer'],
+  );
+  const sagaOutcomes = metrics.counter(
+    'edgemesh_saga_outcomes_total',
+    'Sagas that ended, by outcome and reason.',
+    ['service', 'saga', 'outcome', 'reason'],
+  );
+  const sagaDuration = metrics.histogram(
+    'edgemesh_saga_duration_seconds',
+    'Time from a saga start to its end, in seconds.',
+    ['service', 'saga', 'outcome'],
+    [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
+  );
   const exportFailures = metrics.counter(
     'edgemesh_telemetry_export_failures_total',
     'Failed span exports and metric pushes.',
@@ -246,6 +313,25 @@ export function createTelemetry({
       if (outcome === 'error') dependencyErrors.inc(labels);
       if (attempt > 1) dependencyRetries.inc(labels);
       dependencyDuration.observe(labels, seconds);
+    },
+    recordBreakerTransition({ scope, from, to }) {
+      breakerTransitions.inc({ service, breaker: scope, from, to });
+      for (const state of breakerStates) {
+        breakerState.set({ service, breaker: scope, state }, state === to ? 1 : 0);
+      }
+    },
+    recordDelivery(consumer, outcome) {
+      deliveries.inc({ service, consumer, outcome });
+      if (outcome === 'duplicate') duplicates.inc({ service, consumer });
+    },
+    recordDeadLetter(consumer) {
+      deadLetters.inc({ service, consumer });
+    },
+    recordSaga(saga, outcome, reason, seconds) {
+      sagaOutcomes.inc({ service, saga, outcome, reason: reason ?? 'none' });
+      if (seconds !== undefined && seconds >= 0) {
+        sagaDuration.observe({ service, saga, outcome }, seconds);
+      }
     },
   };
 
@@ -372,6 +458,7 @@ export function createTelemetry({
       },
       headers: () => traceHeaders(context),
       forwardHeaders: () => forwardTraceHeaders(context),
+      metrics: standard,
     };
   }
 
