@@ -11,13 +11,22 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { repoRoot, stateDir } from './paths.ts';
 
-const { values } = parseArgs({
-  options: {
-    orders: { type: 'string', default: '200' },
-    concurrency: { type: 'string', default: '8' },
-    'timeout-s': { type: 'string', default: '120' },
-  },
-});
+function parseCli() {
+  try {
+    return parseArgs({
+      options: {
+        orders: { type: 'string', default: '200' },
+        concurrency: { type: 'string', default: '8' },
+        'timeout-s': { type: 'string', default: '120' },
+      },
+    }).values;
+  } catch (error) {
+    console.error(`demo: ${(error as Error).message.split('\n')[0]}`);
+    process.exit(1);
+  }
+}
+
+const values = parseCli();
 const total = Number(values.orders);
 const concurrency = Number(values.concurrency);
 const timeoutMs = Number(values['timeout-s']) * 1000;
