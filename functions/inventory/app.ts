@@ -5,6 +5,7 @@ import { isConcurrencyError } from '../../shared/event-store/concurrency-error.t
 import type { OutboxMessage, OutboxRecord } from '../../shared/event-store/event-store.ts';
 import { checkHealth } from '../../shared/health/health.ts';
 import { validate } from '../../shared/http/validate.ts';
+import type { TraceScope } from '../../shared/telemetry/telemetry.ts';
 import type { InventoryDeps } from './deps.ts';
 import {
   decideReservation,
@@ -199,7 +200,11 @@ export function createInventoryApp(deps: InventoryDeps) {
                 {
                   destination: `${deps.selfUrl}/reservations/${encodeURIComponent(reservationId)}/expire`,
                   body: { reservationId },
-                  headers: { 'Upstash-Delay': `${Math.ceil(ttlMs / 1000)}s` },
+                  headers: {
+                    'Upstash-Delay': `${Math.ceil(ttlMs / 1000)}s`,
+                    // The expiry belongs to the order's trace, however late it arrives.
+                    ...((c.var as { telemetry?: TraceScope }).telemetry?.headers() ?? {}),
+                  },
                 },
               ]
             : [],

@@ -20,6 +20,7 @@ import type { Env, Runtime } from '../../shared/runtime/runtime.ts';
 import type { MessageVerifier } from '../../shared/saga/routes.ts';
 import { receiverVerifier } from '../../shared/saga/verify.ts';
 import { telemetryFromEnv } from '../../shared/telemetry/from-env.ts';
+import { tracedOutboxPublisher } from '../../shared/telemetry/outbox-publisher.ts';
 import type { Telemetry } from '../../shared/telemetry/telemetry.ts';
 import { inventoryEventSchemas } from './schema.ts';
 
@@ -60,6 +61,7 @@ export function wire(env: Env, runtime: Runtime, options: PostgresOptions = {}):
   requireSigningKeysWithToken(config);
   const sql = createSql(config, { fetch: runtime.fetch, ...options });
   const redis = createRedis(config);
+  const telemetry = telemetryFromEnv(env, runtime, { service: 'inventory', redis });
   const events = neonHttpEventStore(sql, {
     schemas: inventoryEventSchemas,
     now: () => runtime.now(),
@@ -67,12 +69,15 @@ export function wire(env: Env, runtime: Runtime, options: PostgresOptions = {}):
   const relay = config.QSTASH_TOKEN
     ? createOutboxRelay({
         store: events,
-        publisher: topologyOutboxPublisher(
-          new Client({
-            token: config.QSTASH_TOKEN,
-            ...(config.QSTASH_URL ? { baseUrl: config.QSTASH_URL } : {}),
-          }),
-          env,
+        publisher: tracedOutboxPublisher(
+          topologyOutboxPublisher(
+            new Client({
+              token: config.QSTASH_TOKEN,
+              ...(config.QSTASH_URL ? { baseUrl: config.QSTASH_URL } : {}),
+            }),
+            env,
+          ),
+          telemetry,
         ),
       })
     : undefined;
@@ -101,6 +106,6 @@ export function wire(env: Env, runtime: Runtime, options: PostgresOptions = {}):
     ],
     now: () => runtime.now(),
     waitUntil: (promise) => runtime.waitUntil(promise),
-    telemetry: telemetryFromEnv(env, runtime, { service: 'inventory', redis }),
+    telemetry,
   };
 }

@@ -30,6 +30,8 @@ import {
 import type { MessageVerifier } from '../../shared/saga/routes.ts';
 import { receiverVerifier } from '../../shared/saga/verify.ts';
 import { telemetryFromEnv } from '../../shared/telemetry/from-env.ts';
+import { tracedOutboxPublisher } from '../../shared/telemetry/outbox-publisher.ts';
+import { serviceCallObserver } from '../../shared/telemetry/service-calls.ts';
 import type { Telemetry } from '../../shared/telemetry/telemetry.ts';
 import { ordersProjection, orderStream } from './app.ts';
 import { httpParticipants, type OrderParticipants } from './participants.ts';
@@ -141,6 +143,7 @@ export function wire(env: Env, runtime: Runtime, options: PostgresOptions = {}):
   requireSigningKeysWithToken(config);
   const sql = createSql(config, { fetch: runtime.fetch, ...options });
   const redis = createRedis(config);
+  const telemetry = telemetryFromEnv(env, runtime, { service: 'orders', redis });
   const events = neonHttpEventStore(sql, {
     schemas: { ...orderEventSchemas, ...sagaEventSchemas },
     now: () => runtime.now(),
@@ -148,12 +151,15 @@ export function wire(env: Env, runtime: Runtime, options: PostgresOptions = {}):
   const relay = config.QSTASH_TOKEN
     ? createOutboxRelay({
         store: events,
-        publisher: topologyOutboxPublisher(
-          new Client({
-            token: config.QSTASH_TOKEN,
-            ...(config.QSTASH_URL ? { baseUrl: config.QSTASH_URL } : {}),
-          }),
-          env,
+        publisher: tracedOutboxPublisher(
+          topologyOutboxPublisher(
+            new Client({
+              token: config.QSTASH_TOKEN,
+              ...(config.QSTASH_URL ? { baseUrl: config.QSTASH_URL } : {}),
+            }),
+            env,
+          ),
+          telemetry,
         ),
       })
     : undefined;
@@ -162,7 +168,6 @@ export function wire(env: Env, runtime: Runtime, options: PostgresOptions = {}):
     current && next
       ? new Receiver({ currentSigningKey: current, nextSigningKey: next })
       : undefined;
-  const telemetry = telemetryFromEnv(env, runtime, { service: 'orders', redis });
   const registry = staticRegistry(env);
   const selfUrl =
     config.ORDERS_SELF_URL ?? config.SERVICE_ORDERS_URL?.split(',')[0]?.split(';')[0]?.trim();
@@ -185,7 +190,9 @@ export function wire(env: Env, runtime: Runtime, options: PostgresOptions = {}):
             // Saga steps retry through QStash anyway: probe again soon rather than after 30 s.
             waitInOpenMs: 5_000,
             log: (line) => telemetry.log.warn(line),
+            onTransition: (transition) => telemetry.standard.recordBreakerTransition(transition),
           }),
+          observe: serviceCallObserver(telemetry),
           retry: { maxAttempts: 3, baseDelayMs: 50, maxDelayMs: 500 },
           attemptTimeoutMs: 4_000,
           deadlineMs: 8_000,

@@ -51,7 +51,7 @@ export {
   type SpanSink,
 } from './otlp-exporter.ts';
 export { statementKind } from './postgres.ts';
-export { operationOf, serviceCallObserver } from './service-calls.ts';
+export { operationOf, serviceCallObserver, templatePath } from './service-calls.ts';
 export { tracedOutboxPublisher } from './outbox-publisher.ts';
 export {
   createMetricsRegistry,

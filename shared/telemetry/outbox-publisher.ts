@@ -1,6 +1,7 @@
 import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { OutboxPublisher } from '../event-store/publisher.ts';
 import { extractTraceContext, traceHeaders, upstashForwardPrefix } from './propagation.ts';
+import { templatePath } from './service-calls.ts';
 import type { Telemetry } from './telemetry.ts';
 
 const traceNames = new Set(
@@ -12,7 +13,7 @@ const traceNames = new Set(
 
 function destinationName(destination: string): string {
   try {
-    return new URL(destination).pathname;
+    return templatePath(new URL(destination).pathname);
   } catch {
     return destination;
   }

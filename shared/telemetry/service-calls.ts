@@ -12,11 +12,24 @@ const idSegment =
  * like ids (UUIDs, numbers, long hex or tokens) become `:id`, so it can be a metric label.
  */
 export function operationOf(method: string, path: string): string {
+  return `${method.toUpperCase()} ${templatePath(path)}`;
+}
+
+function decoded(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
+
+/** `path` with the segments that look like ids (see {@link operationOf}) replaced by `:id`. */
+export function templatePath(path: string): string {
   const templated = path
     .split('/')
-    .map((segment) => (idSegment.test(segment) ? ':id' : segment))
+    .map((segment) => (idSegment.test(decoded(segment)) ? ':id' : segment))
     .join('/');
-  return `${method.toUpperCase()} ${templated || '/'}`;
+  return templated || '/';
 }
 
 function errorOf(error: unknown): Error {
