@@ -45,6 +45,8 @@ export const telemetryVars = z.object({
   OTEL_TRACES_SAMPLER: z.enum(samplerNames).optional(),
   OTEL_TRACES_SAMPLER_ARG: z.coerce.number().min(0).max(1).optional(),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).optional(),
+  /** Redis key prefix of aggregated metrics; `<prefix>:<service>`. Default `edgemesh:metrics`. */
+  EDGEMESH_METRICS_PREFIX: nonEmpty.optional(),
 });
 
 export type TelemetryConfig = z.infer<typeof telemetryVars>;

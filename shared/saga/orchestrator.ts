@@ -339,7 +339,12 @@ export function createSagaOrchestrator<Input>({
       );
       const events: NewEvent[] = [...decision.events, ...(terminal.events ?? [])];
       const nextVersion = version + events.length;
-      const outbox: OutboxMessage[] = [...(terminal.outbox ?? [])];
+      // The owner's terminal messages (order events) stay in the saga's trace unless they carry one.
+      const outbox: OutboxMessage[] = (terminal.outbox ?? []).map((message) =>
+        message.headers?.traceparent
+          ? message
+          : { ...message, headers: { ...message.headers, ...traceHeaders } },
+      );
       if (decision.next) {
         outbox.push(
           workMessage(

@@ -19,13 +19,14 @@ export interface TelemetryFromEnvOptions extends Partial<TelemetryOptions> {
   service: string;
   /** Redis for cross-isolate metrics; none = metrics are not aggregated. */
   redis?: Redis;
-  /** Key prefix in Redis. Default `edgemesh:metrics:<service>`. */
+  /** Key prefix in Redis. Default `<EDGEMESH_METRICS_PREFIX>:<service>` (`edgemesh:metrics:<service>`). */
   metricsPrefix?: string;
 }
 
 /**
  * Builds an isolate's telemetry from env (`OTEL_EXPORTER_OTLP_ENDPOINT`, `OTEL_TRACES_SAMPLER`,
- * `OTEL_TRACES_SAMPLER_ARG`, `OTEL_EXPORTER_OTLP_HEADERS`, `OTEL_SERVICE_NAME`, `LOG_LEVEL`):
+ * `OTEL_TRACES_SAMPLER_ARG`, `OTEL_EXPORTER_OTLP_HEADERS`, `OTEL_SERVICE_NAME`, `LOG_LEVEL`,
+ * `EDGEMESH_METRICS_PREFIX`):
  * OTLP export when an endpoint is set, metrics in Redis, a logger that redacts env secrets.
  */
 export function telemetryFromEnv(
@@ -59,7 +60,8 @@ export function telemetryFromEnv(
     ...(redis
       ? {
           metricsStore: upstashMetricsStore(redis, {
-            prefix: metricsPrefix ?? `edgemesh:metrics:${service}`,
+            prefix:
+              metricsPrefix ?? `${config.EDGEMESH_METRICS_PREFIX ?? 'edgemesh:metrics'}:${service}`,
           }),
         }
       : {}),
