@@ -180,6 +180,11 @@ describe.each(runtimes)('one order is one trace on %s', (runtime) => {
     const spans = await collectTree(collector, traceId, wanted);
     const root = expectOneTree(spans, traceId);
     expect(root.attributes['order.id']).toBe(orderId);
+    // What `npm run trace -- <orderId>` asks the collector.
+    const found = (await (
+      await fetch(`${collector}/api/traces?attribute=order.id&value=${orderId}`)
+    ).json()) as { traceIds: string[] };
+    expect(found.traceIds).toEqual([traceId]);
     expect(new Set(spans.map((s) => s.service))).toEqual(
       new Set(['orders', 'inventory', 'payments', 'notifications']),
     );
