@@ -21,6 +21,7 @@ import {
   type StockState,
 } from './domain.ts';
 import { idParam, reserveBody, setStockBody, skuParam, stockView } from './schema.ts';
+import { keepAlive } from '../../shared/http/keep-alive.ts';
 
 /** Read models written with the events: one document per sku and per reservation. */
 export const stockProjection = 'stock';
@@ -29,17 +30,6 @@ export const stockStream = (sku: string) => `stock-${sku}`;
 export const reservationStream = (id: string) => `reservation-${id}`;
 
 const maxRaces = 50;
-
-function keepAlive(c: Context, deps: InventoryDeps, promise: Promise<unknown>): void {
-  let ctx: { waitUntil(promise: Promise<unknown>): void } | undefined;
-  try {
-    ctx = c.executionCtx;
-  } catch {
-    ctx = undefined;
-  }
-  if (ctx) ctx.waitUntil(promise);
-  else deps.waitUntil(promise);
-}
 
 const toStockView = (state: StockState) =>
   stockView.parse({
@@ -210,7 +200,7 @@ export function createInventoryApp(deps: InventoryDeps) {
             : [],
       );
       if (requested.outbox.length > 0 && deps.relay) {
-        keepAlive(c, deps, deps.relay.relay(requested.outbox));
+        keepAlive(c, deps.relay.relay(requested.outbox), (p) => deps.waitUntil(p));
       }
       let state = requested.state;
       if (state.status === 'held' || state.status === 'confirmed') {

@@ -1,4 +1,4 @@
-import { Client, Receiver } from '@upstash/qstash';
+import { Receiver } from '@upstash/qstash';
 import type { MiddlewareHandler } from 'hono';
 import { z } from 'zod';
 import { loadConfig } from '../../shared/config/load.ts';
@@ -10,8 +10,8 @@ import {
 } from '../../shared/config/vars.ts';
 import type { EventStore } from '../../shared/event-store/event-store.ts';
 import { neonHttpEventStore } from '../../shared/event-store/neon.ts';
-import { createOutboxRelay, type OutboxRelay } from '../../shared/event-store/outbox-relay.ts';
-import { topologyOutboxPublisher } from '../../shared/queue/outbox-wiring.ts';
+import type { OutboxRelay } from '../../shared/event-store/outbox-relay.ts';
+import { qstashOutboxRelay } from '../../shared/queue/outbox-wiring.ts';
 import { postgresCheck, redisCheck, type HealthCheck } from '../../shared/health/health.ts';
 import { verifyServiceAuth } from '../../shared/http/auth.ts';
 import { createSql, type PostgresOptions } from '../../shared/postgres/neon.ts';
@@ -20,7 +20,6 @@ import type { Env, Runtime } from '../../shared/runtime/runtime.ts';
 import type { MessageVerifier } from '../../shared/saga/routes.ts';
 import { receiverVerifier } from '../../shared/saga/verify.ts';
 import { telemetryFromEnv } from '../../shared/telemetry/from-env.ts';
-import { tracedOutboxPublisher } from '../../shared/telemetry/outbox-publisher.ts';
 import type { Telemetry } from '../../shared/telemetry/telemetry.ts';
 import { inventoryEventSchemas } from './schema.ts';
 
@@ -66,21 +65,7 @@ export function wire(env: Env, runtime: Runtime, options: PostgresOptions = {}):
     schemas: inventoryEventSchemas,
     now: () => runtime.now(),
   });
-  const relay = config.QSTASH_TOKEN
-    ? createOutboxRelay({
-        store: events,
-        publisher: tracedOutboxPublisher(
-          topologyOutboxPublisher(
-            new Client({
-              token: config.QSTASH_TOKEN,
-              ...(config.QSTASH_URL ? { baseUrl: config.QSTASH_URL } : {}),
-            }),
-            env,
-          ),
-          telemetry,
-        ),
-      })
-    : undefined;
+  const relay = qstashOutboxRelay({ store: events, env, telemetry });
   const { QSTASH_CURRENT_SIGNING_KEY: current, QSTASH_NEXT_SIGNING_KEY: next } = config;
   const selfUrl =
     config.INVENTORY_SELF_URL ?? config.SERVICE_INVENTORY_URL?.split(',')[0]?.split(';')[0]?.trim();

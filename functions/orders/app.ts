@@ -1,4 +1,4 @@
-import { Hono, type Context } from 'hono';
+import { Hono } from 'hono';
 import { EdgeMeshError } from '../../shared/errors/edgemesh-error.ts';
 import { problemErrorHandler, problemNotFound } from '../../shared/errors/hono.ts';
 import type { OutboxMessage } from '../../shared/event-store/event-store.ts';
@@ -11,6 +11,7 @@ import type { TraceScope } from '../../shared/telemetry/telemetry.ts';
 import type { OrdersDeps } from './deps.ts';
 import { decide, evolve, initialState, type OrderEvent, type OrderState } from './domain.ts';
 import { idempotencyKey, orderView, placeOrderBody } from './schema.ts';
+import { keepAlive } from '../../shared/http/keep-alive.ts';
 
 /** The read model's projection name: one document per order, written with its events. */
 export const ordersProjection = 'orders';
@@ -29,18 +30,6 @@ function readIdempotencyKey(header: string | undefined): string | undefined {
     });
   }
   return parsed.data;
-}
-
-function keepAlive(c: Context, deps: OrdersDeps, promise: Promise<unknown>): void {
-  // workerd gives each request its own execution context; app.request() in tests has none.
-  let ctx: { waitUntil(promise: Promise<unknown>): void } | undefined;
-  try {
-    ctx = c.executionCtx;
-  } catch {
-    ctx = undefined;
-  }
-  if (ctx) ctx.waitUntil(promise);
-  else deps.waitUntil(promise);
 }
 
 /** The orders service: place an order, read it back, sweep the outbox. */
@@ -107,7 +96,7 @@ export function createOrdersApp(deps: OrdersDeps) {
         );
       }
       if (result.status === 'appended' && deps.relay) {
-        keepAlive(c, deps, deps.relay.relay(result.outbox));
+        keepAlive(c, deps.relay.relay(result.outbox), (p) => deps.waitUntil(p));
       }
       c.header('Location', `/orders/${placedId}`);
       return c.json({ orderId: placedId, status: 'pending' as const }, 202);

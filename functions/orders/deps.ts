@@ -1,4 +1,4 @@
-import { Client, Receiver } from '@upstash/qstash';
+import { Receiver } from '@upstash/qstash';
 import type { Redis } from '@upstash/redis';
 import { z } from 'zod';
 import { createBreakerSet } from '../../shared/breaker/breakers.ts';
@@ -14,8 +14,8 @@ import {
 import { staticRegistry } from '../../shared/discovery/static.ts';
 import type { EventStore } from '../../shared/event-store/event-store.ts';
 import { neonHttpEventStore } from '../../shared/event-store/neon.ts';
-import { createOutboxRelay, type OutboxRelay } from '../../shared/event-store/outbox-relay.ts';
-import { topologyOutboxPublisher } from '../../shared/queue/outbox-wiring.ts';
+import type { OutboxRelay } from '../../shared/event-store/outbox-relay.ts';
+import { qstashOutboxRelay } from '../../shared/queue/outbox-wiring.ts';
 import { postgresCheck, redisCheck, type HealthCheck } from '../../shared/health/health.ts';
 import { createSql, type PostgresOptions } from '../../shared/postgres/neon.ts';
 import { createRedis } from '../../shared/redis/upstash.ts';
@@ -30,7 +30,6 @@ import {
 import type { MessageVerifier } from '../../shared/saga/routes.ts';
 import { receiverVerifier } from '../../shared/saga/verify.ts';
 import { telemetryFromEnv } from '../../shared/telemetry/from-env.ts';
-import { tracedOutboxPublisher } from '../../shared/telemetry/outbox-publisher.ts';
 import { serviceCallObserver } from '../../shared/telemetry/service-calls.ts';
 import type { Telemetry } from '../../shared/telemetry/telemetry.ts';
 import { ordersProjection, orderStream } from './app.ts';
@@ -148,21 +147,7 @@ export function wire(env: Env, runtime: Runtime, options: PostgresOptions = {}):
     schemas: { ...orderEventSchemas, ...sagaEventSchemas },
     now: () => runtime.now(),
   });
-  const relay = config.QSTASH_TOKEN
-    ? createOutboxRelay({
-        store: events,
-        publisher: tracedOutboxPublisher(
-          topologyOutboxPublisher(
-            new Client({
-              token: config.QSTASH_TOKEN,
-              ...(config.QSTASH_URL ? { baseUrl: config.QSTASH_URL } : {}),
-            }),
-            env,
-          ),
-          telemetry,
-        ),
-      })
-    : undefined;
+  const relay = qstashOutboxRelay({ store: events, env, telemetry });
   const { QSTASH_CURRENT_SIGNING_KEY: current, QSTASH_NEXT_SIGNING_KEY: next } = config;
   const receiver =
     current && next

@@ -12,6 +12,7 @@ import {
   type SagaMessage,
 } from './messages.ts';
 import type { SagaDelivery, SagaOrchestrator } from './orchestrator.ts';
+import { keepAlive } from '../http/keep-alive.ts';
 
 /** Checks a QStash `Upstash-Signature` over the raw body; false for a bad or unsigned message. */
 export type MessageVerifier = (signature: string, body: string, url: string) => Promise<boolean>;
@@ -45,18 +46,6 @@ function poison(c: Context, detail: string, issues: unknown[] = []): Response {
       },
     },
   );
-}
-
-function keepAlive(c: Context, options: SagaRoutesOptions, promise: Promise<unknown>): void {
-  let ctx: { waitUntil(promise: Promise<unknown>): void } | undefined;
-  try {
-    ctx = c.executionCtx;
-  } catch {
-    ctx = undefined;
-  }
-  if (ctx) ctx.waitUntil(promise);
-  else if (options.waitUntil) options.waitUntil(promise);
-  else void promise.catch(() => {});
 }
 
 function traceHeadersOf(c: Context, scope: TraceScope | undefined): Record<string, string> {
@@ -107,7 +96,8 @@ export function sagaRoutes<Input>(
       throw new EdgeMeshError('UNAVAILABLE', `Saga ${message.sagaId}: ${result.error}`);
     }
     const outbox: readonly OutboxRecord[] = 'outbox' in result ? result.outbox : [];
-    if (outbox.length > 0 && options.relay) keepAlive(c, options, options.relay.relay(outbox));
+    if (outbox.length > 0 && options.relay)
+      keepAlive(c, options.relay.relay(outbox), options.waitUntil);
     await orchestrator.inject('before-ack', {
       sagaId: message.sagaId,
       kind: message.kind,
