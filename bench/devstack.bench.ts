@@ -119,9 +119,9 @@ for (const runtime of ['workerd', 'deno'] as const) {
     databaseUrl: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
     redisUrl: process.env.REDIS_URL,
     writeFiles: false,
-    // orders alone: no participants, so no saga runs and the HTTP and storage path is what is
-    // timed (the whole order flow is bench/saga.bench.ts).
-    only: ['orders'],
+    // orders and notifications: without the participants no saga runs, so the HTTP, storage and
+    // outbox path is what is timed (the whole order flow is bench/saga.bench.ts).
+    only: ['orders', 'notifications'],
   });
   try {
     if (runtime === 'workerd') await benchDataPlane(stack);
