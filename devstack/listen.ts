@@ -33,17 +33,36 @@ export function listen(
   });
 }
 
-/** Asks the OS for a free TCP port on host. */
-export async function freePort(host = '127.0.0.1'): Promise<number> {
+/** Below Linux's default ephemeral range (32768–60999), where outbound connections take ports. */
+const stablePorts = { from: 20_000, to: 32_000 };
+
+function bindable(port: number, host: string): Promise<number | undefined> {
   const probe = createNetServer();
-  return new Promise((resolve, reject) => {
-    probe.once('error', reject);
-    probe.listen(0, host, () => {
+  return new Promise((resolve) => {
+    probe.once('error', () => resolve(undefined));
+    probe.listen(port, host, () => {
       const address = probe.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      probe.close(() => resolve(port));
+      const bound = typeof address === 'object' && address ? address.port : undefined;
+      probe.close(() => resolve(bound));
     });
   });
+}
+
+/**
+ * A free TCP port on host, picked below the ephemeral range: a function stopped and restarted
+ * on the same port must not find it taken by an outbound connection's local port meanwhile.
+ * Falls back to any port the OS offers.
+ */
+export async function freePort(host = '127.0.0.1'): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt += 1) {
+    const candidate =
+      stablePorts.from + Math.floor(Math.random() * (stablePorts.to - stablePorts.from));
+    const port = await bindable(candidate, host);
+    if (port !== undefined) return port;
+  }
+  const port = await bindable(0, host);
+  if (port === undefined) throw new ListenError(`no free port on ${host}`);
+  return port;
 }
 
 /** Closes a server and every open connection on it. */
