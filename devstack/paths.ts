@@ -15,7 +15,9 @@ const require = createRequire(import.meta.url);
  * Not `node_modules/.bin/deno`: without install scripts that is a Node shim that runs Deno as
  * its child, so a signal to it would leave Deno running and holding its port.
  */
-export const denoBinary = (require('deno/install_api.cjs') as { runInstall(): string }).runInstall();
+export const denoBinary = (
+  require('deno/install_api.cjs') as { runInstall(): string }
+).runInstall();
 
 /** Compatibility date for workerd; must not be newer than the installed workerd. */
 export const compatibilityDate = '2026-04-01';
