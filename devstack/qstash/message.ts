@@ -80,6 +80,27 @@ export function bodyFields(body: Buffer): { body?: string; bodyBase64?: string }
     : { bodyBase64: body.toString('base64') };
 }
 
+/** The optional delivery settings a message and a schedule report alike, under QStash's names. */
+export function deliveryOptionFields(spec: Omit<MessageSpec, 'url'>): Record<string, unknown> {
+  return {
+    ...(spec.retryDelay ? { retryDelayExpression: spec.retryDelay } : {}),
+    ...(spec.callback ? { callback: spec.callback } : {}),
+    ...(spec.failureCallback ? { failureCallback: spec.failureCallback } : {}),
+    ...(spec.callerIp ? { callerIP: spec.callerIp, callerIp: spec.callerIp } : {}),
+    ...(spec.queueName ? { queueName: spec.queueName } : {}),
+    ...(spec.flowControl
+      ? {
+          flowControlKey: spec.flowControl.key,
+          ...(spec.flowControl.parallelism ? { parallelism: spec.flowControl.parallelism } : {}),
+          ...(spec.flowControl.rate
+            ? { rate: spec.flowControl.rate, period: spec.flowControl.periodMs / 1000 }
+            : {}),
+        }
+      : {}),
+    ...(spec.labels?.length ? { label: spec.labels[0], labels: spec.labels } : {}),
+  };
+}
+
 /** `GET /v2/messages/:id`'s shape. */
 export function messageJson(message: PendingMessage): Record<string, unknown> {
   const { spec } = message;
@@ -92,24 +113,10 @@ export function messageJson(message: PendingMessage): Record<string, unknown> {
     header: headerLists(spec.headers),
     ...bodyFields(message.body),
     maxRetries: spec.maxRetries,
-    ...(spec.retryDelay ? { retryDelayExpression: spec.retryDelay } : {}),
     notBefore: message.notBefore,
     createdAt: message.createdAt,
-    ...(spec.callback ? { callback: spec.callback } : {}),
-    ...(spec.failureCallback ? { failureCallback: spec.failureCallback } : {}),
-    ...(spec.queueName ? { queueName: spec.queueName } : {}),
     ...(spec.scheduleId ? { scheduleId: spec.scheduleId } : {}),
-    ...(spec.callerIp ? { callerIP: spec.callerIp, callerIp: spec.callerIp } : {}),
-    ...(spec.flowControl
-      ? {
-          flowControlKey: spec.flowControl.key,
-          ...(spec.flowControl.parallelism ? { parallelism: spec.flowControl.parallelism } : {}),
-          ...(spec.flowControl.rate
-            ? { rate: spec.flowControl.rate, period: spec.flowControl.periodMs / 1000 }
-            : {}),
-        }
-      : {}),
-    ...(spec.labels?.length ? { label: spec.labels[0], labels: spec.labels } : {}),
+    ...deliveryOptionFields(spec),
   };
 }
 

@@ -3,7 +3,7 @@ import { parseCron } from '../cron.ts';
 import { resolveDestination, topicNamePattern } from '../destinations.ts';
 import { scheduleId } from '../ids.ts';
 import { badInput, notFound } from '../input-error.ts';
-import { bodyFields, headerLists } from '../message.ts';
+import { bodyFields, deliveryOptionFields, headerLists } from '../message.ts';
 import { parsePublishHeaders } from '../publish-headers.ts';
 import type { ScheduleRecord } from '../store/store.ts';
 import { callerIp, rawTarget, readBody, type ApiDeps } from './deps.ts';
@@ -20,21 +20,7 @@ function scheduleJson(schedule: ScheduleRecord): Record<string, unknown> {
     ...bodyFields(schedule.body),
     retries: spec.maxRetries,
     ...(schedule.delayMs ? { delay: Math.round(schedule.delayMs / 1000) } : {}),
-    ...(spec.retryDelay ? { retryDelayExpression: spec.retryDelay } : {}),
-    ...(spec.callback ? { callback: spec.callback } : {}),
-    ...(spec.failureCallback ? { failureCallback: spec.failureCallback } : {}),
-    ...(spec.callerIp ? { callerIP: spec.callerIp, callerIp: spec.callerIp } : {}),
-    ...(spec.queueName ? { queueName: spec.queueName } : {}),
-    ...(spec.flowControl
-      ? {
-          flowControlKey: spec.flowControl.key,
-          ...(spec.flowControl.parallelism ? { parallelism: spec.flowControl.parallelism } : {}),
-          ...(spec.flowControl.rate
-            ? { rate: spec.flowControl.rate, period: spec.flowControl.periodMs / 1000 }
-            : {}),
-        }
-      : {}),
-    ...(spec.labels?.length ? { label: spec.labels[0], labels: spec.labels } : {}),
+    ...deliveryOptionFields(spec),
     isPaused: schedule.paused,
     ...(schedule.lastAt ? { lastScheduleTime: schedule.lastAt } : {}),
     nextScheduleTime: schedule.nextAt,
