@@ -12,14 +12,13 @@ import type { OrdersDeps } from './deps.ts';
 import { decide, evolve, initialState, type OrderEvent, type OrderState } from './domain.ts';
 import { idempotencyKey, orderView, placeOrderBody } from './schema.ts';
 import { keepAlive } from '../../shared/http/keep-alive.ts';
+import { isTraceparent, traceIdOfTraceparent } from '../../shared/telemetry/traceparent.ts';
 
 /** The read model's projection name: one document per order, written with its events. */
 export const ordersProjection = 'orders';
 
 /** The stream that holds one order's events. */
 export const orderStream = (orderId: string) => `order-${orderId}`;
-
-const traceparentPattern = /^[\da-f]{2}-[\da-f]{32}-[\da-f]{16}-[\da-f]{2}$/;
 
 function readIdempotencyKey(header: string | undefined): string | undefined {
   if (header === undefined) return undefined;
@@ -40,8 +39,8 @@ export function createOrdersApp(deps: OrdersDeps) {
       const key = readIdempotencyKey(c.req.header('idempotency-key'));
       const scope = c.get('telemetry') as TraceScope | undefined;
       const header = scope ? scope.headers().traceparent : c.req.header('traceparent');
-      const traceparent = header && traceparentPattern.test(header) ? header : undefined;
-      const traceId = traceparent?.split('-')[1];
+      const traceparent = isTraceparent(header) ? header : undefined;
+      const traceId = traceIdOfTraceparent(traceparent);
       const orderId = deps.newId();
       const at = new Date(deps.now());
       const events = decide(

@@ -2,16 +2,14 @@ import type { Context, ErrorHandler, NotFoundHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { EdgeMeshError, isEdgeMeshError } from './edgemesh-error.ts';
 import { problemResponse, toProblem } from './problem.ts';
-
-const traceparentPattern = /^[\da-f]{2}-([\da-f]{32})-[\da-f]{16}-[\da-f]{2}$/;
+import { traceIdOfTraceparent } from '../telemetry/traceparent.ts';
 
 /** The request's trace id: from the telemetry scope, else from a valid incoming `traceparent`. */
 export function traceIdOf(c: Context): string | undefined {
   // The telemetry middleware's scope knows the trace id even when this request started the trace.
   const scope = (c.var as { telemetry?: { traceId?: string } }).telemetry;
   if (scope?.traceId) return scope.traceId;
-  const header = c.req.header('traceparent');
-  return header ? traceparentPattern.exec(header)?.[1] : undefined;
+  return traceIdOfTraceparent(c.req.header('traceparent'));
 }
 
 function fromHttpException(error: HTTPException): EdgeMeshError {

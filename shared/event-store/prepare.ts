@@ -7,6 +7,7 @@ import type {
   ExpectedVersion,
   NewEvent,
 } from './event-store.ts';
+import { isTraceparent } from '../telemetry/traceparent.ts';
 
 /** Length limits, in characters, enforced before anything is written. */
 export const eventStoreLimits = {
@@ -21,7 +22,6 @@ export const eventStoreLimits = {
 } as const;
 
 const uuidPattern = /^[\da-f]{8}-[\da-f]{4}-[\da-f]{4}-[\da-f]{4}-[\da-f]{12}$/i;
-const traceparentPattern = /^[\da-f]{2}-[\da-f]{32}-[\da-f]{16}-[\da-f]{2}$/;
 
 /** An event ready to write: every field filled, payload validated. */
 export interface PreparedEvent {
@@ -80,7 +80,7 @@ function checkMetadata(issues: FieldIssue[], path: string, metadata: EventMetada
     if (value !== undefined)
       checkName(issues, `${path}.${field}`, value, eventStoreLimits.metadataId);
   }
-  if (metadata.traceparent !== undefined && !traceparentPattern.test(metadata.traceparent)) {
+  if (metadata.traceparent !== undefined && !isTraceparent(metadata.traceparent)) {
     issues.push({ path: `${path}.traceparent`, message: 'must be a W3C traceparent' });
   }
 }

@@ -11,6 +11,7 @@ import { fieldIssues } from '../http/validate.ts';
 import type { TraceScope } from '../telemetry/telemetry.ts';
 import { messageDeadlineHeader } from './publisher.ts';
 import type { SignatureVerifier } from './signature.ts';
+import { traceIdOf } from '../errors/hono.ts';
 
 /** Header that tells QStash a 489 must not be retried: the message goes straight to the DLQ. */
 export const nonRetryableHeader = 'Upstash-NonRetryable-Error';
@@ -83,8 +84,6 @@ export interface ConsumerOptions<Schema extends z.ZodType> {
   now?: () => number;
 }
 
-const traceparentPattern = /^[\da-f]{2}-([\da-f]{32})-[\da-f]{16}-[\da-f]{2}$/;
-
 function defaultEventId(body: unknown): string | undefined {
   const id = (body as { eventId?: unknown } | null)?.eventId;
   return typeof id === 'string' && id.length > 0 ? id : undefined;
@@ -156,8 +155,7 @@ export function consumer<Schema extends z.ZodType>({
       return answer('expired');
     }
 
-    const traceId =
-      scope?.traceId ?? traceparentPattern.exec(c.req.header('traceparent') ?? '')?.[1];
+    const traceId = traceIdOf(c);
     const signals = [c.req.raw.signal];
     if (deadline !== undefined) {
       signals.push(AbortSignal.timeout(Math.max(0, deadline - now())));

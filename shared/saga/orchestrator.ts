@@ -21,6 +21,7 @@ import {
 } from './definition.ts';
 import type { SagaMessage } from './messages.ts';
 import { evolveSaga, initialSagaState, type SagaState, type StepRecord } from './state.ts';
+import { isTraceparent } from '../telemetry/traceparent.ts';
 
 /** Where a fault can be injected while a message is handled (tests and chaos only). */
 export type SagaFaultPoint = 'before-action' | 'after-action' | 'after-commit' | 'before-ack';
@@ -118,8 +119,6 @@ export interface SagaOrchestrator<Input> {
   inject(point: SagaFaultPoint, at: Parameters<SagaFaults>[1]): Promise<void>;
 }
 
-const traceparentPattern = /^[\da-f]{2}-[\da-f]{32}-[\da-f]{16}-[\da-f]{2}$/;
-
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
@@ -179,14 +178,10 @@ export function createSagaOrchestrator<Input>({
       ? { 'Upstash-Delay': `${Math.ceil(definition.deadlineMs / 1000)}s`, 'Upstash-Retries': '3' }
       : {};
 
-  function traceOnly(headers: Record<string, string> | undefined): Record<string, string> {
-    const kept: Record<string, string> = {};
-    const traceparent = headers?.traceparent;
-    if (traceparent && traceparentPattern.test(traceparent)) {
-      kept.traceparent = traceparent;
-      if (headers.tracestate) kept.tracestate = headers.tracestate;
-    }
-    return kept;
+  function traceOnly(headers: Record<string, string> = {}): Record<string, string> {
+    const { traceparent, tracestate } = headers;
+    if (!isTraceparent(traceparent)) return {};
+    return tracestate ? { traceparent, tracestate } : { traceparent };
   }
 
   function workMessage(
