@@ -6,12 +6,13 @@ import { Client } from '@upstash/qstash';
 import { applyTopology, resolveTopology, systemTopology } from '../shared/queue/topology.ts';
 import { dataPlaneSql, startDataPlane, type DataPlane } from './data-plane.ts';
 import { writeDevstackFiles } from './files.ts';
-import { listFunctions, serviceUrlVar } from './functions/catalog.ts';
+import { listFunctions } from './functions/catalog.ts';
 import type { RunningFunction } from './functions/running.ts';
 import { startFunctions, type FunctionRuntime } from './functions/start.ts';
 import { freePort } from './listen.ts';
 import { migrateFunctions } from './migrations.ts';
 import { stateDir as defaultStateDir } from './paths.ts';
+import { serviceUrlVariable } from '../shared/discovery/static.ts';
 
 export interface DevstackOptions {
   runtime: FunctionRuntime;
@@ -85,7 +86,7 @@ export async function startDevstack(options: DevstackOptions): Promise<Devstack>
         options.ports.functions === 0 ? await freePort() : options.ports.functions + index;
     }
     const serviceUrls = Object.fromEntries(
-      specs.map((spec) => [serviceUrlVar(spec.name), `http://127.0.0.1:${ports[spec.name]}`]),
+      specs.map((spec) => [serviceUrlVariable(spec.name), `http://127.0.0.1:${ports[spec.name]}`]),
     );
     const vars = { ...plane.vars, SERVICE_AUTH_SECRET: serviceAuthSecret, ...serviceUrls };
     functions = await startFunctions(specs, { runtime: options.runtime, ports, vars, log });

@@ -21,8 +21,3 @@ export function listFunctions(root = repoRoot): FunctionSpec[] {
     }))
     .sort((a, b) => a.name.localeCompare(b.name));
 }
-
-/** `SERVICE_<NAME>_URL`, the static-discovery variable for a function. */
-export function serviceUrlVar(name: string): string {
-  return `SERVICE_${name.toUpperCase().replaceAll('-', '_')}_URL`;
-}

@@ -22,6 +22,7 @@ import { receiverVerifier } from '../../shared/saga/verify.ts';
 import { telemetryFromEnv } from '../../shared/telemetry/from-env.ts';
 import type { Telemetry } from '../../shared/telemetry/telemetry.ts';
 import { inventoryEventSchemas } from './schema.ts';
+import { firstServiceUrl } from '../../shared/discovery/static.ts';
 
 export const inventoryConfigSchema = storageVars.extend({
   ...qstashVars.partial().shape,
@@ -67,8 +68,7 @@ export function wire(env: Env, runtime: Runtime, options: PostgresOptions = {}):
   });
   const relay = qstashOutboxRelay({ store: events, env, telemetry });
   const { QSTASH_CURRENT_SIGNING_KEY: current, QSTASH_NEXT_SIGNING_KEY: next } = config;
-  const selfUrl =
-    config.INVENTORY_SELF_URL ?? config.SERVICE_INVENTORY_URL?.split(',')[0]?.split(';')[0]?.trim();
+  const selfUrl = config.INVENTORY_SELF_URL ?? firstServiceUrl(env, 'inventory');
   return {
     service: 'inventory',
     events,

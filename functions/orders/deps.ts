@@ -11,7 +11,7 @@ import {
   serviceCallVars,
   storageVars,
 } from '../../shared/config/vars.ts';
-import { staticRegistry } from '../../shared/discovery/static.ts';
+import { firstServiceUrl, staticRegistry } from '../../shared/discovery/static.ts';
 import type { EventStore } from '../../shared/event-store/event-store.ts';
 import { neonHttpEventStore } from '../../shared/event-store/neon.ts';
 import type { OutboxRelay } from '../../shared/event-store/outbox-relay.ts';
@@ -154,8 +154,7 @@ export function wire(env: Env, runtime: Runtime, options: PostgresOptions = {}):
       ? new Receiver({ currentSigningKey: current, nextSigningKey: next })
       : undefined;
   const registry = staticRegistry(env);
-  const selfUrl =
-    config.ORDERS_SELF_URL ?? config.SERVICE_ORDERS_URL?.split(',')[0]?.split(';')[0]?.trim();
+  const selfUrl = config.ORDERS_SELF_URL ?? firstServiceUrl(env, 'orders');
   const canRunSaga =
     relay !== undefined &&
     selfUrl !== undefined &&

@@ -9,6 +9,11 @@ export function serviceUrlVariable(service: string): string {
   return `SERVICE_${service.toUpperCase().replaceAll('-', '_')}_URL`;
 }
 
+/** The service a `SERVICE_<NAME>_URL` variable names (`SERVICE_READ_MODEL_URL` → `read-model`). */
+export function serviceOfVariable(variable: string): string | undefined {
+  return variablePattern.exec(variable)?.[1]?.toLowerCase().replaceAll('_', '-');
+}
+
 function parseList(variable: string, value: string): Endpoint[] {
   return value
     .split(',')
@@ -30,9 +35,8 @@ function parseList(variable: string, value: string): Endpoint[] {
 export function staticRegistry(env: Env): Registry {
   const services = new Map<string, readonly Endpoint[]>();
   for (const [name, value] of Object.entries(env)) {
-    const match = variablePattern.exec(name);
-    if (!match || value === undefined) continue;
-    const service = match[1]!.toLowerCase().replaceAll('_', '-');
+    const service = serviceOfVariable(name);
+    if (service === undefined || value === undefined) continue;
     services.set(service, Object.freeze(parseList(name, value)));
   }
   return {
@@ -44,4 +48,14 @@ export function staticRegistry(env: Env): Registry {
     },
     knows: (service) => services.has(service),
   };
+}
+
+/**
+ * The first endpoint URL `SERVICE_<NAME>_URL` lists for `service` (normalised, no trailing
+ * slash), e.g. the address QStash reaches a function at; undefined when unset.
+ */
+export function firstServiceUrl(env: Env, service: string): string | undefined {
+  const variable = serviceUrlVariable(service);
+  const value = env[variable];
+  return value ? parseList(variable, value)[0]?.url : undefined;
 }

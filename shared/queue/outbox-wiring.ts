@@ -2,6 +2,7 @@ import { Client } from '@upstash/qstash';
 import type { EventStore } from '../event-store/event-store.ts';
 import { createOutboxRelay, type OutboxRelay } from '../event-store/outbox-relay.ts';
 import type { OutboxPublisher } from '../event-store/publisher.ts';
+import { serviceOfVariable } from '../discovery/static.ts';
 import type { Env } from '../runtime/runtime.ts';
 import { tracedOutboxPublisher } from '../telemetry/outbox-publisher.ts';
 import type { Telemetry } from '../telemetry/telemetry.ts';
@@ -9,14 +10,12 @@ import { outboxPublisher } from './outbox.ts';
 import { qstashPublisher } from './qstash-publisher.ts';
 import { failureCallbacksOf, resolveTopology, systemTopology, type Topology } from './topology.ts';
 
-const serviceUrlVar = /^SERVICE_([A-Z0-9_]+)_URL$/;
-
 /** Base URLs by service name from `SERVICE_<NAME>_URL` (`SERVICE_ORDERS_URL` → `orders`). */
 export function serviceUrlsFromEnv(env: Env): Record<string, string> {
   const urls: Record<string, string> = {};
   for (const [name, value] of Object.entries(env)) {
-    const match = serviceUrlVar.exec(name);
-    if (match?.[1] && value) urls[match[1].toLowerCase().replaceAll('_', '-')] = value;
+    const service = serviceOfVariable(name);
+    if (service && value) urls[service] = value;
   }
   return urls;
 }

@@ -5,13 +5,14 @@ import { randomUUID } from 'node:crypto';
 import { Client } from '@upstash/qstash';
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { listFunctions, serviceUrlVar } from '../../../devstack/functions/catalog.ts';
+import { listFunctions } from '../../../devstack/functions/catalog.ts';
 import type { RunningFunction } from '../../../devstack/functions/running.ts';
 import { startFunctions, type FunctionRuntime } from '../../../devstack/functions/start.ts';
 import { freePort } from '../../../devstack/listen.ts';
 import type { CollectedSpan } from '../../../devstack/otlp/spans.ts';
 import { applyTopology, resolveTopology, systemTopology } from '../../../shared/queue/topology.ts';
 import { createRedis } from '../../../shared/redis/upstash.ts';
+import { serviceUrlVariable } from '../../../shared/discovery/static.ts';
 
 const runtimes: FunctionRuntime[] = ['workerd', 'deno'];
 const names = ['inventory', 'notifications', 'orders', 'payments'] as const;
@@ -88,7 +89,7 @@ describe.each(runtimes)('one order is one trace on %s', (runtime) => {
     const functionVars = {
       ...vars,
       SERVICE_AUTH_SECRET: `e2e-trace-secret-${randomUUID()}`,
-      ...Object.fromEntries(names.map((name) => [serviceUrlVar(name), url(name)])),
+      ...Object.fromEntries(names.map((name) => [serviceUrlVariable(name), url(name)])),
       ORDERS_EVENTS_DESTINATION: `order-events${suffix}`,
       QSTASH_TOPOLOGY_SUFFIX: suffix,
       ORDERS_SAGA_DEADLINE_MS: '20000',
