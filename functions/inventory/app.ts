@@ -3,7 +3,7 @@ import { EdgeMeshError, hasCode } from '../../shared/errors/edgemesh-error.ts';
 import { problemErrorHandler, problemNotFound } from '../../shared/errors/hono.ts';
 import { isConcurrencyError } from '../../shared/event-store/concurrency-error.ts';
 import type { OutboxMessage, OutboxRecord } from '../../shared/event-store/event-store.ts';
-import { checkHealth } from '../../shared/health/health.ts';
+import { healthHandler } from '../../shared/health/health.ts';
 import { validate } from '../../shared/http/validate.ts';
 import type { TraceScope } from '../../shared/telemetry/telemetry.ts';
 import type { InventoryDeps } from './deps.ts';
@@ -284,10 +284,7 @@ export function createInventoryApp(deps: InventoryDeps) {
       }
       return c.json(await deps.relay.sweep({ signal: c.req.raw.signal }), 200);
     })
-    .get('/health', async (c) => {
-      const report = await checkHealth(deps.service, deps.healthChecks, { now: () => deps.now() });
-      return c.json(report, report.status === 'ok' ? 200 : 503);
-    });
+    .get('/health', healthHandler(deps));
   app.onError(problemErrorHandler());
   app.notFound(problemNotFound);
   return app;

@@ -12,7 +12,7 @@ import type { EventStore } from '../../shared/event-store/event-store.ts';
 import { neonHttpEventStore } from '../../shared/event-store/neon.ts';
 import type { OutboxRelay } from '../../shared/event-store/outbox-relay.ts';
 import { qstashOutboxRelay } from '../../shared/queue/outbox-wiring.ts';
-import { postgresCheck, redisCheck, type HealthCheck } from '../../shared/health/health.ts';
+import { storageHealthChecks, type HealthCheck } from '../../shared/health/health.ts';
 import { verifyServiceAuth } from '../../shared/http/auth.ts';
 import { createSql, type PostgresOptions } from '../../shared/postgres/neon.ts';
 import { createRedis } from '../../shared/redis/upstash.ts';
@@ -85,10 +85,7 @@ export function wire(env: Env, runtime: Runtime, options: PostgresOptions = {}):
     ...(config.SERVICE_AUTH_SECRET
       ? { serviceAuth: verifyServiceAuth({ secret: config.SERVICE_AUTH_SECRET }) }
       : {}),
-    healthChecks: [
-      postgresCheck((text, signal) => sql.query(text, [], { fetchOptions: { signal } })),
-      redisCheck(redis),
-    ],
+    healthChecks: storageHealthChecks(sql, redis),
     now: () => runtime.now(),
     waitUntil: (promise) => runtime.waitUntil(promise),
     telemetry,

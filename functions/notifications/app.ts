@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import { problemErrorHandler, problemNotFound } from '../../shared/errors/hono.ts';
-import { checkHealth } from '../../shared/health/health.ts';
+import { healthHandler } from '../../shared/health/health.ts';
 import { validate } from '../../shared/http/validate.ts';
 import { consumer } from '../../shared/queue/consumer.ts';
 import { deadLetterHandler, readDeadLetters } from '../../shared/queue/dead-letters.ts';
@@ -65,10 +65,7 @@ export function createNotificationsApp(deps: NotificationsDeps) {
       const notifications = events.map((event) => notification.parse(event.data));
       return c.json({ orderId, notifications }, 200);
     })
-    .get('/health', async (c) => {
-      const report = await checkHealth(deps.service, deps.healthChecks, { now: () => deps.now() });
-      return c.json(report, report.status === 'ok' ? 200 : 503);
-    });
+    .get('/health', healthHandler(deps));
   // Instrumented, the telemetry middleware logs 5xx through its redacting logger.
   app.onError(problemErrorHandler(deps.telemetry ? { onServerError: () => {} } : {}));
   app.notFound(problemNotFound);

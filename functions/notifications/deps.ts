@@ -4,7 +4,7 @@ import { loadConfig } from '../../shared/config/load.ts';
 import { qstashConsumerVars, storageVars } from '../../shared/config/vars.ts';
 import type { EventStore } from '../../shared/event-store/event-store.ts';
 import { neonHttpEventStore } from '../../shared/event-store/neon.ts';
-import { postgresCheck, redisCheck, type HealthCheck } from '../../shared/health/health.ts';
+import { storageHealthChecks, type HealthCheck } from '../../shared/health/health.ts';
 import { createSql, type PostgresOptions } from '../../shared/postgres/neon.ts';
 import { deadLetterEventSchemas } from '../../shared/queue/dead-letters.ts';
 import { qstashVerifier, type SignatureVerifier } from '../../shared/queue/signature.ts';
@@ -54,10 +54,7 @@ export function wire(env: Env, runtime: Runtime, options: PostgresOptions = {}):
     events,
     verify: qstashVerifier(receiver),
     templates: { ...defaultTemplates, ...config.NOTIFICATIONS_TEMPLATES },
-    healthChecks: [
-      postgresCheck((text, signal) => sql.query(text, [], { fetchOptions: { signal } })),
-      redisCheck(redis),
-    ],
+    healthChecks: storageHealthChecks(sql, redis),
     now: () => runtime.now(),
     newId: () => crypto.randomUUID(),
     telemetry: telemetryFromEnv(env, runtime, { service: 'notifications', redis }),

@@ -2,7 +2,7 @@ import { Hono } from 'hono';
 import { EdgeMeshError } from '../../shared/errors/edgemesh-error.ts';
 import { problemErrorHandler, problemNotFound } from '../../shared/errors/hono.ts';
 import type { OutboxMessage } from '../../shared/event-store/event-store.ts';
-import { checkHealth } from '../../shared/health/health.ts';
+import { healthHandler } from '../../shared/health/health.ts';
 import { fingerprint } from '../../shared/http/fingerprint.ts';
 import { validate } from '../../shared/http/validate.ts';
 import { sagaRoutes } from '../../shared/saga/routes.ts';
@@ -150,10 +150,7 @@ export function createOrdersApp(deps: OrdersDeps) {
       });
       return c.json(report, 200);
     })
-    .get('/health', async (c) => {
-      const report = await checkHealth(deps.service, deps.healthChecks, { now: () => deps.now() });
-      return c.json(report, report.status === 'ok' ? 200 : 503);
-    });
+    .get('/health', healthHandler(deps));
   if (deps.saga) {
     app.route(
       '/saga',

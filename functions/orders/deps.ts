@@ -16,7 +16,7 @@ import type { EventStore } from '../../shared/event-store/event-store.ts';
 import { neonHttpEventStore } from '../../shared/event-store/neon.ts';
 import type { OutboxRelay } from '../../shared/event-store/outbox-relay.ts';
 import { qstashOutboxRelay } from '../../shared/queue/outbox-wiring.ts';
-import { postgresCheck, redisCheck, type HealthCheck } from '../../shared/health/health.ts';
+import { storageHealthChecks, type HealthCheck } from '../../shared/health/health.ts';
 import { createSql, type PostgresOptions } from '../../shared/postgres/neon.ts';
 import { createRedis } from '../../shared/redis/upstash.ts';
 import type { Env, Runtime } from '../../shared/runtime/runtime.ts';
@@ -204,10 +204,7 @@ export function wire(env: Env, runtime: Runtime, options: PostgresOptions = {}):
       : {}),
     ...(saga ? { saga } : {}),
     ...(receiver ? { verifyMessage: receiverVerifier(receiver) } : {}),
-    healthChecks: [
-      postgresCheck((text, signal) => sql.query(text, [], { fetchOptions: { signal } })),
-      redisCheck(redis),
-    ],
+    healthChecks: storageHealthChecks(sql, redis),
     now: () => runtime.now(),
     newId: () => crypto.randomUUID(),
     waitUntil: (promise) => runtime.waitUntil(promise),

@@ -1,8 +1,8 @@
-import { Hono, type Context, type MiddlewareHandler } from 'hono';
+import { Hono, type MiddlewareHandler } from 'hono';
 import { EdgeMeshError } from '../../shared/errors/edgemesh-error.ts';
 import { problemErrorHandler, problemNotFound } from '../../shared/errors/hono.ts';
 import { isConcurrencyError } from '../../shared/event-store/concurrency-error.ts';
-import { checkHealth } from '../../shared/health/health.ts';
+import { healthHandler } from '../../shared/health/health.ts';
 import { validate } from '../../shared/http/validate.ts';
 import type { PaymentsDeps } from './deps.ts';
 import {
@@ -102,10 +102,7 @@ export function createPaymentsApp(deps: PaymentsDeps) {
         200,
       );
     })
-    .get('/health', async (c: Context) => {
-      const report = await checkHealth(deps.service, deps.healthChecks, { now: () => deps.now() });
-      return c.json(report, report.status === 'ok' ? 200 : 503);
-    });
+    .get('/health', healthHandler(deps));
   app.onError(problemErrorHandler());
   app.notFound(problemNotFound);
   return app;

@@ -1,3 +1,5 @@
+import type { Context } from 'hono';
+import type { Sql } from '../postgres/neon.ts';
 /** One dependency's health: a name and a probe that resolves when it answers. */
 export interface HealthCheck {
   readonly name: string;
@@ -62,4 +64,27 @@ export function postgresCheck(
 /** Probes Redis with PING. */
 export function redisCheck(redis: { ping(): Promise<string> }): HealthCheck {
   return { name: 'redis', probe: async () => void (await redis.ping()) };
+}
+
+/** The Postgres (over Neon's HTTP path) and Redis probes every stateful function reports. */
+export function storageHealthChecks(
+  sql: Pick<Sql, 'query'>,
+  redis: { ping(): Promise<string> },
+): HealthCheck[] {
+  return [
+    postgresCheck((text, signal) => sql.query(text, [], { fetchOptions: { signal } })),
+    redisCheck(redis),
+  ];
+}
+
+/** `GET /health`: the report as JSON, 200 when every check is ok, else 503. */
+export function healthHandler(deps: {
+  service: string;
+  healthChecks: readonly HealthCheck[];
+  now(): number;
+}) {
+  return async function reportHealth(c: Context) {
+    const report = await checkHealth(deps.service, deps.healthChecks, { now: () => deps.now() });
+    return c.json(report, report.status === 'ok' ? 200 : 503);
+  };
 }
