@@ -19,6 +19,7 @@ import { neonHttpEventStore, neonPoolEventStore } from '../shared/event-store/ne
 import { postgresEventStore } from '../shared/event-store/postgres.ts';
 import { migrate } from '../shared/postgres/migrate.ts';
 import { createPool, createSql } from '../shared/postgres/neon.ts';
+import { percentile } from './stats.ts';
 
 const run = promisify(execFile);
 const serverUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -67,10 +68,6 @@ interface Subject {
   append: Append;
   read: Read;
   close(): Promise<void>;
-}
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 }
 
 /** `writers` loops, each appending to its own stream until `total` appends are done. */

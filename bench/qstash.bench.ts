@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { Client } from '@upstash/qstash';
 import { closeServer, listen } from '../devstack/listen.ts';
 import { startQstashServer } from '../devstack/qstash/index.ts';
-import { formatRow, header } from './stats.ts';
+import { formatRow, header, summarize } from './stats.ts';
 
 const databaseUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const total = Number(process.env.BENCH_MESSAGES ?? 4000);
@@ -103,10 +103,6 @@ async function main(): Promise<void> {
     return { publishMs: t1 - t0, totalMs: performance.now() - t0 };
   }
 
-  function percentile(sorted: number[], p: number): number {
-    return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
-  }
-
   async function run(publishers: number, mode: string) {
     for (let i = 0; i < 50; i += 1) await publishAndAwait();
     const endToEnd: number[] = [];
@@ -124,16 +120,7 @@ async function main(): Promise<void> {
       }),
     );
     const seconds = (performance.now() - started) / 1000;
-    const summary = (values: number[]) => {
-      values.sort((a, b) => a - b);
-      return {
-        count: values.length,
-        p50: percentile(values, 50),
-        p95: percentile(values, 95),
-        p99: percentile(values, 99),
-        perSecond: values.length / seconds,
-      };
-    };
+    const summary = (values: number[]) => summarize(values, seconds);
     console.log(formatRow(`${mode}: publish → delivered, ${publishers} pub.`, summary(endToEnd)));
     console.log(formatRow(`  of which the publish call`, summary(publishOnly)));
   }

@@ -7,7 +7,8 @@ export interface Summary {
   perSecond: number;
 }
 
-function percentile(sorted: readonly number[], p: number): number {
+/** The p-th percentile of ascending `sorted`; NaN when empty. */
+export function percentile(sorted: readonly number[], p: number): number {
   if (sorted.length === 0) return Number.NaN;
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
@@ -31,14 +32,18 @@ export async function measure(
       }
     }),
   );
-  const elapsed = (performance.now() - started) / 1000;
+  return summarize(latencies, (performance.now() - started) / 1000);
+}
+
+/** Percentiles and throughput of latencies (ms) measured over `seconds`; sorts them in place. */
+export function summarize(latencies: number[], seconds: number): Summary {
   latencies.sort((a, b) => a - b);
   return {
     count: latencies.length,
     p50: percentile(latencies, 50),
     p95: percentile(latencies, 95),
     p99: percentile(latencies, 99),
-    perSecond: latencies.length / elapsed,
+    perSecond: latencies.length / seconds,
   };
 }
 
