@@ -16,7 +16,6 @@ import ws from 'ws';
 import { startNeonEndpoint } from '../devstack/postgres/index.ts';
 import { eventStoreMigrations } from '../shared/event-store/migrations.ts';
 import { neonHttpEventStore, neonPoolEventStore } from '../shared/event-store/neon.ts';
-import { postgresEventStore } from '../shared/event-store/postgres.ts';
 import { migrate } from '../shared/postgres/migrate.ts';
 import { createPool, createSql } from '../shared/postgres/neon.ts';
 import { percentile } from './stats.ts';
@@ -211,14 +210,7 @@ const emmettStore = getPostgreSQLEventStore(databaseUrl);
 const subjects: Subject[] = [
   edgemesh('edgemesh, Neon HTTP', neonHttpEventStore(sql), async () => {}),
   edgemesh('edgemesh, Neon WebSocket Pool', neonPoolEventStore(neonPool), () => neonPool.end()),
-  edgemesh(
-    'edgemesh, direct TCP (pg)',
-    postgresEventStore({
-      query: async (text, params) =>
-        (await tcpPool.query<Record<string, unknown>>(text, [...params])).rows,
-    }),
-    () => tcpPool.end(),
-  ),
+  edgemesh('edgemesh, direct TCP (pg)', neonPoolEventStore(tcpPool), () => tcpPool.end()),
   {
     name: 'emmett-postgresql 0.42 (TCP)',
     append: async (stream, events) => {

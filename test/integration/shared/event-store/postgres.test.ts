@@ -117,6 +117,61 @@ describe.skipIf(planeKind === 'pglite')(`global log on Postgres${lateCommitSkip}
   });
 });
 
+const sharedSessionSkip =
+  planeKind === 'pglite'
+    ? ' (skipped: PGlite serves every connection from one session, so statements are not per connection)'
+    : '';
+
+describe.skipIf(planeKind === 'pglite')(`WebSocket Pool statements${sharedSessionSkip}`, () => {
+  async function preparedOn(prepared: boolean | undefined) {
+    // A pool of its own: a fresh connection holds no statements of the suites above.
+    const pool = createPool(planeConfig, { webSocketConstructor: ws, max: 1 });
+    const client = await pool.connect();
+    try {
+      const store = neonPoolEventStore(client, {
+        schema,
+        ...(prepared === undefined ? {} : { prepared }),
+      });
+      const id = `prepared-${randomUUID()}`;
+      for (let i = 0; i < 3; i += 1) {
+        await store.append(id, [{ type: 'Counted', data: { i } }], { streamType: 'test' });
+      }
+      expect(await store.readStream(id)).toHaveLength(3);
+      const { rows } = await client.query<{ name: string }>(
+        'select name from pg_prepared_statements order by name',
+      );
+      return rows.map((row) => row.name);
+    } finally {
+      client.release();
+      await pool.end();
+    }
+  }
+
+  it('are prepared once per connection and reused: one append statement, one read', async () => {
+    const names = await preparedOn(undefined);
+    expect(names).toHaveLength(2);
+    for (const name of names) expect(name).toMatch(/^edgemesh_[\da-z]+$/);
+  });
+
+  it('still run when the server lost them (a pooler ran DISCARD ALL): sent unprepared', async () => {
+    const client = await planePool.connect();
+    try {
+      const store = neonPoolEventStore(client, { schema });
+      const id = `discarded-${randomUUID()}`;
+      await store.append(id, [{ type: 'Counted', data: { i: 0 } }], { streamType: 'test' });
+      await client.query('deallocate all');
+      await store.append(id, [{ type: 'Counted', data: { i: 1 } }], { streamType: 'test' });
+      expect((await store.readStream(id)).map((event) => event.data)).toEqual([{ i: 0 }, { i: 1 }]);
+    } finally {
+      client.release();
+    }
+  });
+
+  it('are sent unprepared when `prepared: false`, for poolers that cannot keep them', async () => {
+    expect(await preparedOn(false)).toEqual([]);
+  });
+});
+
 describe('event store migrations', () => {
   it('apply once and record themselves under their scope', async () => {
     expect(
