@@ -74,6 +74,21 @@ export interface OutboxRecord {
   readonly createdAt: string;
 }
 
+/**
+ * Observes each statement a store sends, e.g. a request's telemetry scope (one span per statement,
+ * named by `summary`, the store operation). It sees the statement's text, never its values.
+ */
+export interface QueryTracer {
+  query<T>(statement: string, work: () => Promise<T>, summary?: string): Promise<T>;
+}
+
+/** What every store operation accepts. */
+export interface CallOptions {
+  readonly signal?: AbortSignal | undefined;
+  /** Traces the statements of this call; stores without statements ignore it. */
+  readonly trace?: QueryTracer | undefined;
+}
+
 /** A read-model document write: `doc: null` deletes it. */
 export interface DocumentWrite {
   readonly projection: string;
@@ -96,7 +111,7 @@ export interface IdempotencyClaim {
   readonly requestHash: string;
 }
 
-export interface AppendOptions {
+export interface AppendOptions extends CallOptions {
   /** The stream's type, e.g. `order`. */
   readonly streamType: string;
   /** Default `'any'`. */
@@ -113,7 +128,6 @@ export interface AppendOptions {
   readonly snapshot?: { readonly name: string; readonly state: unknown };
   /** Claims an Idempotency-Key; when already claimed nothing is written. */
   readonly idempotency?: IdempotencyClaim;
-  readonly signal?: AbortSignal;
 }
 
 export type AppendResult =
@@ -129,32 +143,29 @@ export type AppendResult =
   /** The key was claimed before by another request: nothing written. */
   | { readonly status: 'mismatch'; readonly streamId: string };
 
-export interface ReadStreamOptions {
+export interface ReadStreamOptions extends CallOptions {
   /** First version to read (forwards: default 1; backwards: default the last). */
   readonly from?: number;
   /** Default `'forwards'`. */
   readonly direction?: 'forwards' | 'backwards';
   /** Most events to return. Default 1000. */
   readonly limit?: number;
-  readonly signal?: AbortSignal;
 }
 
-export interface ReadAllOptions {
+export interface ReadAllOptions extends CallOptions {
   /** Read events after this position. Default {@link logStart}. */
   readonly after?: LogPosition;
   /** Most events to return. Default 1000. */
   readonly limit?: number;
   /** Only these event types. */
   readonly types?: readonly string[];
-  readonly signal?: AbortSignal;
 }
 
-export interface AggregateOptions<State, Event> {
+export interface AggregateOptions<State, Event> extends CallOptions {
   readonly initialState: () => State;
   readonly evolve: (state: State, event: Event) => State;
   /** Start from this snapshot (by name) when one exists. */
   readonly snapshot?: string;
-  readonly signal?: AbortSignal;
 }
 
 export interface Aggregate<State> {
@@ -165,23 +176,21 @@ export interface Aggregate<State> {
   readonly snapshotVersion: number;
 }
 
-export interface ClaimOutboxOptions {
+export interface ClaimOutboxOptions extends CallOptions {
   /** Most rows to claim. Default 100. */
   readonly limit?: number;
   /** How long a claim keeps other sweeps off the rows, in ms. Default 30 000. */
   readonly leaseMs?: number;
   /** Leave rows younger than this to the relay after commit, in ms. Default 10 000. */
   readonly minAgeMs?: number;
-  readonly signal?: AbortSignal;
 }
 
-export interface CommitProjectionOptions {
+export interface CommitProjectionOptions extends CallOptions {
   /** The checkpoint this batch started from; `undefined` when the projection never ran. */
   readonly expected: LogPosition | undefined;
   /** The checkpoint after this batch. */
   readonly next: LogPosition;
   readonly documents: readonly DocumentWrite[];
-  readonly signal?: AbortSignal;
 }
 
 /** The event store port: one contract suite, a memory and a Postgres adapter. */
@@ -203,25 +212,22 @@ export interface EventStore {
   readDocument<Doc = unknown>(
     projection: string,
     id: string,
-    options?: { signal?: AbortSignal },
+    options?: CallOptions,
   ): Promise<StoredDocument<Doc> | undefined>;
   readDocuments<Doc = unknown>(
     projection: string,
     ids: readonly string[],
-    options?: { signal?: AbortSignal },
+    options?: CallOptions,
   ): Promise<StoredDocument<Doc>[]>;
-  readCheckpoint(
-    name: string,
-    options?: { signal?: AbortSignal },
-  ): Promise<LogPosition | undefined>;
+  readCheckpoint(name: string, options?: CallOptions): Promise<LogPosition | undefined>;
   /** Writes documents and moves the checkpoint iff it is still `expected`; false when it moved. */
   commitProjection(name: string, options: CommitProjectionOptions): Promise<boolean>;
   /** Deletes a projection's documents and checkpoint, so it replays from the start. */
-  resetProjection(name: string, options?: { signal?: AbortSignal }): Promise<void>;
+  resetProjection(name: string, options?: CallOptions): Promise<void>;
   /** Leases unpublished outbox rows (oldest first), skipping rows another sweep holds. */
   claimOutbox(options?: ClaimOutboxOptions): Promise<OutboxRecord[]>;
-  markOutboxPublished(ids: readonly string[], options?: { signal?: AbortSignal }): Promise<void>;
-  recordOutboxFailure(id: string, error: string, options?: { signal?: AbortSignal }): Promise<void>;
+  markOutboxPublished(ids: readonly string[], options?: CallOptions): Promise<void>;
+  recordOutboxFailure(id: string, error: string, options?: CallOptions): Promise<void>;
 }
 
 /** zod schemas of event payloads by event type; an append of an unknown type is rejected. */

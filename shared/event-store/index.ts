@@ -3,6 +3,7 @@ export type {
   AggregateOptions,
   AppendOptions,
   AppendResult,
+  CallOptions,
   ClaimOutboxOptions,
   CommitProjectionOptions,
   DocumentWrite,
@@ -15,6 +16,7 @@ export type {
   NewEvent,
   OutboxMessage,
   OutboxRecord,
+  QueryTracer,
   ReadAllOptions,
   ReadStreamOptions,
   RecordedEvent,
@@ -30,6 +32,16 @@ export {
   type SqlExecutor,
 } from './postgres.ts';
 export { eventStoreMigrations, eventStoreScope } from './migrations.ts';
+export { tracedEventStore } from './traced.ts';
+export { statementNamer } from './statement-names.ts';
+export {
+  neonHttpEventStore,
+  neonHttpExecutor,
+  neonPoolEventStore,
+  neonPoolExecutor,
+  type PoolExecutorOptions,
+  type PoolLike,
+} from './neon.ts';
 export {
   memoryPublisher,
   type MemoryPublisher,

@@ -1,5 +1,6 @@
 import { ConcurrencyError, matchesExpected } from './concurrency-error.ts';
 import type {
+  CallOptions,
   Aggregate,
   AggregateOptions,
   EventSchemas,
@@ -182,7 +183,7 @@ export function memoryEventStore({
       });
     },
 
-    readDocument<Doc>(projection: string, id: string, { signal }: { signal?: AbortSignal } = {}) {
+    readDocument<Doc>(projection: string, id: string, { signal }: CallOptions = {}) {
       return settle(() => {
         signal?.throwIfAborted();
         const found = documents.get(projection)?.get(id);
@@ -192,11 +193,7 @@ export function memoryEventStore({
       });
     },
 
-    readDocuments<Doc>(
-      projection: string,
-      ids: readonly string[],
-      { signal }: { signal?: AbortSignal } = {},
-    ) {
+    readDocuments<Doc>(projection: string, ids: readonly string[], { signal }: CallOptions = {}) {
       return settle(() => {
         signal?.throwIfAborted();
         const docs = documents.get(projection);

@@ -4,6 +4,7 @@ import type {
   AggregateOptions,
   AppendOptions,
   AppendResult,
+  CallOptions,
   DocumentWrite,
   EventMetadata,
   EventSchemas,
@@ -204,22 +205,35 @@ export function postgresEventStore(
 ): EventStore {
   const t = eventStoreTables(schema);
 
-  async function currentVersion(streamId: string, signal?: AbortSignal): Promise<number> {
-    const rows = await db.query(
+  /** Sends one statement, traced under `summary` when the call carries a tracer. */
+  function send(
+    summary: string,
+    text: string,
+    values: readonly unknown[],
+    { signal, trace }: CallOptions = {},
+  ): Promise<Row[]> {
+    const work = () => db.query(text, values, signal);
+    return trace ? trace.query(text, work, summary) : work();
+  }
+
+  async function currentVersion(streamId: string, call: CallOptions): Promise<number> {
+    const rows = await send(
+      'currentVersion',
       `select coalesce(max(stream_version), 0)::text as version from ${t.events} where stream_id = $1`,
       [streamId],
-      signal,
+      call,
     );
     return Number(rows[0]?.version ?? 0);
   }
 
   async function ownerOf(options: AppendOptions): Promise<Row | undefined> {
     const claim = options.idempotency!;
-    const rows = await db.query(
+    const rows = await send(
+      'idempotencyOwner',
       `select json_build_object('requestHash', request_hash, 'streamId', stream_id) as owner
        from ${t.idempotency} where scope = $1 and key = $2`,
       [claim.scope, claim.key],
-      options.signal,
+      options,
     );
     return rows[0]?.owner as Row | undefined;
   }
@@ -231,16 +245,14 @@ export function postgresEventStore(
 
   async function appendOnce(append: PreparedAppend, options: AppendOptions): Promise<AppendResult> {
     const { text, values } = appendStatement(t, append, options);
-    const [row] = await db.query(text, values, options.signal);
+    const [row] = await send('append', text, values, options);
     const recorded = (row?.recorded ?? null) as [string, string, string][] | null;
     if (!row || !recorded || recorded.length === 0) {
       if (options.idempotency) {
         const owner = (row?.owner as Row | null) ?? (await ownerOf(options));
         if (owner) return claimed(options, owner);
       }
-      const actual = row
-        ? Number(row.current)
-        : await currentVersion(append.streamId, options.signal);
+      const actual = row ? Number(row.current) : await currentVersion(append.streamId, options);
       throw new ConcurrencyError(append.streamId, append.expectedVersion, actual);
     }
     const createdAt = iso(row.created_at);
@@ -287,26 +299,27 @@ export function postgresEventStore(
             await new Promise((resolve) => setTimeout(resolve, Math.random() * 2 * (attempt + 1)));
             continue;
           }
-          const actual = await currentVersion(streamId, options.signal);
+          const actual = await currentVersion(streamId, options);
           throw new ConcurrencyError(streamId, append.expectedVersion, actual, error);
         }
       }
     },
 
-    async readStream(streamId, { from, direction = 'forwards', limit, signal } = {}) {
+    async readStream(streamId, { from, direction = 'forwards', limit, ...call } = {}) {
       assertName('streamId', streamId, eventStoreLimits.streamId);
       const forwards = direction === 'forwards';
-      const rows = await db.query(
+      const rows = await send(
+        'readStream',
         `select ${eventColumns} from ${t.events}
          where stream_id = $1 and stream_version ${forwards ? '>=' : '<='} $2
          order by stream_version ${forwards ? 'asc' : 'desc'} limit $3`,
         [streamId, from ?? (forwards ? 1 : Number.MAX_SAFE_INTEGER), readLimit(limit)],
-        signal,
+        call,
       );
       return rows.map(toEvent);
     },
 
-    async readAll({ after = logStart, limit, types, signal } = {}) {
+    async readAll({ after = logStart, limit, types, ...call } = {}) {
       const values: unknown[] = [
         String(after.transactionId),
         after.globalPosition,
@@ -315,24 +328,26 @@ export function postgresEventStore(
       if (types) values.push(JSON.stringify(types));
       // Order by the writing transaction, and stop below the oldest transaction still running:
       // an event that commits late with a lower position is then read later, never skipped.
-      const rows = await db.query(
+      const rows = await send(
+        'readAll',
         `select ${eventColumns} from ${t.events}
          where (transaction_id, global_position) > ($1::xid8, $2::bigint)
            and transaction_id < pg_snapshot_xmin(pg_current_snapshot())
            ${types ? 'and type in (select jsonb_array_elements_text($4::jsonb))' : ''}
          order by transaction_id, global_position limit $3`,
         values,
-        signal,
+        call,
       );
       return rows.map(toEvent);
     },
 
     async aggregateStream<State, Event extends { type: string; data: unknown }>(
       streamId: string,
-      { initialState, evolve, snapshot, signal }: AggregateOptions<State, Event>,
+      { initialState, evolve, snapshot, ...call }: AggregateOptions<State, Event>,
     ): Promise<Aggregate<State>> {
       assertName('streamId', streamId, eventStoreLimits.streamId);
-      const rows = await db.query(
+      const rows = await send(
+        'aggregateStream',
         `select s.version::text as snapshot_version, s.state as snapshot_state, e.*
          from (select 1) as one
          left join ${t.snapshots} s on s.stream_id = $1 and s.name = $2
@@ -341,7 +356,7 @@ export function postgresEventStore(
            where stream_id = $1 and stream_version > coalesce(s.version, 0)
            order by stream_version) e on true`,
         [streamId, snapshot ?? null],
-        signal,
+        call,
       );
       const first = rows[0];
       const snapshotVersion = first?.snapshot_version == null ? 0 : Number(first.snapshot_version);
@@ -356,15 +371,12 @@ export function postgresEventStore(
       return { state, version, snapshotVersion };
     },
 
-    async readDocument<Doc>(
-      projection: string,
-      id: string,
-      { signal }: { signal?: AbortSignal } = {},
-    ) {
-      const rows = await db.query(
+    async readDocument<Doc>(projection: string, id: string, call: CallOptions = {}) {
+      const rows = await send(
+        'readDocument',
         `select id, version::text as version, doc from ${t.documents} where projection = $1 and id = $2`,
         [projection, id],
-        signal,
+        call,
       );
       const row = rows[0];
       return row
@@ -376,17 +388,14 @@ export function postgresEventStore(
         : undefined;
     },
 
-    async readDocuments<Doc>(
-      projection: string,
-      ids: readonly string[],
-      { signal }: { signal?: AbortSignal } = {},
-    ) {
+    async readDocuments<Doc>(projection: string, ids: readonly string[], call: CallOptions = {}) {
       if (ids.length === 0) return [];
-      const rows = await db.query(
+      const rows = await send(
+        'readDocuments',
         `select id, version::text as version, doc from ${t.documents}
          where projection = $1 and id in (select jsonb_array_elements_text($2::jsonb))`,
         [projection, JSON.stringify([...new Set(ids)])],
-        signal,
+        call,
       );
       return rows.map(
         (row) =>
@@ -398,12 +407,13 @@ export function postgresEventStore(
       );
     },
 
-    async readCheckpoint(name, { signal } = {}) {
-      const rows = await db.query(
+    async readCheckpoint(name, call = {}) {
+      const rows = await send(
+        'readCheckpoint',
         `select transaction_id::text as transaction_id, global_position::text as global_position
          from ${t.checkpoints} where name = $1`,
         [name],
-        signal,
+        call,
       );
       const row = rows[0];
       return row
@@ -411,7 +421,7 @@ export function postgresEventStore(
         : undefined;
     },
 
-    async commitProjection(name, { expected, next, documents, signal }) {
+    async commitProjection(name, { expected, next, documents, ...call }) {
       assertName('projection', name, eventStoreLimits.projection);
       const p = parameters();
       const nameParam = p.add(name);
@@ -429,7 +439,8 @@ export function postgresEventStore(
       const docs = p.add(JSON.stringify(writes));
       // The documents are written only if this runner moved the checkpoint: a concurrent runner
       // that got there first makes this statement write nothing.
-      const rows = await db.query(
+      const rows = await send(
+        'commitProjection',
         `with cp as (${move}),
          docs as (insert into ${t.documents} (projection, id, version, doc, updated_at)
            select d->>'projection', d->>'id', 1, d->'doc', now()
@@ -441,22 +452,24 @@ export function postgresEventStore(
              from jsonb_array_elements(${docs}::jsonb) d where d->'doc' = 'null'::jsonb))
          select count(*)::int as moved from cp`,
         p.values,
-        signal,
+        call,
       );
       return Number(rows[0]?.moved ?? 0) === 1;
     },
 
-    async resetProjection(name, { signal } = {}) {
-      await db.query(
+    async resetProjection(name, call = {}) {
+      await send(
+        'resetProjection',
         `with docs as (delete from ${t.documents} where projection = $1)
          delete from ${t.checkpoints} where name = $1`,
         [name],
-        signal,
+        call,
       );
     },
 
-    async claimOutbox({ limit = 100, leaseMs = 30_000, minAgeMs = 10_000, signal } = {}) {
-      const rows = await db.query(
+    async claimOutbox({ limit = 100, leaseMs = 30_000, minAgeMs = 10_000, ...call } = {}) {
+      const rows = await send(
+        'claimOutbox',
         `update ${t.outbox} set attempts = attempts + 1,
            locked_until = now() + make_interval(secs => $2::double precision / 1000)
          where id in (
@@ -469,27 +482,29 @@ export function postgresEventStore(
          returning id::text as id, position::text as position_text, destination, body, headers,
            attempts, created_at`,
         [limit, leaseMs, minAgeMs],
-        signal,
+        call,
       );
       rows.sort((a, b) => Number(a.position_text) - Number(b.position_text));
       return rows.map(toOutbox);
     },
 
-    async markOutboxPublished(ids, { signal } = {}) {
+    async markOutboxPublished(ids, call = {}) {
       if (ids.length === 0) return;
-      await db.query(
+      await send(
+        'markOutboxPublished',
         `update ${t.outbox} set published_at = now(), locked_until = null, last_error = null
          where id in (select (jsonb_array_elements_text($1::jsonb))::uuid)`,
         [JSON.stringify(ids)],
-        signal,
+        call,
       );
     },
 
-    async recordOutboxFailure(id, error, { signal } = {}) {
-      await db.query(
+    async recordOutboxFailure(id, error, call = {}) {
+      await send(
+        'recordOutboxFailure',
         `update ${t.outbox} set last_error = left($2, 2000) where id = $1::uuid`,
         [id, error],
-        signal,
+        call,
       );
     },
   };
