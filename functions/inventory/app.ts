@@ -5,7 +5,6 @@ import { isConcurrencyError } from '../../shared/event-store/concurrency-error.t
 import type { OutboxMessage, OutboxRecord } from '../../shared/event-store/event-store.ts';
 import { healthHandler } from '../../shared/health/health.ts';
 import { validate } from '../../shared/http/validate.ts';
-import type { TraceScope } from '../../shared/telemetry/telemetry.ts';
 import type { InventoryDeps } from './deps.ts';
 import {
   decideReservation,
@@ -22,6 +21,8 @@ import {
 } from './domain.ts';
 import { idParam, reserveBody, setStockBody, skuParam, stockView } from './schema.ts';
 import { keepAlive } from '../../shared/http/keep-alive.ts';
+import { requestScope } from '../../shared/telemetry/hono.ts';
+import { tracedEventStore } from '../../shared/event-store/traced.ts';
 
 /** Read models written with the events: one document per sku and per reservation. */
 export const stockProjection = 'stock';
@@ -41,84 +42,89 @@ const toStockView = (state: StockState) =>
 
 /** The inventory service: stock per sku, and reservations as a try/confirm/cancel participant. */
 export function createInventoryApp(deps: InventoryDeps) {
-  const { events } = deps;
   const pass: MiddlewareHandler = (_c, next) => next();
   const serviceAuth = deps.serviceAuth ?? pass;
 
-  async function loadStock(sku: string) {
-    const found = await events.readDocument<StockState>(stockProjection, sku);
-    return { state: found?.doc ?? initialStock(sku), version: found?.version ?? 0 };
-  }
+  /** The reads and writes of one request, each statement traced in that request's trace. */
+  function ledger(c: Context) {
+    const events = tracedEventStore(deps.events, requestScope(c));
+    async function loadStock(sku: string) {
+      const found = await events.readDocument<StockState>(stockProjection, sku);
+      return { state: found?.doc ?? initialStock(sku), version: found?.version ?? 0 };
+    }
 
-  /** Decides on a sku's latest state and appends, again on a lost race; returns the new state. */
-  async function applyStock(command: StockCommand): Promise<StockState> {
-    for (let race = 0; ; race += 1) {
-      const { state, version } = await loadStock(command.sku);
-      const decided = decideStock(command, state);
-      if (decided.length === 0) return state;
-      const next = decided.reduce(evolveStock, state);
-      try {
-        await events.append(stockStream(command.sku), decided, {
-          streamType: 'stock',
-          expectedVersion: version === 0 ? 'no_stream' : version,
-          at: command.at,
-          documents: [{ projection: stockProjection, id: command.sku, doc: next }],
-        });
-        return next;
-      } catch (error) {
-        if (!isConcurrencyError(error) || race >= maxRaces) throw error;
-        // A hot sku: spread the writers that keep colliding.
-        await new Promise((resolve) => setTimeout(resolve, Math.random() * 4 * (race + 1)));
+    /** Decides on a sku's latest state and appends, again on a lost race; returns the new state. */
+    async function applyStock(command: StockCommand): Promise<StockState> {
+      for (let race = 0; ; race += 1) {
+        const { state, version } = await loadStock(command.sku);
+        const decided = decideStock(command, state);
+        if (decided.length === 0) return state;
+        const next = decided.reduce(evolveStock, state);
+        try {
+          await events.append(stockStream(command.sku), decided, {
+            streamType: 'stock',
+            expectedVersion: version === 0 ? 'no_stream' : version,
+            at: command.at,
+            documents: [{ projection: stockProjection, id: command.sku, doc: next }],
+          });
+          return next;
+        } catch (error) {
+          if (!isConcurrencyError(error) || race >= maxRaces) throw error;
+          // A hot sku: spread the writers that keep colliding.
+          await new Promise((resolve) => setTimeout(resolve, Math.random() * 4 * (race + 1)));
+        }
       }
     }
-  }
 
-  async function loadReservation(id: string) {
-    const found = await events.readDocument<ReservationState>(reservationsProjection, id);
-    return { state: found?.doc ?? initialReservation(), version: found?.version ?? 0 };
-  }
+    async function loadReservation(id: string) {
+      const found = await events.readDocument<ReservationState>(reservationsProjection, id);
+      return { state: found?.doc ?? initialReservation(), version: found?.version ?? 0 };
+    }
 
-  async function applyReservation(
-    command: ReservationCommand,
-    outboxFor: () => OutboxMessage[] = () => [],
-  ): Promise<{ state: ReservationState; outbox: readonly OutboxRecord[] }> {
-    const id = command.reservationId;
-    for (let race = 0; ; race += 1) {
-      const { state, version } = await loadReservation(id);
-      const decided = decideReservation(command, state);
-      if (decided.length === 0) return { state, outbox: [] };
-      const next = decided.reduce(evolveReservation, state);
-      try {
-        const result = await events.append(reservationStream(id), decided, {
-          streamType: 'reservation',
-          expectedVersion: version === 0 ? 'no_stream' : version,
-          at: command.at,
-          documents: [{ projection: reservationsProjection, id, doc: next }],
-          outbox: state.status === 'none' && next.status === 'requested' ? outboxFor() : [],
-        });
-        return { state: next, outbox: result.status === 'appended' ? result.outbox : [] };
-      } catch (error) {
-        if (!isConcurrencyError(error) || race >= maxRaces) throw error;
+    async function applyReservation(
+      command: ReservationCommand,
+      outboxFor: () => OutboxMessage[] = () => [],
+    ): Promise<{ state: ReservationState; outbox: readonly OutboxRecord[] }> {
+      const id = command.reservationId;
+      for (let race = 0; ; race += 1) {
+        const { state, version } = await loadReservation(id);
+        const decided = decideReservation(command, state);
+        if (decided.length === 0) return { state, outbox: [] };
+        const next = decided.reduce(evolveReservation, state);
+        try {
+          const result = await events.append(reservationStream(id), decided, {
+            streamType: 'reservation',
+            expectedVersion: version === 0 ? 'no_stream' : version,
+            at: command.at,
+            documents: [{ projection: reservationsProjection, id, doc: next }],
+            outbox: state.status === 'none' && next.status === 'requested' ? outboxFor() : [],
+          });
+          return { state: next, outbox: result.status === 'appended' ? result.outbox : [] };
+        } catch (error) {
+          if (!isConcurrencyError(error) || race >= maxRaces) throw error;
+        }
       }
     }
-  }
 
-  /**
-   * Applies what a reservation's decision means for its skus: sold when confirmed, released when
-   * cancelled, expired or rejected. Idempotent, so every replay finishes what a crash left.
-   */
-  async function settleStock(state: ReservationState, at: Date): Promise<void> {
-    if (state.status === 'none') return;
-    const reservationId = state.reservationId;
-    await Promise.all(
-      state.items.map(({ sku }) =>
-        state.status === 'confirmed'
-          ? applyStock({ type: 'SellStock', sku, reservationId, at })
-          : isClosed(state)
-            ? applyStock({ type: 'ReleaseStock', sku, reservationId, reason: state.status, at })
-            : Promise.resolve(),
-      ),
-    );
+    /**
+     * Applies what a reservation's decision means for its skus: sold when confirmed, released when
+     * cancelled, expired or rejected. Idempotent, so every replay finishes what a crash left.
+     */
+    async function settleStock(state: ReservationState, at: Date): Promise<void> {
+      if (state.status === 'none') return;
+      const reservationId = state.reservationId;
+      await Promise.all(
+        state.items.map(({ sku }) =>
+          state.status === 'confirmed'
+            ? applyStock({ type: 'SellStock', sku, reservationId, at })
+            : isClosed(state)
+              ? applyStock({ type: 'ReleaseStock', sku, reservationId, reason: state.status, at })
+              : Promise.resolve(),
+        ),
+      );
+    }
+
+    return { events, loadStock, applyStock, loadReservation, applyReservation, settleStock };
   }
 
   function reservationBody(state: ReservationState) {
@@ -157,6 +163,7 @@ export function createInventoryApp(deps: InventoryDeps) {
 
   const app = new Hono()
     .put('/stock/:sku', validate('param', skuParam), validate('json', setStockBody), async (c) => {
+      const { applyStock } = ledger(c);
       const { sku } = c.req.valid('param');
       const { available } = c.req.valid('json');
       const state = await applyStock({
@@ -168,12 +175,14 @@ export function createInventoryApp(deps: InventoryDeps) {
       return c.json(toStockView(state), 200);
     })
     .get('/stock/:sku', validate('param', skuParam), async (c) => {
+      const { events } = ledger(c);
       const { sku } = c.req.valid('param');
       const found = await events.readDocument<StockState>(stockProjection, sku);
       if (!found) throw new EdgeMeshError('NOT_FOUND', `No stock is recorded for ${sku}.`);
       return c.json(toStockView(found.doc), 200);
     })
     .post('/reservations', serviceAuth, validate('json', reserveBody), async (c) => {
+      const { applyStock, loadReservation, applyReservation, settleStock } = ledger(c);
       const body = c.req.valid('json');
       const at = new Date(deps.now());
       const ttlMs = body.ttlMs ?? deps.reservationTtlMs;
@@ -193,7 +202,7 @@ export function createInventoryApp(deps: InventoryDeps) {
                   headers: {
                     'Upstash-Delay': `${Math.ceil(ttlMs / 1000)}s`,
                     // The expiry belongs to the order's trace, however late it arrives.
-                    ...((c.var as { telemetry?: TraceScope }).telemetry?.headers() ?? {}),
+                    ...(requestScope(c)?.headers() ?? {}),
                   },
                 },
               ]
@@ -243,6 +252,7 @@ export function createInventoryApp(deps: InventoryDeps) {
       return c.json(reservationBody(state), 201);
     })
     .get('/reservations/:id', validate('param', idParam), async (c) => {
+      const { loadReservation } = ledger(c);
       const { state } = await loadReservation(c.req.valid('param').id);
       if (state.status === 'none') {
         throw new EdgeMeshError('NOT_FOUND', 'No such reservation.');
@@ -250,6 +260,7 @@ export function createInventoryApp(deps: InventoryDeps) {
       return c.json(reservationBody(state), 200);
     })
     .post('/reservations/:id/confirm', serviceAuth, validate('param', idParam), async (c) => {
+      const { applyReservation, settleStock } = ledger(c);
       const reservationId = c.req.valid('param').id;
       const at = new Date(deps.now());
       const { state } = await applyReservation({ type: 'Confirm', reservationId, at });
@@ -260,6 +271,7 @@ export function createInventoryApp(deps: InventoryDeps) {
       return c.json(reservationBody(state), 200);
     })
     .post('/reservations/:id/cancel', serviceAuth, validate('param', idParam), async (c) => {
+      const { applyReservation, settleStock } = ledger(c);
       const reservationId = c.req.valid('param').id;
       const at = new Date(deps.now());
       const { state } = await applyReservation({ type: 'Cancel', reservationId, at });
@@ -267,6 +279,7 @@ export function createInventoryApp(deps: InventoryDeps) {
       return c.json(reservationBody(state), 200);
     })
     .post('/reservations/:id/expire', validate('param', idParam), async (c) => {
+      const { applyReservation, settleStock } = ledger(c);
       await verifySigned(c, 'Expiry');
       const reservationId = c.req.valid('param').id;
       const at = new Date(deps.now());

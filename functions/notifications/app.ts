@@ -4,7 +4,7 @@ import { healthHandler } from '../../shared/health/health.ts';
 import { validate } from '../../shared/http/validate.ts';
 import { consumer } from '../../shared/queue/consumer.ts';
 import { deadLetterHandler, readDeadLetters } from '../../shared/queue/dead-letters.ts';
-import { instrumentApp, type TelemetryEnv } from '../../shared/telemetry/hono.ts';
+import { instrumentApp, requestScope, type TelemetryEnv } from '../../shared/telemetry/hono.ts';
 import type { NotificationsDeps } from './deps.ts';
 import { decide, notificationStream } from './domain.ts';
 import { notification, notificationsQuery, orderEventMessage } from './schema.ts';
@@ -61,6 +61,7 @@ export function createNotificationsApp(deps: NotificationsDeps) {
       const { orderId } = c.req.valid('query');
       const events = await deps.events.readStream(notificationStream(orderId), {
         signal: c.req.raw.signal,
+        trace: requestScope(c),
       });
       const notifications = events.map((event) => notification.parse(event.data));
       return c.json({ orderId, notifications }, 200);

@@ -2,17 +2,18 @@ import { Hono } from 'hono';
 import { EdgeMeshError } from '../../shared/errors/edgemesh-error.ts';
 import { problemErrorHandler, problemNotFound } from '../../shared/errors/hono.ts';
 import type { OutboxMessage } from '../../shared/event-store/event-store.ts';
+import { tracedEventStore } from '../../shared/event-store/traced.ts';
 import { healthHandler } from '../../shared/health/health.ts';
 import { fingerprint } from '../../shared/http/fingerprint.ts';
 import { validate } from '../../shared/http/validate.ts';
 import { sagaRoutes } from '../../shared/saga/routes.ts';
 import type { TelemetryEnv } from '../../shared/telemetry/hono.ts';
-import type { TraceScope } from '../../shared/telemetry/telemetry.ts';
 import type { OrdersDeps } from './deps.ts';
 import { decide, evolve, initialState, type OrderEvent, type OrderState } from './domain.ts';
 import { idempotencyKey, orderView, placeOrderBody } from './schema.ts';
 import { keepAlive } from '../../shared/http/keep-alive.ts';
 import { isTraceparent, traceIdOfTraceparent } from '../../shared/telemetry/traceparent.ts';
+import { requestScope } from '../../shared/telemetry/hono.ts';
 
 /** The read model's projection name: one document per order, written with its events. */
 export const ordersProjection = 'orders';
@@ -37,7 +38,7 @@ export function createOrdersApp(deps: OrdersDeps) {
     .post('/orders', validate('json', placeOrderBody), async (c) => {
       const body = c.req.valid('json');
       const key = readIdempotencyKey(c.req.header('idempotency-key'));
-      const scope = c.get('telemetry') as TraceScope | undefined;
+      const scope = requestScope(c);
       const header = scope ? scope.headers().traceparent : c.req.header('traceparent');
       const traceparent = isTraceparent(header) ? header : undefined;
       const traceId = traceIdOfTraceparent(traceparent);
@@ -74,17 +75,21 @@ export function createOrdersApp(deps: OrdersDeps) {
         );
       }
       scope?.annotate({ 'order.id': orderId });
-      const result = await deps.events.append(orderStream(orderId), stamped, {
-        streamType: 'order',
-        expectedVersion: 'no_stream',
-        at,
-        metadata: { correlationId: orderId, ...headers },
-        documents: [{ projection: ordersProjection, id: orderId, doc: state }],
-        outbox,
-        ...(key
-          ? { idempotency: { scope: 'orders', key, requestHash: await fingerprint(body) } }
-          : {}),
-      });
+      const result = await tracedEventStore(deps.events, scope).append(
+        orderStream(orderId),
+        stamped,
+        {
+          streamType: 'order',
+          expectedVersion: 'no_stream',
+          at,
+          metadata: { correlationId: orderId, ...headers },
+          documents: [{ projection: ordersProjection, id: orderId, doc: state }],
+          outbox,
+          ...(key
+            ? { idempotency: { scope: 'orders', key, requestHash: await fingerprint(body) } }
+            : {}),
+        },
+      );
       const placedId =
         result.status === 'appended' ? orderId : result.streamId.slice('order-'.length);
       if (result.status === 'mismatch') {
@@ -105,13 +110,16 @@ export function createOrdersApp(deps: OrdersDeps) {
       const found = await deps.events.readDocument<Exclude<OrderState, { status: 'none' }>>(
         ordersProjection,
         orderId,
+        { trace: requestScope(c) },
       );
       if (!found) throw new EdgeMeshError('NOT_FOUND', `Order ${orderId} does not exist.`);
       return c.json(orderView.parse({ ...found.doc, version: found.version }), 200);
     })
     .get('/orders/:id/saga', async (c) => {
       const orderId = c.req.param('id');
-      const timeline = await deps.saga?.timeline(orderId);
+      const timeline = await deps.saga?.timeline(orderId, {
+        trace: requestScope(c),
+      });
       if (!timeline) throw new EdgeMeshError('NOT_FOUND', `Order ${orderId} has no saga.`);
       return c.json(timeline, 200);
     })

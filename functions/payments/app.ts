@@ -1,9 +1,12 @@
-import { Hono, type MiddlewareHandler } from 'hono';
+import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { EdgeMeshError } from '../../shared/errors/edgemesh-error.ts';
 import { problemErrorHandler, problemNotFound } from '../../shared/errors/hono.ts';
 import { isConcurrencyError } from '../../shared/event-store/concurrency-error.ts';
+import type { EventStore } from '../../shared/event-store/event-store.ts';
+import { tracedEventStore } from '../../shared/event-store/traced.ts';
 import { healthHandler } from '../../shared/health/health.ts';
 import { validate } from '../../shared/http/validate.ts';
+import { requestScope } from '../../shared/telemetry/hono.ts';
 import type { PaymentsDeps } from './deps.ts';
 import {
   decidePayment,
@@ -24,19 +27,19 @@ const maxRaces = 10;
 
 /** The payments service: authorize, capture (confirm), void or refund (cancel), as a TCC participant. */
 export function createPaymentsApp(deps: PaymentsDeps) {
-  const { events } = deps;
   const pass: MiddlewareHandler = (_c, next) => next();
   const serviceAuth = deps.serviceAuth ?? pass;
 
-  async function load(id: string) {
+  async function load(events: EventStore, id: string) {
     const found = await events.readDocument<PaymentState>(paymentsProjection, id);
     return { state: found?.doc ?? initialPayment(), version: found?.version ?? 0 };
   }
 
-  async function apply(command: PaymentCommand): Promise<PaymentState> {
+  async function apply(c: Context, command: PaymentCommand): Promise<PaymentState> {
+    const events = tracedEventStore(deps.events, requestScope(c));
     const id = command.paymentId;
     for (let race = 0; ; race += 1) {
-      const { state, version } = await load(id);
+      const { state, version } = await load(events, id);
       const decided = decidePayment(command, state);
       if (decided.length === 0) return state;
       const next = decided.reduce(evolvePayment, state);
@@ -58,7 +61,7 @@ export function createPaymentsApp(deps: PaymentsDeps) {
             extensions: { orderId: command.type === 'Authorize' ? command.orderId : undefined },
           });
         }
-        return result.status === 'appended' ? next : (await load(id)).state;
+        return result.status === 'appended' ? next : (await load(events, id)).state;
       } catch (error) {
         if (!isConcurrencyError(error) || race >= maxRaces) throw error;
       }
@@ -70,7 +73,7 @@ export function createPaymentsApp(deps: PaymentsDeps) {
   const app = new Hono()
     .post('/payments', serviceAuth, validate('json', authorizeBody), async (c) => {
       const body = c.req.valid('json');
-      const state = await apply({ type: 'Authorize', ...body, at: new Date(deps.now()) });
+      const state = await apply(c, { type: 'Authorize', ...body, at: new Date(deps.now()) });
       if (state.status === 'declined') {
         throw new EdgeMeshError('PAYMENT_DECLINED', `The payment was declined: ${state.reason}.`, {
           extensions: { paymentId: body.paymentId, reason: state.reason },
@@ -84,21 +87,24 @@ export function createPaymentsApp(deps: PaymentsDeps) {
       return c.json(view(state), 201);
     })
     .get('/payments/:id', validate('param', idParam), async (c) => {
-      const { state } = await load(c.req.valid('param').id);
+      const { state } = await load(
+        tracedEventStore(deps.events, requestScope(c)),
+        c.req.valid('param').id,
+      );
       if (state.status === 'none') throw new EdgeMeshError('NOT_FOUND', 'No such payment.');
       return c.json(view(state), 200);
     })
     .post('/payments/:id/confirm', serviceAuth, validate('param', idParam), async (c) => {
       const paymentId = c.req.valid('param').id;
       return c.json(
-        view(await apply({ type: 'Capture', paymentId, at: new Date(deps.now()) })),
+        view(await apply(c, { type: 'Capture', paymentId, at: new Date(deps.now()) })),
         200,
       );
     })
     .post('/payments/:id/cancel', serviceAuth, validate('param', idParam), async (c) => {
       const paymentId = c.req.valid('param').id;
       return c.json(
-        view(await apply({ type: 'Cancel', paymentId, at: new Date(deps.now()) })),
+        view(await apply(c, { type: 'Cancel', paymentId, at: new Date(deps.now()) })),
         200,
       );
     })

@@ -12,6 +12,7 @@ import type { TraceScope } from '../telemetry/telemetry.ts';
 import { messageDeadlineHeader } from './publisher.ts';
 import type { SignatureVerifier } from './signature.ts';
 import { traceIdOf } from '../errors/hono.ts';
+import { requestScope } from '../telemetry/hono.ts';
 
 /** Header that tells QStash a 489 must not be retried: the message goes straight to the DLQ. */
 export const nonRetryableHeader = 'Upstash-NonRetryable-Error';
@@ -134,7 +135,7 @@ export function consumer<Schema extends z.ZodType>({
     } catch (cause) {
       throw nonRetryable('The message body is not JSON.', { cause });
     }
-    const scope = (c.var as { telemetry?: TraceScope }).telemetry;
+    const scope = requestScope(c);
     const parsed = schema.safeParse(json);
     if (!parsed.success) {
       scope?.metrics.recordDelivery(name, 'poison');
@@ -188,6 +189,7 @@ export function consumer<Schema extends z.ZodType>({
           ...options,
           idempotency: inbox,
           signal,
+          trace: scope,
           metadata: {
             causationId: eventId ?? messageId,
             ...(c.req.header('traceparent') ? { traceparent: c.req.header('traceparent') } : {}),

@@ -2,9 +2,9 @@ import type { Handler } from 'hono';
 import { z } from 'zod';
 import { EdgeMeshError } from '../errors/edgemesh-error.ts';
 import type { EventStore } from '../event-store/event-store.ts';
-import type { TraceScope } from '../telemetry/telemetry.ts';
 import { nonRetryable } from './consumer.ts';
 import type { SignatureVerifier } from './signature.ts';
+import { requestScope } from '../telemetry/hono.ts';
 
 /** The JSON QStash POSTs to a failure callback when a message's retries are exhausted. */
 export const failureCallbackBody = z.object({
@@ -147,7 +147,7 @@ export function deadLetterHandler({
       },
     );
     if (result.status === 'appended') {
-      (c.var as { telemetry?: TraceScope }).telemetry?.metrics.recordDeadLetter(name);
+      requestScope(c)?.metrics.recordDeadLetter(name);
     }
     return c.json({ status: result.status === 'appended' ? 'recorded' : 'duplicate' }, 200);
   };

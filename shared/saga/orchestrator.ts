@@ -1,6 +1,7 @@
 import { isConcurrencyError } from '../event-store/concurrency-error.ts';
 import type {
   AppendResult,
+  CallOptions,
   DocumentWrite,
   EventStore,
   NewEvent,
@@ -109,12 +110,12 @@ export interface SagaOrchestrator<Input> {
   start(
     sagaId: string,
     input: Input,
-    options?: { at?: Date; traceHeaders?: Record<string, string>; signal?: AbortSignal },
+    options?: { at?: Date; traceHeaders?: Record<string, string> } & CallOptions,
   ): Promise<AppendResult>;
   /** Handles one delivered message: runs the work, records the outcome, schedules the next. */
   handle(message: SagaMessage, delivery: SagaDelivery): Promise<SagaHandleResult>;
   /** The saga's timeline; undefined when its stream does not exist. */
-  timeline(sagaId: string, options?: { signal?: AbortSignal }): Promise<SagaTimeline | undefined>;
+  timeline(sagaId: string, options?: CallOptions): Promise<SagaTimeline | undefined>;
   /** Calls the fault hook (routes use it for `before-ack`). */
   inject(point: SagaFaultPoint, at: Parameters<SagaFaults>[1]): Promise<void>;
 }
@@ -129,6 +130,11 @@ function retryHeaders(policy: RetryPolicy | undefined, fallback: number): Record
     'Upstash-Retries': String(maxAttempts - 1),
     'Upstash-Retry-Delay': `min(${Math.round(maxBackoffMs)}, ${Math.round(backoffMs)} * pow(2, retried))`,
   };
+}
+
+/** The store options of a delivery: its signal, and its scope tracing the statements. */
+function callOf(delivery: SagaDelivery): CallOptions {
+  return { signal: delivery.signal, trace: delivery.scope };
 }
 
 function whenAborted(signal: AbortSignal): Promise<never> {
@@ -291,11 +297,12 @@ export function createSagaOrchestrator<Input>({
     }
   }
 
-  async function readState(sagaId: string, signal?: AbortSignal) {
+  async function readState(sagaId: string, call: CallOptions) {
     return store.aggregateStream<SagaState, { type: string; data: unknown }>(streamId(sagaId), {
       initialState: initialSagaState,
       evolve: evolveSaga,
-      ...(signal ? { signal } : {}),
+      signal: call.signal,
+      trace: call.trace,
     });
   }
 
@@ -361,7 +368,7 @@ export function createSagaOrchestrator<Input>({
           metadata: { correlationId: sagaId, ...traceHeaders },
           outbox,
           documents,
-          ...(delivery.signal ? { signal: delivery.signal } : {}),
+          ...callOf(delivery),
         });
         if (result.status !== 'appended') return { status: 'duplicate' };
         if (decision.outcome) {
@@ -382,7 +389,7 @@ export function createSagaOrchestrator<Input>({
       } catch (error) {
         if (!isConcurrencyError(error)) throw error;
         // Someone recorded first (a duplicate delivery, the deadline): decide again on what is there.
-        const fresh = await readState(sagaId, delivery.signal);
+        const fresh = await readState(sagaId, callOf(delivery));
         state = fresh.state;
         version = fresh.version;
       }
@@ -465,7 +472,7 @@ export function createSagaOrchestrator<Input>({
       ];
     },
 
-    async start(sagaId, input, { at = new Date(now()), traceHeaders = {}, signal } = {}) {
+    async start(sagaId, input, { at = new Date(now()), traceHeaders = {}, ...call } = {}) {
       const startedAt = at.toISOString();
       const started = {
         type: 'SagaStarted' as const,
@@ -481,7 +488,7 @@ export function createSagaOrchestrator<Input>({
           workMessage('step', sagaId, 0, 1, state, traceHeaders),
           ...deadlineMessage(sagaId, traceHeaders),
         ],
-        ...(signal ? { signal } : {}),
+        ...call,
       });
     },
 
@@ -493,7 +500,7 @@ export function createSagaOrchestrator<Input>({
         );
       }
       if (message.kind === 'deadline') {
-        const fresh = await readState(message.sagaId, delivery.signal);
+        const fresh = await readState(message.sagaId, callOf(delivery));
         return commit(
           message.sagaId,
           fresh,
@@ -505,8 +512,8 @@ export function createSagaOrchestrator<Input>({
       return handleWork(message, delivery);
     },
 
-    async timeline(sagaId, { signal } = {}) {
-      const { state, version } = await readState(sagaId, signal);
+    async timeline(sagaId, call = {}) {
+      const { state, version } = await readState(sagaId, call);
       if (version === 0) return undefined;
       const running = state.status === 'running';
       const steps = definition.steps.map((step, index): TimelineStep => {

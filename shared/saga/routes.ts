@@ -13,6 +13,7 @@ import {
 } from './messages.ts';
 import type { SagaDelivery, SagaOrchestrator } from './orchestrator.ts';
 import { keepAlive } from '../http/keep-alive.ts';
+import { requestScope } from '../telemetry/hono.ts';
 
 /** Checks a QStash `Upstash-Signature` over the raw body; false for a bad or unsigned message. */
 export type MessageVerifier = (signature: string, body: string, url: string) => Promise<boolean>;
@@ -123,7 +124,7 @@ export function sagaRoutes<Input>(
     .post('/steps', async (c) => {
       const message = parse(c, await readVerified(c));
       if (message instanceof Response) return message;
-      const scope = c.get('telemetry') as TraceScope | undefined;
+      const scope = requestScope(c);
       scope?.annotate({ 'saga.id': message.sagaId, 'saga.message': message.kind });
       const retried = Number(c.req.header('upstash-retried') ?? 0);
       return run(c, message, {
@@ -152,7 +153,7 @@ export function sagaRoutes<Input>(
       }
       const message = parse(c, source);
       if (message instanceof Response) return message;
-      const scope = c.get('telemetry') as TraceScope | undefined;
+      const scope = requestScope(c);
       return run(c, message, {
         attempt: (parsed.data.retried ?? 0) + 1,
         exhausted: message.kind !== 'deadline',

@@ -15,6 +15,11 @@ export interface TelemetryEnv extends HonoEnv {
   Variables: TelemetryVariables;
 }
 
+/** The request's telemetry scope when the telemetry middleware runs (`instrumentApp`), else undefined. */
+export function requestScope(c: Context): TraceScope | undefined {
+  return (c.var as { telemetry?: TraceScope }).telemetry;
+}
+
 /** Route template label of requests no route matched; keeps label cardinality bounded. */
 export const unmatchedRoute = '(unmatched)';
 

@@ -14,6 +14,7 @@ export { telemetryFromEnv, type TelemetryFromEnvOptions } from './from-env.ts';
 export {
   instrumentApp,
   metricsHandler,
+  requestScope,
   routeTemplate,
   telemetryMiddleware,
   unmatchedRoute,

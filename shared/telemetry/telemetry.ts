@@ -76,8 +76,11 @@ export interface TraceScope {
   readonly fetch: TracedFetch;
   /** Runs `work` in a child span; the span ends (with error status on throw) when it settles. */
   run<T>(name: string, work: (scope: TraceScope) => Promise<T>, options?: SpanOptions): Promise<T>;
-  /** Runs a Postgres query in a span named by its statement kind; values never recorded. */
-  query<T>(statement: string, work: () => Promise<T>): Promise<T>;
+  /**
+   * Runs a Postgres statement in a client span: `db.operation.name` its kind (`SELECT`, `WITH`, …),
+   * named by `summary` (the store operation) when given. Values are never recorded.
+   */
+  query<T>(statement: string, work: () => Promise<T>, summary?: string): Promise<T>;
   /** Sets attributes on this scope's span, e.g. `{ 'order.id': id }`. */
   annotate(attributes: Attributes): void;
   /** `traceparent`/`tracestate` for this scope, for any carrier. */
@@ -445,12 +448,17 @@ export function createTelemetry({
       log: scopeLog,
       fetch: tracedFetch,
       run,
-      query(statement, work) {
+      query(statement, work, summary) {
         const kind = statementKind(statement);
-        return run(`postgres ${kind}`, () => work(), {
+        const attributes: Attributes = {
+          'db.system.name': 'postgresql',
+          'db.operation.name': kind,
+        };
+        if (summary) attributes['db.query.summary'] = summary;
+        return run(`postgres ${summary ?? kind}`, () => work(), {
           kind: SpanKind.CLIENT,
-          attributes: { 'db.system.name': 'postgresql', 'db.operation.name': kind },
-          dependency: { name: 'postgres', operation: kind },
+          attributes,
+          dependency: { name: 'postgres', operation: summary ?? kind },
         });
       },
       annotate(attributes) {

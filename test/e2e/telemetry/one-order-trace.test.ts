@@ -224,6 +224,32 @@ describe.each(runtimes)('one order is one trace on %s', (runtime) => {
       'orders: saga step try-payments',
     ]);
 
+    // Postgres: every statement a request sends is a client span under it, by store operation,
+    // with its statement kind and never a value (the customer id is in every row written).
+    const queries = spans.filter((s) => s.name.startsWith('postgres '));
+    const queriesUnder = (service: string, parentName: string) =>
+      queries
+        .filter((q) => {
+          const up = spans.find((s) => s.spanId === q.parentSpanId);
+          return up?.service === service && up.name === parentName;
+        })
+        .map((q) => q.name);
+    expect(queriesUnder('orders', 'POST /orders')).toEqual(['postgres append']);
+    // A step message carries the saga's state: the step only appends its outcome.
+    expect(queriesUnder('orders', 'POST /saga/steps')).toContain('postgres append');
+    expect(queriesUnder('inventory', 'POST /reservations')).toEqual(
+      expect.arrayContaining(['postgres readDocument', 'postgres append']),
+    );
+    expect(queriesUnder('payments', 'POST /payments')).toEqual(
+      expect.arrayContaining(['postgres readDocument', 'postgres append']),
+    );
+    expect(queriesUnder('notifications', 'POST /events/orders')).toContain('postgres append');
+    for (const query of queries) {
+      expect(query.attributes['db.system.name']).toBe('postgresql');
+      expect(['SELECT', 'WITH']).toContain(query.attributes['db.operation.name']);
+      expect(JSON.stringify(query.attributes)).not.toContain(`c${suffix}`);
+    }
+
     // Order events: published from the outbox, consumed by notifications under the publish.
     const consumed = spans.filter((s) => s.name === 'consume notifications');
     expect(consumed).toHaveLength(2);
