@@ -14,9 +14,15 @@ for (const testCase of vitest.state.getTestModules().flatMap((m) => [...m.childr
   else if (state === 'failed') failed += 1;
   else skipped += 1;
 }
+// A module that failed without a failed test broke outside one (import, beforeAll): its tests
+// never ran, so it counts as one failure.
 const erroredModules = vitest.state
   .getTestModules()
-  .filter((m) => m.state() === 'failed' && [...m.children.allTests()].length === 0).length;
+  .filter(
+    (m) =>
+      m.state() === 'failed' &&
+      ![...m.children.allTests()].some((t) => t.result().state === 'failed'),
+  ).length;
 const unhandled = vitest.state.getUnhandledErrors().length;
 failed += erroredModules + unhandled;
 await vitest.close();
