@@ -81,15 +81,24 @@ export function createInventoryApp(deps: InventoryDeps) {
       return { state: found?.doc ?? initialReservation(), version: found?.version ?? 0 };
     }
 
+    /**
+     * Decides on the reservation and appends, again on a lost race. `known` is the state the
+     * caller believes current (a new reservation, or the one it just wrote): the first attempt
+     * skips the read and a stale guess costs one lost race.
+     */
     async function applyReservation(
       command: ReservationCommand,
       outboxFor: () => OutboxMessage[] = () => [],
-    ): Promise<{ state: ReservationState; outbox: readonly OutboxRecord[] }> {
+      known?: { state: ReservationState; version: number },
+    ): Promise<{ state: ReservationState; version: number; outbox: readonly OutboxRecord[] }> {
       const id = command.reservationId;
       for (let race = 0; ; race += 1) {
-        const { state, version } = await loadReservation(id);
+        const { state, version } = race === 0 && known ? known : await loadReservation(id);
         const decided = decideReservation(command, state);
-        if (decided.length === 0) return { state, outbox: [] };
+        if (decided.length === 0) {
+          if (race === 0 && known) continue;
+          return { state, version, outbox: [] };
+        }
         const next = decided.reduce(evolveReservation, state);
         try {
           const result = await events.append(reservationStream(id), decided, {
@@ -99,7 +108,9 @@ export function createInventoryApp(deps: InventoryDeps) {
             documents: [{ projection: reservationsProjection, id, doc: next }],
             outbox: state.status === 'none' && next.status === 'requested' ? outboxFor() : [],
           });
-          return { state: next, outbox: result.status === 'appended' ? result.outbox : [] };
+          return result.status === 'appended'
+            ? { state: next, version: result.nextVersion, outbox: result.outbox }
+            : { state: next, version: version + decided.length, outbox: [] };
         } catch (error) {
           if (!isConcurrencyError(error) || race >= maxRaces) throw error;
         }
@@ -207,6 +218,8 @@ export function createInventoryApp(deps: InventoryDeps) {
                 },
               ]
             : [],
+        // Most requests create the reservation: no read before the first write.
+        { state: initialReservation(), version: 0 },
       );
       if (requested.outbox.length > 0 && deps.relay) {
         keepAlive(c, deps.relay.relay(requested.outbox), (p) => deps.waitUntil(p));
@@ -241,7 +254,12 @@ export function createInventoryApp(deps: InventoryDeps) {
         throw error;
       }
       try {
-        state = (await applyReservation({ type: 'MarkHeld', reservationId, at })).state;
+        state = (
+          await applyReservation({ type: 'MarkHeld', reservationId, at }, undefined, {
+            state,
+            version: requested.version,
+          })
+        ).state;
       } catch (error) {
         // Cancelled or expired while the holds were being taken: give them back.
         if (!hasCode(error, 'CONFLICT')) throw error;
