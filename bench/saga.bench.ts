@@ -5,11 +5,16 @@
 // when the order's OrderConfirmed event reaches a receiver in this process (one more QStash hop
 // after the commit). Postgres transactions per saga come from pg_stat_database (every
 // statement over Neon's HTTP path is one transaction, QStash's own included); HTTP requests per
-// saga from the functions' /metrics and the outbox rows published to QStash.
+// saga from the functions' /metrics and the outbox rows published to QStash. CPU per saga of each
+// process (load generator, data plane, functions, Postgres, Redis) from /proc, so a change shows
+// where it saves even when the machine is shared; BENCH_CPU_PROFILE=<dir> also writes a V8 CPU
+// profile of the data plane.
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { availableParallelism } from 'node:os';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
@@ -21,7 +26,14 @@ import { freePort } from '../devstack/listen.ts';
 import { migrateFunctions } from '../devstack/migrations.ts';
 import { formatRow, header, measure } from './stats.ts';
 
-const databaseUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+/** Tagged with an application_name, so this run's Postgres backends can be told from others'. */
+const applicationName = `saga-bench-${process.argv[2] === '--data-plane' ? process.ppid : process.pid}`;
+const databaseUrl = withApplicationName(
+  process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
+  applicationName,
+);
+/** A directory: the data plane writes a V8 CPU profile there (node --cpu-prof) when it stops. */
+const cpuProfileDir = process.env.BENCH_CPU_PROFILE;
 const total = Number(process.env.BENCH_SAGAS ?? 600);
 /** Fixed concurrency levels: 1 shows the unloaded latency, 32 the throughput. */
 const concurrencies = (process.env.BENCH_CONCURRENCY ?? '1,32').split(',').map(Number);
@@ -29,6 +41,91 @@ const runtimes = (process.env.BENCH_RUNTIMES ?? 'workerd,deno').split(',') as Fu
 const names = ['inventory', 'orders', 'payments'];
 /** Skus the orders spread over: each sku is one stock stream, written one version at a time. */
 const skuCount = Number(process.env.BENCH_SKUS ?? 64);
+
+function withApplicationName(url: string, name: string): string {
+  const parsed = new URL(url);
+  if (!parsed.searchParams.has('application_name'))
+    parsed.searchParams.set('application_name', name);
+  return parsed.toString();
+}
+
+/** Linux's USER_HZ: /proc reports CPU time in 1/100 s everywhere Node runs. */
+const ticksPerMs = 100 / 1000;
+
+/** User + system CPU of a process in ms, from /proc (Linux); 0 once it is gone. */
+function processCpuMs(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / ticksPerMs;
+  } catch {
+    return 0;
+  }
+}
+
+function processList(): Array<{ pid: number; ppid: number; comm: string; cmdline: string }> {
+  const list = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      const cmdline = readFileSync(`/proc/${name}/cmdline`, 'utf8').replaceAll('\0', ' ');
+      list.push({ pid: Number(name), ppid, comm, cmdline });
+    } catch {
+      // The process ended while the list was read.
+    }
+  }
+  return list;
+}
+
+/**
+ * CPU ms so far of each process taking part: the load generator (this process), the data plane,
+ * the functions (workerd or Deno processes below this one), Redis, and Postgres (its auxiliary
+ * processes and the backends this run's connections opened, found by application_name).
+ */
+async function cpuByRole(db: pg.Client, dataPlanePid: number): Promise<Record<string, number>> {
+  const backends = new Set(
+    (
+      await db.query<{ pid: number }>(
+        `select pid from pg_stat_activity where application_name = $1 and pid <> pg_backend_pid()`,
+        [applicationName],
+      )
+    ).rows.map((row) => row.pid),
+  );
+  const list = processList();
+  const children = new Map<number, number[]>();
+  for (const proc of list) children.set(proc.ppid, [...(children.get(proc.ppid) ?? []), proc.pid]);
+  const mine = new Set<number>();
+  const stack = [process.pid];
+  while (stack.length > 0) {
+    const pid = stack.pop()!;
+    for (const child of children.get(pid) ?? []) {
+      if (mine.has(child)) continue;
+      mine.add(child);
+      stack.push(child);
+    }
+  }
+  const cpu: Record<string, number> = {
+    'load generator': processCpuMs(process.pid),
+    'data plane': processCpuMs(dataPlanePid),
+    functions: 0,
+    postgres: 0,
+    redis: 0,
+  };
+  for (const proc of list) {
+    if (mine.has(proc.pid) && (proc.comm.startsWith('workerd') || proc.comm === 'deno'))
+      cpu.functions! += processCpuMs(proc.pid);
+    else if (proc.comm === 'redis-server') cpu.redis! += processCpuMs(proc.pid);
+    else if (
+      proc.cmdline.startsWith('postgres:') &&
+      (backends.has(proc.pid) || !proc.cmdline.includes('('))
+    )
+      cpu.postgres! += processCpuMs(proc.pid);
+  }
+  return cpu;
+}
 
 async function serveDataPlane(): Promise<void> {
   const plane = await startDataPlane({
@@ -63,7 +160,13 @@ async function requestCounts(urls: Record<string, string>): Promise<Record<strin
 async function main(): Promise<void> {
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', fileURLToPath(import.meta.url), '--data-plane'],
+    [
+      ...(cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`] : []),
+      '--import',
+      'tsx',
+      fileURLToPath(import.meta.url),
+      '--data-plane',
+    ],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
   const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
@@ -157,9 +260,9 @@ async function main(): Promise<void> {
             requests: await requestCounts(urls),
             at: new Date(),
           };
-          const cpuBefore = process.cpuUsage();
+          const cpuBefore = await cpuByRole(db, child.pid!);
           const summary = await measure(saga, { total: count, concurrency, warmup: 0 });
-          const cpu = process.cpuUsage(cpuBefore).user / 1000;
+          const cpuAfter = await cpuByRole(db, child.pid!);
           // Metrics are pushed by each isolate's flush; give the last one time to land.
           await new Promise((resolve) => setTimeout(resolve, 500));
           const after = { xact: await xact(), requests: await requestCounts(urls) };
@@ -178,8 +281,15 @@ async function main(): Promise<void> {
           );
           notes.push(
             `${runtime}, ${concurrency} in flight: per saga ${perSaga(after.xact - before.xact)} Postgres transactions ` +
-              `(functions + QStash), HTTP requests served: ${hops.join(', ')}; QStash publishes ${perSaga(outbox)}; ` +
-              `load generator CPU ${(cpu / count).toFixed(2)} ms/saga`,
+              `(functions + QStash), HTTP requests served: ${hops.join(', ')}; QStash publishes ${perSaga(outbox)}`,
+          );
+          const cpuMs = Object.entries(cpuAfter).map(
+            ([role, ms]) => [role, (ms - cpuBefore[role]!) / count] as const,
+          );
+          const cpuTotal = cpuMs.reduce((sum, [, ms]) => sum + ms, 0);
+          notes.push(
+            `${runtime}, ${concurrency} in flight: CPU ms per saga: ${cpuMs.map(([role, ms]) => `${role} ${ms.toFixed(1)}`).join(', ')}; ` +
+              `total ${cpuTotal.toFixed(1)} (${availableParallelism()} cores: at most ${((availableParallelism() * 1000) / cpuTotal).toFixed(0)} sagas/s)`,
           );
           if (concurrency > 1) {
             notes.push(
