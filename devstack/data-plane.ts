@@ -69,7 +69,11 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<DataPla
       log,
     });
     stops.push(() => postgres.close());
-    const neon = await startNeonEndpoint({ port: options.neonPort });
+    const neon = await startNeonEndpoint({
+      port: options.neonPort,
+      // PGlite serves every connection from one session, where prepared names would clash.
+      prepareStatements: postgres.kind !== 'pglite',
+    });
     stops.push(() => neon.close());
     const redis = await startRedisBackend({
       ...(options.redisUrl ? { redisUrl: options.redisUrl } : {}),

@@ -3,6 +3,7 @@ import { closeServer, listen } from '../listen.ts';
 import { hostPolicy } from './connection-target.ts';
 import { createPoolRegistry } from './pool-registry.ts';
 import { corsHeaders, createSqlOverHttpHandler } from './sql-over-http.ts';
+import { createStatementCache } from './statement-cache.ts';
 import { createWsProxy } from './ws-proxy.ts';
 
 export interface NeonEndpointOptions {
@@ -14,6 +15,12 @@ export interface NeonEndpointOptions {
   allowedHosts?: readonly string[] | '*';
   /** Connections per distinct `Neon-Connection-String`; default 20 (Neon pools far more). */
   poolSize?: number;
+  /**
+   * Prepare each `/sql` statement once per pooled connection instead of parsing it on every
+   * request. Default true; a server that shares one session between connections (PGlite) is
+   * detected on the first clash and served unnamed from then on, so false only saves that clash.
+   */
+  prepareStatements?: boolean;
   log?: (line: string) => void;
 }
 
@@ -38,11 +45,13 @@ export async function startNeonEndpoint({
   host = '127.0.0.1',
   allowedHosts,
   poolSize,
+  prepareStatements = true,
   log,
 }: NeonEndpointOptions = {}): Promise<NeonEndpoint> {
   const isAllowedHost = hostPolicy(allowedHosts);
   const pools = createPoolRegistry({ max: poolSize });
-  const handleSql = createSqlOverHttpHandler({ pools, isAllowedHost });
+  const statements = prepareStatements ? createStatementCache() : undefined;
+  const handleSql = createSqlOverHttpHandler({ pools, isAllowedHost, statements });
   const proxy = createWsProxy({ isAllowedHost, log });
 
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
@@ -56,6 +65,10 @@ export async function startNeonEndpoint({
     res.end(JSON.stringify({ message: `${req.method} ${path} is not served here` }));
   });
   server.on('upgrade', (req, socket, head) => proxy.handleUpgrade(req, socket, head));
+  // Longer than the clients' own idle timeouts (undici: 4 s), so the client closes an idle
+  // keep-alive connection first; when the server closes it, a request sent at that moment (e.g.
+  // after the event loop was busy past both timeouts) meets ECONNRESET.
+  server.keepAliveTimeout = 65_000;
 
   const bound = await listen(server, port, host, 'neon endpoint');
   // A wildcard bind is still reached through loopback.

@@ -6,11 +6,14 @@ import { parseConnectionString, type HostPolicy, type PgTarget } from './connect
 import { errorText, isPostgresError, toNeonError, type NeonErrorBody } from './pg-error.ts';
 import type { PoolRegistry } from './pool-registry.ts';
 import { beginStatement, parseSqlRequest, type SqlQuery, type SqlRequest } from './sql-request.ts';
+import { isStaleStatementError, type StatementCache } from './statement-cache.ts';
 import { rawTextTypes, toNeonResult, type NeonQueryResult } from './text-rows.ts';
 
 export interface SqlOverHttpOptions {
   pools: PoolRegistry;
   isAllowedHost: HostPolicy;
+  /** Names statements so pooled connections prepare them once; absent = every statement unnamed. */
+  statements?: StatementCache | undefined;
   /** Largest accepted body, in bytes; default 10 MiB. */
   maxBodyBytes?: number;
 }
@@ -32,10 +35,22 @@ class QueryFailed extends Error {
   }
 }
 
+/** A named statement failed where the same text unnamed would not; the request runs again. */
+class StaleStatement extends Error {
+  override name = 'StaleStatement';
+  constructor(
+    readonly code: string | undefined,
+    options: ErrorOptions,
+  ) {
+    super('prepared statement unusable', options);
+  }
+}
+
 /** Handles `POST /sql` the way Neon's SQL-over-HTTP does, against any reachable Postgres. */
 export function createSqlOverHttpHandler({
   pools,
   isAllowedHost,
+  statements,
   maxBodyBytes = 10 * 1024 * 1024,
 }: SqlOverHttpOptions) {
   return async function handleSql(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -51,21 +66,41 @@ export function createSqlOverHttpHandler({
         throw new EdgeMeshError('FORBIDDEN', `connections to ${target.host} are not allowed`);
       }
       const request = parseSqlRequest(body, header);
-      const client = await connect(pools, connectionString ?? '', target);
-      let broken: Error | undefined;
+      const key = connectionString ?? '';
+      let result: Awaited<ReturnType<typeof run>>;
       try {
-        const result = await run(client, request);
-        send(res, 200, result);
+        result = await runPooled(pools, key, target, request, statements);
       } catch (error) {
-        if (!(error instanceof QueryFailed)) broken = asError(error);
-        throw error;
-      } finally {
-        client.release(broken);
+        if (!(error instanceof StaleStatement)) throw error;
+        // Nothing was committed: the failed statement ended its transaction. Its connection is
+        // gone, and with it every statement it had prepared; run the request again unnamed.
+        if (error.code === '42P05') statements?.disable();
+        result = await runPooled(pools, key, target, request, undefined);
       }
+      send(res, 200, result);
     } catch (error) {
       sendError(res, error);
     }
   };
+}
+
+async function runPooled(
+  pools: PoolRegistry,
+  key: string,
+  target: PgTarget,
+  request: SqlRequest,
+  statements: StatementCache | undefined,
+): Promise<NeonQueryResult | { results: NeonQueryResult[] }> {
+  const client = await connect(pools, key, target);
+  let broken: Error | undefined;
+  try {
+    return await run(client, request, statements);
+  } catch (error) {
+    if (!(error instanceof QueryFailed)) broken = asError(error);
+    throw error;
+  } finally {
+    client.release(broken);
+  }
 }
 
 async function connect(pools: PoolRegistry, key: string, target: PgTarget) {
@@ -83,12 +118,13 @@ async function connect(pools: PoolRegistry, key: string, target: PgTarget) {
 async function run(
   client: PoolClient,
   request: SqlRequest,
+  statements: StatementCache | undefined,
 ): Promise<NeonQueryResult | { results: NeonQueryResult[] }> {
-  if (request.kind === 'single') return query(client, request.query);
+  if (request.kind === 'single') return query(client, request.query, statements);
   await query(client, { text: beginStatement(request.mode), params: [], arrayMode: true });
   const results: NeonQueryResult[] = [];
   try {
-    for (const item of request.queries) results.push(await query(client, item));
+    for (const item of request.queries) results.push(await query(client, item, statements));
     await query(client, { text: 'COMMIT', params: [], arrayMode: true });
   } catch (error) {
     // After a failed COMMIT the transaction is already gone; ROLLBACK then only warns.
@@ -98,21 +134,30 @@ async function run(
   return { results };
 }
 
-async function query(client: PoolClient, { text, params, arrayMode }: SqlQuery) {
+async function query(
+  client: PoolClient,
+  { text, params, arrayMode }: SqlQuery,
+  statements?: StatementCache,
+) {
   // Extended protocol even without params, as Neon does: one statement per query, and
   // several statements in one string fail instead of returning only the last result.
+  const name = statements?.nameFor(client, text);
   const config: QueryArrayConfig & { queryMode: 'extended' } = {
     text,
     values: [...params],
     rowMode: 'array',
     types: rawTextTypes,
     queryMode: 'extended',
+    ...(name === undefined ? {} : { name }),
   };
   try {
     return toNeonResult(await client.query(config), arrayMode);
   } catch (error) {
-    if (isPostgresError(error)) throw new QueryFailed(toNeonError(error));
-    throw error;
+    if (!isPostgresError(error)) throw error;
+    if (name !== undefined && isStaleStatementError(error)) {
+      throw new StaleStatement(error.code, { cause: error });
+    }
+    throw new QueryFailed(toNeonError(error));
   }
 }
 
