@@ -6,6 +6,11 @@ export interface OutboxRelayOptions {
   publisher: OutboxPublisher;
   /** How long one publish may take before it counts as failed, in ms. Default 10 000. */
   publishTimeoutMs?: number;
+  /**
+   * Rows relayed within this many ms of each other are marked published in one statement, so
+   * concurrent requests share a write. 0 marks each relay's rows on their own. Default 10.
+   */
+  markBatchMs?: number;
 }
 
 export interface SweepOptions {
@@ -44,10 +49,27 @@ export function createOutboxRelay({
   store,
   publisher,
   publishTimeoutMs = 10_000,
+  markBatchMs = 10,
 }: OutboxRelayOptions): OutboxRelay {
+  let batch: string[] = [];
+  let marking: Promise<void> | undefined;
+
+  /** Marks ids with those of every relay in the next `markBatchMs`; settles once written. */
+  function markSoon(ids: readonly string[]): Promise<void> {
+    batch.push(...ids);
+    marking ??= new Promise((resolve) => setTimeout(resolve, markBatchMs)).then(() => {
+      const ids = batch;
+      batch = [];
+      marking = undefined;
+      return store.markOutboxPublished(ids);
+    });
+    return marking;
+  }
+
   async function publishAll(
     records: readonly OutboxRecord[],
     signal: AbortSignal | undefined,
+    batched: boolean,
   ): Promise<RelayReport> {
     if (records.length === 0) return { published: 0, failed: 0 };
     const outcomes = await Promise.allSettled(
@@ -66,10 +88,9 @@ export function createOutboxRelay({
       }),
     );
     const published = records.filter((_, index) => outcomes[index]?.status === 'fulfilled');
-    await store.markOutboxPublished(
-      published.map((record) => record.id),
-      { signal },
-    );
+    const ids = published.map((record) => record.id);
+    if (batched && markBatchMs > 0 && ids.length > 0) await markSoon(ids);
+    else await store.markOutboxPublished(ids, { signal });
     const failures = records.flatMap((record, index) => {
       const outcome = outcomes[index];
       return outcome?.status === 'rejected'
@@ -85,7 +106,7 @@ export function createOutboxRelay({
   return {
     async relay(records, signal) {
       try {
-        return await publishAll(records, signal);
+        return await publishAll(records, signal, true);
       } catch (error) {
         // The sweep publishes whatever this left behind; waitUntil must not see a rejection.
         console.error(`outbox relay: ${message(error)}`);
@@ -94,7 +115,7 @@ export function createOutboxRelay({
     },
     async sweep({ limit, leaseMs, minAgeMs, signal } = {}) {
       const claimed = await store.claimOutbox({ limit, leaseMs, minAgeMs, signal });
-      const report = await publishAll(claimed, signal);
+      const report = await publishAll(claimed, signal, false);
       return { claimed: claimed.length, ...report };
     },
   };

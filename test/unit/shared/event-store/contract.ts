@@ -396,6 +396,35 @@ export function eventStoreContract(name: string, { store: make }: ContractOption
         expect(swept).toEqual([]);
       });
 
+      it('marks the rows of concurrent relays published in one write', async () => {
+        const publisher = memoryPublisher();
+        const marks: string[][] = [];
+        const counting: EventStore = {
+          ...store,
+          markOutboxPublished: (ids, options) => {
+            marks.push([...ids]);
+            return store.markOutboxPublished(ids, options);
+          },
+        };
+        const relay = createOutboxRelay({ store: counting, publisher: publisher.publish });
+        const destination = `topic-${randomUUID()}`;
+        const results = await Promise.all(
+          [1, 2, 3].map(() =>
+            store.append(stream(), counted(1), {
+              streamType: 'counter',
+              outbox: [{ destination, body: {} }],
+            }),
+          ),
+        );
+        const outboxes = results.map((result) =>
+          result.status === 'appended' ? result.outbox : [],
+        );
+        const reports = await Promise.all(outboxes.map((outbox) => relay.relay(outbox)));
+        expect(reports).toEqual([1, 2, 3].map(() => ({ published: 1, failed: 0 })));
+        expect(marks).toEqual([expect.arrayContaining(outboxes.flat().map((row) => row.id))]);
+        expect(await drain(relay, destination, publisher)).toEqual([]);
+      });
+
       it('publishes after a crash between commit and publish, on the next sweep', async () => {
         const publisher = memoryPublisher();
         const relay = createOutboxRelay({ store, publisher: publisher.publish });
