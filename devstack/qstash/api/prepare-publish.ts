@@ -3,6 +3,7 @@ import { resolveDestination, topicNamePattern } from '../destinations.ts';
 import { messageId } from '../ids.ts';
 import { badInput } from '../input-error.ts';
 import type { PendingMessage } from '../message.ts';
+import type { DedupClaim } from '../store/write-batch.ts';
 import { firstDueAt, parsePublishHeaders } from '../publish-headers.ts';
 import type { ApiDeps } from './deps.ts';
 
@@ -68,44 +69,55 @@ const markDeduplicated = (response: unknown): unknown =>
     : { ...(response as Record<string, unknown>), deduplicated: true };
 
 /**
- * Stores prepared publishes in one write. A deduplicated one is dropped and answers with the
- * earlier publish's ids and `deduplicated: true`.
+ * Stores prepared publishes in one write, their deduplication claims included. A deduplicated
+ * one is dropped and answers with the earlier publish's ids and `deduplicated: true`.
  */
 export async function commitPublishes(
   deps: ApiDeps,
   prepared: PreparedPublish[],
 ): Promise<unknown[]> {
   const now = deps.now();
-  const responses: unknown[] = [];
-  const claimed: string[] = [];
+  const claims: DedupClaim[] = [];
   const messages: PendingMessage[] = [];
-  try {
-    for (const item of prepared) {
-      if (item.dedupKey) {
-        const earlier = await deps.store.claimDedup(
-          item.dedupKey,
-          item.response,
-          now,
-          now + deps.dedupWindowMs,
-        );
-        if (earlier !== undefined) {
-          responses.push(markDeduplicated(earlier));
-          continue;
-        }
-        claimed.push(item.dedupKey);
+  // A key a second time in one batch request: that entry duplicates the first one.
+  const repeats = new Set<PreparedPublish>();
+  for (const item of prepared) {
+    if (item.dedupKey !== undefined) {
+      if (claims.some((claim) => claim.key === item.dedupKey)) {
+        repeats.add(item);
+        continue;
       }
-      messages.push(...item.messages);
-      responses.push(item.response);
+      claims.push({
+        key: item.dedupKey,
+        response: item.response,
+        expiresAt: now + deps.dedupWindowMs,
+        nowMs: now,
+        messageIds: item.messages.map((message) => message.id),
+      });
     }
-    for (const name of new Set(messages.flatMap((m) => m.spec.queueName ?? []))) {
-      if (deps.knownQueues.has(name)) continue;
-      await deps.store.ensureQueue(name, now);
-      deps.knownQueues.add(name);
-    }
-    await deps.engine.accept(messages);
-  } catch (error) {
-    await Promise.all(claimed.map((key) => deps.store.releaseDedup(key).catch(() => {})));
-    throw error;
+    messages.push(...item.messages);
   }
-  return responses;
+  for (const name of new Set(messages.flatMap((m) => m.spec.queueName ?? []))) {
+    if (deps.knownQueues.has(name)) continue;
+    await deps.store.ensureQueue(name, now);
+    deps.knownQueues.add(name);
+  }
+  const { claimed, held } = await deps.engine.accept(messages, claims);
+  const earlier = new Map(held);
+  for (const claim of claims) if (claimed.has(claim.key)) earlier.set(claim.key, claim.response);
+  // Held by a publish that committed after this write's snapshot was taken: read it now.
+  const unseen = claims.flatMap((claim) => (earlier.has(claim.key) ? [] : [claim.key]));
+  if (unseen.length > 0) {
+    for (const [key, response] of await deps.store.heldResponses(unseen))
+      earlier.set(key, response);
+  }
+  return prepared.map((item) => {
+    const key = item.dedupKey;
+    if (key === undefined || (claimed.has(key) && !repeats.has(item))) return item.response;
+    if (!earlier.has(key)) {
+      // The key expired and was pruned between the claim and the read; the publisher retries.
+      throw new Error(`deduplication key of ${item.messages[0]?.id ?? 'a message'} vanished`);
+    }
+    return markDeduplicated(earlier.get(key));
+  });
 }

@@ -4,7 +4,7 @@ import { messageEvent, type EventRecord } from '../events.ts';
 import { dlqId, messageId } from '../ids.ts';
 import type { DeadLetter, FlowControl, PendingMessage } from '../message.ts';
 import type { QueueRecord, QstashStore, ScheduleRecord } from '../store/store.ts';
-import type { WriteBatch, WriteBatcher } from '../store/write-batch.ts';
+import type { DedupClaim, WriteBatch, WriteBatcher, WriteOutcome } from '../store/write-batch.ts';
 import { attemptDelivery } from './attempt.ts';
 import { callbackBody, callbackMessage } from './callbacks.ts';
 import { DueHeap } from './due-heap.ts';
@@ -489,15 +489,22 @@ export function createDeliveryEngine(options: EngineOptions) {
     /** The next FIFO sequence number. */
     nextSeq: () => ++seq,
 
-    /** Persists new messages with their CREATED events, then schedules them. */
-    async accept(messages: PendingMessage[]): Promise<void> {
-      if (messages.length === 0) return;
+    /**
+     * Persists new messages with their CREATED events, then schedules them. A message named by a
+     * deduplication claim is kept only if its claim wins, in the same write.
+     */
+    async accept(messages: PendingMessage[], claims: DedupClaim[] = []): Promise<WriteOutcome> {
       const at = now();
-      await writer.write({
+      const outcome = await writer.write({
+        claims,
         inserts: messages,
         events: messages.map((message) => messageEvent(message, 'CREATED', at)),
       });
-      accepted(messages);
+      const lost = new Set(
+        claims.flatMap((claim) => (outcome.claimed.has(claim.key) ? [] : claim.messageIds)),
+      );
+      accepted(lost.size === 0 ? messages : messages.filter((message) => !lost.has(message.id)));
+      return outcome;
     },
 
     get: (id: string): PendingMessage | undefined => pending.get(id),

@@ -132,32 +132,13 @@ export function createQstashStore(pool: pg.Pool, schema: string) {
       return Number(rows[0]?.seq ?? 0);
     },
 
-    /**
-     * Claims a deduplication key until `expiresAt`. Returns the earlier publish's response when
-     * the key is still held, else undefined (and the key is now ours, holding `response`).
-     */
-    async claimDedup(
-      key: string,
-      response: unknown,
-      nowMs: number,
-      expiresAt: number,
-    ): Promise<unknown> {
-      const claimed = await pool.query(
-        `insert into ${s}.dedup (key, response, expires_at) values ($1, $2, $3)
-         on conflict (key) do update set response = excluded.response, expires_at = excluded.expires_at
-         where ${s}.dedup.expires_at <= $4 returning 1`,
-        [key, JSON.stringify(response), expiresAt, nowMs],
+    /** The answers stored with deduplication keys (keys not held are left out). */
+    async heldResponses(keys: readonly string[]): Promise<Map<string, unknown>> {
+      const { rows } = await pool.query<{ key: string; response: unknown }>(
+        `select key, response from ${s}.dedup where key = any($1::text[])`,
+        [keys],
       );
-      if (claimed.rowCount === 1) return undefined;
-      const { rows } = await pool.query<{ response: unknown }>(
-        `select response from ${s}.dedup where key = $1`,
-        [key],
-      );
-      return rows[0]?.response;
-    },
-
-    async releaseDedup(key: string): Promise<void> {
-      await pool.query(`delete from ${s}.dedup where key = $1`, [key]);
+      return new Map(rows.map((row) => [row.key, row.response]));
     },
 
     async listDlq(

@@ -3,8 +3,32 @@ import type { EventRecord } from '../events.ts';
 import type { DeadLetter, PendingMessage } from '../message.ts';
 import { schemaName } from './schema.ts';
 
+/** A publish's claim on a deduplication key, written in the statement that inserts its messages. */
+export interface DedupClaim {
+  key: string;
+  /** The publish's answer, given again (marked deduplicated) to a duplicate within the window. */
+  response: unknown;
+  /** Until when the key is held, unix ms. */
+  expiresAt: number;
+  /** Unix ms: a key held only until this or earlier is free again. */
+  nowMs: number;
+  /** Messages (and their events) written only if the key is claimed. */
+  messageIds: string[];
+}
+
+/** What a write learned: the keys it claimed, and the earlier answers of keys still held. */
+export interface WriteOutcome {
+  claimed: ReadonlySet<string>;
+  /** Keys not claimed, with the answer of the publish holding them (when it was visible). */
+  held: ReadonlyMap<string, unknown>;
+}
+
+const noClaims: WriteOutcome = { claimed: new Set(), held: new Map() };
+
 /** Every durable change of the hot path; applied as one statement, so all or nothing. */
 export interface WriteBatch {
+  /** Deduplication keys to claim; at most one claim per key in a batch. */
+  claims: DedupClaim[];
   inserts: PendingMessage[];
   /** Acknowledged or cancelled messages. */
   deletes: string[];
@@ -19,6 +43,7 @@ export interface WriteBatch {
 /** An empty batch. */
 export function emptyBatch(): WriteBatch {
   return {
+    claims: [],
     inserts: [],
     deletes: [],
     retries: [],
@@ -44,13 +69,22 @@ export function isEmptyBatch(batch: WriteBatch): boolean {
 
 /**
  * One parameterised statement with a data-modifying CTE per kind of change; always the same
- * text, so it is prepared once per connection.
+ * text, so it is prepared once per connection. Messages and events tied to a deduplication
+ * claim are written only if the claim wins; it returns the keys claimed and, for the others, the
+ * answers stored with them.
  */
 export function applyStatement(schema: string): string {
   const s = schemaName(schema);
   return `with
+    claims as (insert into ${s}.dedup (key, response, expires_at)
+      select * from unnest($32::text[], $33::jsonb[], $34::bigint[])
+      on conflict (key) do update set response = excluded.response, expires_at = excluded.expires_at
+      where ${s}.dedup.expires_at <= $35 returning key),
     ins as (insert into ${s}.messages (id, seq, spec, body, due_at, retried, created_at, not_before)
-      select * from unnest($1::text[], $2::bigint[], $3::jsonb[], $4::bytea[], $5::bigint[], $6::int[], $7::bigint[], $8::bigint[])),
+      select m.id, m.seq, m.spec, m.body, m.due_at, m.retried, m.created_at, m.not_before
+      from unnest($1::text[], $2::bigint[], $3::jsonb[], $4::bytea[], $5::bigint[], $6::int[], $7::bigint[], $8::bigint[], $36::text[])
+        as m(id, seq, spec, body, due_at, retried, created_at, not_before, claim)
+      where m.claim is null or m.claim in (select key from claims)),
     del as (delete from ${s}.messages where id = any($9::text[])),
     upd as (update ${s}.messages m set retried = u.retried, due_at = u.due_at
       from unnest($10::text[], $11::int[], $12::bigint[]) as u(id, retried, due_at) where m.id = u.id),
@@ -61,8 +95,13 @@ export function applyStatement(schema: string): string {
     sched as (update ${s}.schedules c set next_at = u.next_at, last_at = u.last_at
       from unnest($25::text[], $26::bigint[], $27::bigint[]) as u(id, next_at, last_at) where c.id = u.id),
     ev as (insert into ${s}.events (time, state, message_id, data)
-      select * from unnest($28::bigint[], $29::text[], $30::text[], $31::jsonb[]))
-    select 1`;
+      select e.time, e.state, e.message_id, e.data
+      from unnest($28::bigint[], $29::text[], $30::text[], $31::jsonb[], $37::text[])
+        as e(time, state, message_id, data, claim)
+      where e.claim is null or e.claim in (select key from claims))
+    select (select coalesce(array_agg(key), '{}') from claims) as claimed,
+      (select json_object_agg(key, response) from ${s}.dedup
+        where key = any($32::text[]) and key not in (select key from claims)) as held`;
 }
 
 /** The statement's parameters for `batch`. */
@@ -71,6 +110,8 @@ export function applyParams(batch: WriteBatch): unknown[] {
   const gone = new Set([...deletes, ...batch.deadLetters.map((dead) => dead.id)]);
   const retries = batch.retries.filter((retry) => !gone.has(retry.id));
   const dead = batch.deadLetters.filter((entry) => !deletes.includes(entry.id));
+  const claimOf = new Map<string, string>();
+  for (const claim of batch.claims) for (const id of claim.messageIds) claimOf.set(id, claim.key);
   return [
     batch.inserts.map((m) => m.id),
     batch.inserts.map((m) => m.seq),
@@ -103,6 +144,12 @@ export function applyParams(batch: WriteBatch): unknown[] {
     batch.events.map((e) => e.state),
     batch.events.map((e) => e.messageId),
     batch.events.map((e) => JSON.stringify(e.data)),
+    batch.claims.map((c) => c.key),
+    batch.claims.map((c) => JSON.stringify(c.response)),
+    batch.claims.map((c) => c.expiresAt),
+    batch.claims.reduce((latest, c) => Math.max(latest, c.nowMs), 0),
+    batch.inserts.map((m) => claimOf.get(m.id) ?? null),
+    batch.events.map((e) => claimOf.get(e.messageId) ?? null),
   ];
 }
 
@@ -115,38 +162,67 @@ export function createBatchApplier(pool: pg.Pool, schema: string) {
   const text = applyStatement(schema);
   const name = `qstash_apply_${schema}`;
   let prepared = true;
-  return async (batch: WriteBatch, signal?: AbortSignal): Promise<void> => {
-    signal?.throwIfAborted();
-    const values = applyParams(batch);
+  type Row = { claimed: string[]; held: Record<string, unknown> | null };
+  const run = async (values: unknown[]) => {
     try {
-      await pool.query(prepared ? { name, text, values } : { text, values });
+      return await pool.query<Row>(prepared ? { name, text, values } : { text, values });
     } catch (error) {
       if (!prepared || (error as { code?: string }).code !== '42P05') throw error;
       prepared = false;
-      await pool.query({ text, values });
+      return await pool.query<Row>({ text, values });
     }
+  };
+  return async (batch: WriteBatch, signal?: AbortSignal): Promise<WriteOutcome> => {
+    signal?.throwIfAborted();
+    const { rows } = await run(applyParams(batch));
+    if (batch.claims.length === 0) return noClaims;
+    return {
+      claimed: new Set(rows[0]?.claimed ?? []),
+      held: new Map(Object.entries(rows[0]?.held ?? {})),
+    };
   };
 }
 
 /**
  * Coalesces writes: up to `concurrency` batches are written at once (one connection each), and a
  * change submitted while they are all busy goes into the next batch, so under load each round
- * trip carries many changes while an idle server writes at once.
+ * trip carries many changes while an idle server writes at once. A change claiming a key that a
+ * change in the open batch claims too waits for the batch after it, where it finds the key held.
  */
-export function createWriteBatcher(apply: (batch: WriteBatch) => Promise<void>, concurrency = 2) {
+export function createWriteBatcher(
+  apply: (batch: WriteBatch) => Promise<WriteOutcome>,
+  concurrency = 2,
+) {
+  type Waiter = { resolve: (outcome: WriteOutcome) => void; reject: (error: unknown) => void };
   let pending = emptyBatch();
-  let waiters: Array<{ resolve: () => void; reject: (error: unknown) => void }> = [];
+  let waiters: Waiter[] = [];
+  let pendingKeys = new Set<string>();
+  let deferred: Array<{ part: Partial<WriteBatch>; waiter: Waiter }> = [];
   const running = new Set<Promise<void>>();
   let lazyTimer: NodeJS.Timeout | undefined;
+
+  const add = (part: Partial<WriteBatch>, waiter: Waiter) => {
+    if (part.claims?.some((claim) => pendingKeys.has(claim.key))) {
+      deferred.push({ part, waiter });
+      return;
+    }
+    for (const claim of part.claims ?? []) pendingKeys.add(claim.key);
+    mergeBatch(pending, part);
+    waiters.push(waiter);
+  };
 
   const flushOne = async () => {
     const batch = pending;
     const settled = waiters;
     pending = emptyBatch();
     waiters = [];
+    pendingKeys = new Set();
+    const later = deferred;
+    deferred = [];
+    for (const { part, waiter } of later) add(part, waiter);
     try {
-      await apply(batch);
-      for (const waiter of settled) waiter.resolve();
+      const outcome = await apply(batch);
+      for (const waiter of settled) waiter.resolve(outcome);
     } catch (error) {
       for (const waiter of settled) waiter.reject(error);
     }
@@ -165,10 +241,12 @@ export function createWriteBatcher(apply: (batch: WriteBatch) => Promise<void>, 
   };
 
   return {
-    /** Writes `part` durably; resolves once it is committed. */
-    write(part: Partial<WriteBatch>): Promise<void> {
-      mergeBatch(pending, part);
-      const done = new Promise<void>((resolve, reject) => waiters.push({ resolve, reject }));
+    /**
+     * Writes `part` durably; resolves once it is committed, with the outcome of the batch it went
+     * in (which of its claims won).
+     */
+    write(part: Partial<WriteBatch>): Promise<WriteOutcome> {
+      const done = new Promise<WriteOutcome>((resolve, reject) => add(part, { resolve, reject }));
       kick();
       return done;
     },
@@ -179,8 +257,10 @@ export function createWriteBatcher(apply: (batch: WriteBatch) => Promise<void>, 
     },
     /** Writes everything queued so far and waits for writes in progress. */
     async flush(): Promise<void> {
-      if (!isEmptyBatch(pending)) await this.write({});
-      await Promise.all([...running]);
+      while (!isEmptyBatch(pending) || deferred.length > 0 || running.size > 0) {
+        if (!isEmptyBatch(pending)) await this.write({});
+        await Promise.all([...running]);
+      }
     },
   };
 }

@@ -218,6 +218,44 @@ describe.concurrent('publish and delivery through the official client', () => {
     ).toEqual(['a', 'other', 'same']);
   });
 
+  it('delivers one message for a deduplication id published many times at once', async () => {
+    const p = path();
+    const url = `${receiver.url}${p}`;
+    const answers = await Promise.all(
+      Array.from({ length: 12 }, (_, i) =>
+        client.publish({ url, body: `copy ${i}`, deduplicationId: `many-${p}` }),
+      ),
+    );
+    const ids = new Set(answers.map((answer) => answer.messageId));
+    expect(ids.size).toBe(1);
+    expect(answers.filter((answer) => !answer.deduplicated)).toHaveLength(1);
+    await receiver.waitFor(1, at(p));
+    await sleep(150);
+    expect(receiver.received.filter(at(p))).toHaveLength(1);
+  });
+
+  it('answers a deduplication id repeated inside one batch request as a duplicate', async () => {
+    const p = path();
+    const url = `${receiver.url}${p}`;
+    const headers = { 'Upstash-Deduplication-Id': `batch-${p}` };
+    const [first, second, other] = (await client.batch([
+      { url, body: 'first', headers },
+      { url, body: 'second', headers },
+      { url, body: 'other' },
+    ])) as Array<{ messageId: string; deduplicated?: boolean }>;
+    expect(second).toMatchObject({ messageId: first!.messageId, deduplicated: true });
+    expect(first).not.toHaveProperty('deduplicated');
+    expect(other!.messageId).not.toBe(first!.messageId);
+    await receiver.waitFor(2, at(p));
+    await sleep(150);
+    expect(
+      receiver.received
+        .filter(at(p))
+        .map((r) => r.body.toString())
+        .sort(),
+    ).toEqual(['first', 'other']);
+  });
+
   it('fans a URL-group publish out to every endpoint', async () => {
     const [p1, p2] = [path(), path()];
     const name = `group-${process.pid}-${p1.slice(1)}`;
