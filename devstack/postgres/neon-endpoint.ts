@@ -55,7 +55,7 @@ export async function startNeonEndpoint({
   const proxy = createWsProxy({ isAllowedHost, log });
 
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    const path = new URL(req.url ?? '/', 'http://endpoint').pathname;
+    const path = req.url === '/sql' ? req.url : new URL(req.url ?? '/', 'http://endpoint').pathname;
     if (path === '/sql' && req.method === 'POST') return void handleSql(req, res);
     if (path === '/sql' && req.method === 'OPTIONS') {
       res.writeHead(204, corsHeaders).end();

@@ -28,6 +28,12 @@ export const corsHeaders = {
   'access-control-max-age': '86400',
 };
 
+// Every answer's headers as one flat list, built once; each response adds its request id.
+const answerHeaders = Object.entries({ 'content-type': 'application/json', ...corsHeaders }).flat();
+
+/** Connection strings already parsed and checked, so a request does not parse its URL again. */
+const maxCachedTargets = 64;
+
 class QueryFailed extends Error {
   override name = 'QueryFailed';
   constructor(readonly body: NeonErrorBody) {
@@ -53,6 +59,18 @@ export function createSqlOverHttpHandler({
   statements,
   maxBodyBytes = 10 * 1024 * 1024,
 }: SqlOverHttpOptions) {
+  const targets = new Map<string, PgTarget>();
+  const targetOf = (connectionString: string | undefined): PgTarget => {
+    const known = connectionString === undefined ? undefined : targets.get(connectionString);
+    if (known) return known;
+    const target = parseConnectionString(connectionString);
+    if (!isAllowedHost(target.host)) {
+      throw new EdgeMeshError('FORBIDDEN', `connections to ${target.host} are not allowed`);
+    }
+    if (targets.size >= maxCachedTargets) targets.clear();
+    targets.set(connectionString!, target);
+    return target;
+  };
   return async function handleSql(req: IncomingMessage, res: ServerResponse): Promise<void> {
     try {
       const header = (name: string) => {
@@ -61,10 +79,7 @@ export function createSqlOverHttpHandler({
       };
       const body = await readBody(req, maxBodyBytes);
       const connectionString = header('neon-connection-string');
-      const target = parseConnectionString(connectionString);
-      if (!isAllowedHost(target.host)) {
-        throw new EdgeMeshError('FORBIDDEN', `connections to ${target.host} are not allowed`);
-      }
+      const target = targetOf(connectionString);
       const request = parseSqlRequest(body, header);
       const key = connectionString ?? '';
       let result: Awaited<ReturnType<typeof run>>;
@@ -185,11 +200,7 @@ function sendError(res: ServerResponse, error: unknown): void {
 
 function send(res: ServerResponse, status: number, body: unknown): void {
   if (res.headersSent) return;
-  res.writeHead(status, {
-    'content-type': 'application/json',
-    'neon-request-id': randomUUID(),
-    ...corsHeaders,
-  });
+  res.writeHead(status, [...answerHeaders, 'neon-request-id', randomUUID()]);
   res.end(JSON.stringify(body));
 }
 
