@@ -51,7 +51,8 @@ export function otlpHttpExporter({
         body: body as Uint8Array<ArrayBuffer>,
         signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
       });
-      await response.body?.cancel();
+      // Read to the end, not cancelled: a cancelled body closes the connection, a read one is reused.
+      await response.arrayBuffer();
       if (!response.ok) throw new Error(`OTLP export to ${url} answered ${response.status}`);
     },
   };
