@@ -1,6 +1,7 @@
 // `npm run bench -- event-store`: append throughput and p99 with 1 and 16 concurrent writers (1 and
 // 10 events per append) and reading a 1,000-event stream, for edgemesh's event store over Neon's
-// HTTP path and WebSocket path (through the devstack's Neon endpoint), over direct TCP (the same
+// HTTP path and WebSocket path (through the devstack's Neon endpoint, in a process of its own, as
+// Neon's proxy is not in the client's process either), over direct TCP (the same
 // SQL without the endpoint), and for @event-driven-io/emmett-postgresql, all on one fresh database
 // of the same Postgres, in one run; then pgbench's single-row insert on that database as the ceiling.
 import { execFile } from 'node:child_process';
@@ -13,11 +14,11 @@ import { promisify } from 'node:util';
 import { getPostgreSQLEventStore } from '@event-driven-io/emmett-postgresql';
 import pg from 'pg';
 import ws from 'ws';
-import { startNeonEndpoint } from '../devstack/postgres/index.ts';
 import { eventStoreMigrations } from '../shared/event-store/migrations.ts';
 import { neonHttpEventStore, neonPoolEventStore } from '../shared/event-store/neon.ts';
 import { migrate } from '../shared/postgres/migrate.ts';
 import { createPool, createSql } from '../shared/postgres/neon.ts';
+import { spawnNeonEndpoint } from './neon-endpoint-process.ts';
 import { percentile } from './stats.ts';
 
 const run = promisify(execFile);
@@ -32,7 +33,7 @@ interface Result {
   seconds: number;
   p50: number;
   p99: number;
-  /** CPU ms per operation: this Node process (client + Neon endpoint), and everything else (Postgres). */
+  /** CPU ms per operation: this Node process (the clients), and everything else (Neon endpoint, Postgres). */
   nodeCpu: number;
   otherCpu: number;
 }
@@ -135,7 +136,7 @@ const num = (value: number, width: number, digits = 0) => value.toFixed(digits).
 function row(name: string, scenario: string, result: Result, perAppend: number) {
   const perSecond = result.appends / result.seconds;
   console.log(
-    `${pad(name, 30)} ${pad(scenario, 22)} ${num(perSecond, 9)} ${num(perSecond * perAppend, 10)} ${num(result.p50, 8, 2)} ${num(result.p99, 8, 2)} ${num(result.nodeCpu, 9, 2)} ${num(result.otherCpu, 9, 2)}`,
+    `${pad(name, 30)} ${pad(scenario, 22)} ${num(perSecond, 9)} ${num(perSecond * perAppend, 10)} ${num(result.p50, 8, 2)} ${num(result.p99, 8, 2)} ${num(result.nodeCpu, 10, 2)} ${num(result.otherCpu, 10, 2)}`,
   );
   return perSecond;
 }
@@ -183,7 +184,7 @@ const { rows: info } = await settings.query<{ version: string; sync: string; fsy
 await settings.query('create table bench_ceiling (id bigserial primary key, data jsonb not null)');
 await settings.end();
 
-const endpoint = await startNeonEndpoint({ poolSize: 20 });
+const endpoint = await spawnNeonEndpoint();
 const config = {
   DATABASE_URL: databaseUrl,
   NEON_FETCH_ENDPOINT: endpoint.fetchEndpoint,
@@ -226,11 +227,11 @@ const subjects: Subject[] = [
 
 console.log(
   `Postgres ${String(info[0]?.version)} (synchronous_commit=${String(info[0]?.sync)}, fsync=${String(info[0]?.fsync)}), database ${database}; ` +
-    `${appendsPerCase} appends per case, each writer on its own stream; load generator and Neon endpoint in this process;\n` +
-    'cpu columns: CPU ms per operation used by this process (client + endpoint) and by the rest of the machine (Postgres)\n',
+    `${appendsPerCase} appends per case, each writer on its own stream; load generator in this process, the local Neon endpoint in its own;\n` +
+    'cpu columns: CPU ms per operation used by this process (clients) and by the rest of the machine (Neon endpoint, Postgres)\n',
 );
 console.log(
-  `${pad('store', 30)} ${pad('scenario', 22)} ${'appends/s'.padStart(9)} ${'events/s'.padStart(10)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'node cpu'.padStart(9)} ${'pg cpu'.padStart(9)}`,
+  `${pad('store', 30)} ${pad('scenario', 22)} ${'appends/s'.padStart(9)} ${'events/s'.padStart(10)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'client cpu'.padStart(10)} ${'server cpu'.padStart(10)}`,
 );
 const at16: Record<string, number> = {};
 for (const subject of subjects) {
@@ -245,7 +246,7 @@ for (const subject of subjects) {
   row(subject.name, 'read 1,000-event stream', await readLoad(subject), 1000);
 }
 for (const subject of subjects) await subject.close();
-await endpoint.close();
+await endpoint.stop();
 
 const dir = await mkdtemp(join(tmpdir(), 'edgemesh-pgbench-'));
 console.log('\npgbench single-row insert (prepared, direct TCP), same database:');
