@@ -30,12 +30,17 @@ export interface PoolLike {
 
 /**
  * A named statement the server does not keep as the client believes: a pooler that moved the
- * session to another backend (`26000`, does not exist), or one session shared by several
- * connections (`42P05`, already exists; the devstack's PGlite).
+ * session to another backend (`26000`, does not exist), one session shared by several
+ * connections (`42P05`, already exists; the devstack's PGlite), or a plan a migration outdated
+ * (`0A000`, cached plan must not change result type).
  */
 function lostPreparedStatement(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  return code === '26000' || code === '42P05';
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  return (
+    code === '26000' ||
+    code === '42P05' ||
+    (code === '0A000' && typeof message === 'string' && /cached plan/i.test(message))
+  );
 }
 
 export interface PoolExecutorOptions {

@@ -167,6 +167,26 @@ describe.skipIf(planeKind === 'pglite')(`WebSocket Pool statements${sharedSessio
     }
   });
 
+  it('still run after a migration changed what a prepared statement returns', async () => {
+    const own = `es_plan_${randomBytes(4).toString('hex')}`;
+    await migrate(planeSql, eventStoreMigrations(own), { scope: `event-store/${own}` });
+    const client = await planePool.connect();
+    try {
+      const store = neonPoolEventStore(client, { schema: own });
+      const id = `plan-${randomUUID()}`;
+      await store.append(id, [{ type: 'Counted', data: {} }], { streamType: 'test' });
+      expect(await store.readStream(id)).toHaveLength(1);
+      await client.query(`alter table "${own}".es_events alter column type type varchar(64)`);
+      expect((await store.readStream(id)).map((event) => event.type)).toEqual(['Counted']);
+    } finally {
+      client.release();
+      await planeSql.query(`drop schema if exists "${own}" cascade`);
+      await planeSql.query('delete from schema_migrations where scope = $1', [
+        `event-store/${own}`,
+      ]);
+    }
+  });
+
   it('are sent unprepared when `prepared: false`, for poolers that cannot keep them', async () => {
     expect(await preparedOn(false)).toEqual([]);
   });
