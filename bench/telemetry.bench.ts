@@ -5,9 +5,10 @@
 // so drift hits both; the medians are compared. The data plane (Redis REST endpoint and OTLP
 // collector) runs in its own process, as it would elsewhere in production, so its work does not
 // slow the load generator.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { createInterface } from 'node:readline';
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Redis } from '@upstash/redis';
 import { startDataPlane } from '../devstack/data-plane.ts';
@@ -23,6 +24,29 @@ const orderBody = JSON.stringify({
 });
 
 type Route = 'GET /health' | 'POST /orders';
+
+/**
+ * The server under test gets a core of its own, the load generator and the data plane (whose
+ * collector and Redis endpoint stand for remote services) the other: without it, the collector's
+ * work on the spans is charged to the full stack. `BENCH_PIN=0` turns it off.
+ */
+const pinning =
+  process.env.BENCH_PIN !== '0' &&
+  availableParallelism() >= 2 &&
+  (() => {
+    try {
+      execFileSync('taskset', ['-V'], { stdio: 'ignore' });
+      return true;
+    } catch {
+      return false;
+    }
+  })();
+
+/** Moves every thread of `pid` to `cpu`; processes it spawns later inherit it. */
+function pin(pid: number, cpu: number): void {
+  if (pinning)
+    execFileSync('taskset', ['-a', '-p', '-c', String(cpu), String(pid)], { stdio: 'ignore' });
+}
 
 function request(url: string, route: Route): () => Promise<void> {
   return async () => {
@@ -80,19 +104,23 @@ async function main(): Promise<void> {
       stdio: ['ignore', 'pipe', 'inherit'],
     },
   );
+  pin(child.pid!, 0);
   const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
   const first = (await lines.next()).value as string;
   const plane = JSON.parse(first) as { vars: Record<string, string>; otlp: { url: string } };
   const prefix = `bench:telemetry:${randomUUID()}`;
   const verdicts: string[] = [];
   console.log(
-    `${total} requests per run, ${concurrency} in flight, ${rounds} alternating rounds per variant (medians)\n`,
+    `${total} requests per run, ${concurrency} in flight, ${rounds} alternating rounds per variant (medians); ` +
+      `${pinning ? 'server on core 1, load generator and data plane on core 0' : 'no core pinning'}\n`,
   );
   console.log(header);
   try {
     for (const runtime of ['deno', 'workerd'] as const) {
       const vars = { ...plane.vars, LOG_LEVEL: 'warn', METRICS_PREFIX: prefix };
       const running: RunningFixture[] = [];
+      // The fixtures inherit this process's core as they start; the load then moves to core 0.
+      pin(process.pid, 1);
       try {
         const bare = await startFixture(runtime, `bench-bare-${runtime}`, vars, { bare: true });
         running.push(bare);
@@ -102,6 +130,7 @@ async function main(): Promise<void> {
           OTEL_TRACES_SAMPLER: 'parentbased_always_on',
         });
         running.push(full);
+        pin(process.pid, 0);
         for (const route of ['GET /health', 'POST /orders'] as const) {
           const results: Record<'bare' | 'full', Summary[]> = { bare: [], full: [] };
           for (let round = 0; round < rounds; round += 1) {
