@@ -80,10 +80,14 @@ describe('retry policy', () => {
   it('stops retrying when the caller aborts', async () => {
     const controller = new AbortController();
     let calls = 0;
-    const result = retryPolicy({ maxAttempts: 5, baseDelayMs: 1_000 }).execute(() => {
-      calls += 1;
-      return Promise.reject(unavailable());
-    }, controller.signal);
+    // Half the 1 s backoff: the abort at 10 ms lands while it waits (Math.random could pick < 10 ms).
+    const result = retryPolicy({ maxAttempts: 5, baseDelayMs: 1_000, random: () => 0.5 }).execute(
+      () => {
+        calls += 1;
+        return Promise.reject(unavailable());
+      },
+      controller.signal,
+    );
     const settled = expect(result).rejects.toBeDefined();
     await vi.advanceTimersByTimeAsync(10);
     controller.abort(new Error('caller left'));
