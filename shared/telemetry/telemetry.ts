@@ -409,7 +409,7 @@ export function createTelemetry({
         },
         parent,
       );
-      return scopeOf(trace.setSpan(parent, span));
+      return new Scope(kit, parent, span);
     },
     scopeOf,
     flush,
@@ -435,15 +435,31 @@ class Scope implements TraceScope {
   readonly spanId: string;
   #log: Logger | undefined;
   #fetch: TracedFetch | undefined;
+  #context: Context | undefined;
+  readonly #parent: Context;
 
+  /** A scope for the span in `context`, or for `span` started under `context`. */
   constructor(
     private readonly kit: ScopeKit,
-    readonly context: Context,
+    context: Context,
+    span?: Span,
   ) {
-    this.span = trace.getSpan(context) ?? trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
+    if (span) {
+      this.span = span;
+      this.#parent = context;
+    } else {
+      this.span = trace.getSpan(context) ?? trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
+      this.#parent = context;
+      this.#context = context;
+    }
     const { traceId, spanId } = this.span.spanContext();
     this.traceId = traceId;
     this.spanId = spanId;
+  }
+
+  /** Made on first use: a request that starts no child span and sends nothing needs none. */
+  get context(): Context {
+    return (this.#context ??= trace.setSpan(this.#parent, this.span));
   }
 
   get log(): Logger {
@@ -477,7 +493,7 @@ class Scope implements TraceScope {
     const started = performance.now();
     let outcome: 'ok' | 'error' = 'ok';
     try {
-      return await work(new Scope(this.kit, trace.setSpan(this.context, child)));
+      return await work(new Scope(this.kit, this.context, child));
     } catch (error) {
       outcome = 'error';
       child.recordException(errorOf(error));
