@@ -6,7 +6,7 @@ import {
   type PostgresEventStoreOptions,
   type SqlExecutor,
 } from './postgres.ts';
-import { statementNamer } from './statement-names.ts';
+import { isStaleStatementError, statementNamer } from './statement-names.ts';
 
 /** Runs statements over Neon's HTTP path: one `fetch` per statement, aborted by the signal. */
 export function neonHttpExecutor(sql: Sql): SqlExecutor {
@@ -26,21 +26,6 @@ export interface PoolLike {
     values: unknown[];
     name?: string;
   }): Promise<{ rows: Record<string, unknown>[] }>;
-}
-
-/**
- * A named statement the server does not keep as the client believes: a pooler that moved the
- * session to another backend (`26000`, does not exist), one session shared by several
- * connections (`42P05`, already exists; the devstack's PGlite), or a plan a migration outdated
- * (`0A000`, cached plan must not change result type).
- */
-function lostPreparedStatement(error: unknown): boolean {
-  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
-  return (
-    code === '26000' ||
-    code === '42P05' ||
-    (code === '0A000' && typeof message === 'string' && /cached plan/i.test(message))
-  );
 }
 
 export interface PoolExecutorOptions {
@@ -71,7 +56,7 @@ export function neonPoolExecutor(
         try {
           return (await target.query({ name: nameOf(text), text, values })).rows;
         } catch (error) {
-          if (!lostPreparedStatement(error)) throw error;
+          if (!isStaleStatementError(error)) throw error;
           // The statement never ran; without prepared statements it can.
           nameOf = undefined;
         }

@@ -31,3 +31,18 @@ export function statementNamer(): (text: string) => string {
     return name;
   };
 }
+
+/**
+ * Errors a named statement can meet and the same text unnamed would not: the session lost it
+ * (`DEALLOCATE`, `DISCARD ALL`, a pooler that moved the session: 26000), already has it (one
+ * session shared by several connections, as PGlite does: 42P05), or a migration outdated its plan
+ * (0A000, cached plan must not change result type). The statement did not run; unnamed, it can.
+ */
+export function isStaleStatementError(error: unknown): boolean {
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  return (
+    code === '26000' ||
+    code === '42P05' ||
+    (code === '0A000' && typeof message === 'string' && /cached plan/i.test(message))
+  );
+}
