@@ -59,7 +59,6 @@ export function telemetryMiddleware(
   telemetry: Telemetry,
   { ignorePaths = ['/metrics'], accessLog = false }: TelemetryMiddlewareOptions = {},
 ): MiddlewareHandler<TelemetryEnv> {
-  let held: Promise<void> | undefined;
   return async function traceRequest(c, next) {
     if (ignorePaths.includes(c.req.path)) return next();
     const method = c.req.method;
@@ -92,13 +91,7 @@ export function telemetryMiddleware(
     } catch {
       // Immutable headers (a proxied response): the trace id is still in the logs.
     }
-    // Requests in one flush window share its promise: the first one keeps it alive, and the
-    // others skip a waitUntil each (a native call that showed in workerd profiles).
-    const flushing = telemetry.scheduleFlush();
-    if (flushing !== held) {
-      held = flushing;
-      waitUntilOf(c, telemetry)(flushing);
-    }
+    void telemetry.scheduleFlush((flushing) => waitUntilOf(c, telemetry)(flushing));
   };
 }
 

@@ -70,7 +70,7 @@ export function tracedOutboxPublisher(
       throw error;
     } finally {
       span.end();
-      telemetry.waitUntil(telemetry.scheduleFlush());
+      void telemetry.scheduleFlush(telemetry.waitUntil);
     }
   };
 }
