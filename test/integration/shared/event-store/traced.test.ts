@@ -1,16 +1,14 @@
 // Postgres query spans: a store call made for a request becomes one client span per statement in
 // that request's trace, named by the store operation, with the statement kind and never a value.
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { afterAll, describe, expect, inject, it } from 'vitest';
+import { recordingTelemetry } from '../../../support/recording-telemetry.ts';
 import { ConcurrencyError } from '../../../../shared/event-store/concurrency-error.ts';
 import { eventStoreMigrations } from '../../../../shared/event-store/migrations.ts';
 import { neonHttpEventStore } from '../../../../shared/event-store/neon.ts';
 import { tracedEventStore } from '../../../../shared/event-store/traced.ts';
 import { migrate } from '../../../../shared/postgres/migrate.ts';
 import { createSql } from '../../../../shared/postgres/neon.ts';
-import { createMetricsRegistry } from '../../../../shared/telemetry/metrics/registry.ts';
-import { createTelemetry } from '../../../../shared/telemetry/telemetry.ts';
 
 const vars = inject('devstackVars');
 const sql = createSql({
@@ -28,23 +26,6 @@ afterAll(async () => {
 
 const parentTrace = '4bf92f3577b34da6a3ce929d0e0e4736';
 const parent = `00-${parentTrace}-00f067aa0ba902b7-01`;
-
-function recordingTelemetry() {
-  const spans: ReadableSpan[] = [];
-  const metrics = createMetricsRegistry();
-  const telemetry = createTelemetry({
-    service: 'orders',
-    metrics,
-    flushDelayMs: 0,
-    spans: {
-      send: (batch) => {
-        spans.push(...batch);
-        return Promise.resolve();
-      },
-    },
-  });
-  return { telemetry, spans, metrics };
-}
 
 describe('tracedEventStore over Postgres', () => {
   it('records each statement of a request as a child span named by the store operation', async () => {

@@ -1,34 +1,15 @@
-import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { describe, expect, it } from 'vitest';
+import { recordingTelemetry } from '../../../support/recording-telemetry.ts';
 import { createBreakerSet } from '../../../../shared/breaker/breakers.ts';
 import { memoryBreakerStore } from '../../../../shared/breaker/memory-store.ts';
 import { staticRegistry } from '../../../../shared/discovery/static.ts';
 import { memoryPublisher } from '../../../../shared/event-store/publisher.ts';
 import { createServiceFetch } from '../../../../shared/http/service-client.ts';
-import { createMetricsRegistry } from '../../../../shared/telemetry/metrics/registry.ts';
 import { tracedOutboxPublisher } from '../../../../shared/telemetry/outbox-publisher.ts';
 import { operationOf, serviceCallObserver } from '../../../../shared/telemetry/service-calls.ts';
-import { createTelemetry } from '../../../../shared/telemetry/telemetry.ts';
 
 const parentTrace = '0af7651916cd43dd8448eb211c80319c';
 const parent = `00-${parentTrace}-b7ad6b7169203331-01`;
-
-function recorded(service = 'orders') {
-  const spans: ReadableSpan[] = [];
-  const metrics = createMetricsRegistry();
-  const telemetry = createTelemetry({
-    service,
-    metrics,
-    flushDelayMs: 0,
-    spans: {
-      send: (batch) => {
-        spans.push(...batch);
-        return Promise.resolve();
-      },
-    },
-  });
-  return { telemetry, spans, metrics };
-}
 
 const spanIdOf = (traceparent: string | null) => traceparent?.split('-')[2];
 
@@ -45,7 +26,7 @@ describe('operationOf', () => {
 
 describe('serviceCallObserver', () => {
   it('makes each attempt a client span under the caller’s trace and records retries', async () => {
-    const { telemetry, spans, metrics } = recorded();
+    const { telemetry, spans, metrics } = recordingTelemetry();
     const seen: Request[] = [];
     let calls = 0;
     const serviceFetch = createServiceFetch({
@@ -98,7 +79,7 @@ describe('serviceCallObserver', () => {
 
 describe('tracedOutboxPublisher', () => {
   it('publishes under a producer span whose traceparent replaces the row’s', async () => {
-    const { telemetry, spans } = recorded();
+    const { telemetry, spans } = recordingTelemetry();
     const inner = memoryPublisher();
     const publish = tracedOutboxPublisher(inner.publish, telemetry);
     await publish(
@@ -125,7 +106,7 @@ describe('tracedOutboxPublisher', () => {
   });
 
   it('marks the span failed and rethrows when the queue refuses', async () => {
-    const { telemetry, spans } = recorded();
+    const { telemetry, spans } = recordingTelemetry();
     const inner = memoryPublisher();
     inner.failNext(1, new Error('queue down'));
     const publish = tracedOutboxPublisher(inner.publish, telemetry);
@@ -142,7 +123,7 @@ describe('tracedOutboxPublisher', () => {
 
 describe('standard metrics', () => {
   it('keeps one breaker state at 1 and counts each transition', () => {
-    const { telemetry, metrics } = recorded();
+    const { telemetry, metrics } = recordingTelemetry();
     telemetry.standard.recordBreakerTransition({ scope: 'inventory', from: 'CLOSED', to: 'OPEN' });
     telemetry.standard.recordBreakerTransition({
       scope: 'inventory',
@@ -163,7 +144,7 @@ describe('standard metrics', () => {
   });
 
   it('counts deliveries by outcome, duplicates, dead letters and saga outcomes by reason', () => {
-    const { telemetry, metrics } = recorded('notifications');
+    const { telemetry, metrics } = recordingTelemetry('notifications');
     const scope = telemetry.startScope('POST /events/orders', {});
     scope.metrics.recordDelivery('notifications', 'processed');
     scope.metrics.recordDelivery('notifications', 'duplicate');
