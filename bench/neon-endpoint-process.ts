@@ -1,10 +1,9 @@
 // The devstack's Neon endpoint in a process of its own, for benchmarks that must not share their
 // load generator's event loop with it (in a deployment Neon's proxy is not in the function's
 // process either). Prints `{"fetchEndpoint": …, "wsProxy": …}` on one line, stops on SIGTERM.
-import { spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { startNeonEndpoint } from '../devstack/postgres/index.ts';
+import { spawnReporting } from './child-process.ts';
 
 export interface NeonEndpointProcess {
   readonly fetchEndpoint: string;
@@ -15,16 +14,12 @@ export interface NeonEndpointProcess {
 
 /** Starts the endpoint in a child process and resolves once it listens. */
 export async function spawnNeonEndpoint(): Promise<NeonEndpointProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url)], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
-  const first = (await lines.next()).value as string | undefined;
-  if (!first) throw new Error('the Neon endpoint process exited before it listened');
-  const { fetchEndpoint, wsProxy } = JSON.parse(first) as {
-    fetchEndpoint: string;
-    wsProxy: string;
-  };
+  const {
+    report: { fetchEndpoint, wsProxy },
+    child,
+  } = await spawnReporting<{ fetchEndpoint: string; wsProxy: string }>(
+    fileURLToPath(import.meta.url),
+  );
   return {
     fetchEndpoint,
     wsProxy,

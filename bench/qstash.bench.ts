@@ -2,13 +2,12 @@
 // real Postgres. The server runs in its own process (as under `npm start`, where publishers are
 // functions in workerd); this process runs the official client and a receiver. Each sample is
 // one publish, timed from the call until the receiver gets the signed delivery.
-import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { Client } from '@upstash/qstash';
 import { closeServer, listen } from '../devstack/listen.ts';
 import { startQstashServer } from '../devstack/qstash/index.ts';
+import { spawnReporting } from './child-process.ts';
 import { formatRow, header, summarize } from './stats.ts';
 
 const databaseUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -33,32 +32,21 @@ async function startServerProcess(syncCommit: boolean) {
   const profile = process.env.BENCH_PROFILE_DIR
     ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_PROFILE_DIR]
     : [];
-  const child = spawn(
-    process.execPath,
-    [
-      ...profile,
-      '--import',
-      'tsx',
-      fileURLToPath(import.meta.url),
-      '--server',
-      ...(syncCommit ? ['--sync-commit'] : []),
-    ],
-    {
-      stdio: ['pipe', 'pipe', 'inherit'],
-    },
-  );
-  const line = await new Promise<string>((resolve, reject) => {
-    createInterface({ input: child.stdout }).once('line', resolve);
-    child.once('exit', (code) => reject(new Error(`qstash server exited with ${code}`)));
+  const {
+    report: { url, token },
+    child,
+  } = await spawnReporting<{ url: string; token: string }>(fileURLToPath(import.meta.url), {
+    args: ['--server', ...(syncCommit ? ['--sync-commit'] : [])],
+    nodeFlags: profile,
+    stdio: ['pipe', 'pipe', 'inherit'],
   });
-  const { url, token } = JSON.parse(line) as { url: string; token: string };
   return {
     url,
     token,
     close: () =>
       new Promise<void>((resolve) => {
         child.once('exit', () => resolve());
-        child.stdin.end();
+        child.stdin?.end();
       }),
   };
 }

@@ -9,13 +9,11 @@
 // process (load generator, data plane, functions, Postgres, Redis) from /proc, so a change shows
 // where it saves even when the machine is shared; BENCH_CPU_PROFILE=<dir> also writes a V8 CPU
 // profile of the data plane.
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { availableParallelism } from 'node:os';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { dataPlaneSql, startDataPlane } from '../devstack/data-plane.ts';
@@ -24,6 +22,7 @@ import type { RunningFunction } from '../devstack/functions/running.ts';
 import { startFunctions, type FunctionRuntime } from '../devstack/functions/start.ts';
 import { freePort } from '../devstack/listen.ts';
 import { migrateFunctions } from '../devstack/migrations.ts';
+import { spawnReporting } from './child-process.ts';
 import { formatRow, header, measure } from './stats.ts';
 
 /** Tagged with an application_name, so this run's Postgres backends can be told from others'. */
@@ -158,21 +157,13 @@ async function requestCounts(urls: Record<string, string>): Promise<Record<strin
 }
 
 async function main(): Promise<void> {
-  const child = spawn(
-    process.execPath,
-    [
-      ...(cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`] : []),
-      '--import',
-      'tsx',
-      fileURLToPath(import.meta.url),
-      '--data-plane',
-    ],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
+  const { report: plane, child } = await spawnReporting<{ vars: Record<string, string> }>(
+    fileURLToPath(import.meta.url),
+    {
+      args: ['--data-plane'],
+      nodeFlags: cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`] : [],
+    },
   );
-  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
-  const plane = JSON.parse((await lines.next()).value as string) as {
-    vars: Record<string, string>;
-  };
   const db = new pg.Client({ connectionString: databaseUrl });
   await db.connect();
   const waiting = new Map<string, () => void>();

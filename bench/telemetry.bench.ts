@@ -5,14 +5,14 @@
 // so drift hits both; the medians are compared. The data plane (Redis REST endpoint and OTLP
 // collector) runs in its own process, as it would elsewhere in production, so its work does not
 // slow the load generator.
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { createInterface } from 'node:readline';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Redis } from '@upstash/redis';
 import { startDataPlane } from '../devstack/data-plane.ts';
 import { startFixture, type RunningFixture } from '../test/fixtures/telemetry/start.ts';
+import { spawnReporting } from './child-process.ts';
 import { formatRow, header, measure, type Summary } from './stats.ts';
 
 const total = Number(process.env.BENCH_REQUESTS ?? 3000);
@@ -97,17 +97,11 @@ if (process.argv[2] === '--data-plane') {
 }
 
 async function main(): Promise<void> {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', fileURLToPath(import.meta.url), '--data-plane'],
-    {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
+  const { report: plane, child } = await spawnReporting<{
+    vars: Record<string, string>;
+    otlp: { url: string };
+  }>(fileURLToPath(import.meta.url), { args: ['--data-plane'] });
   pin(child.pid!, 0);
-  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
-  const first = (await lines.next()).value as string;
-  const plane = JSON.parse(first) as { vars: Record<string, string>; otlp: { url: string } };
   const prefix = `bench:telemetry:${randomUUID()}`;
   const verdicts: string[] = [];
   console.log(
