@@ -2,18 +2,16 @@ import { Hono } from 'hono';
 import { EdgeMeshError } from '../../shared/errors/edgemesh-error.ts';
 import { problemErrorHandler, problemNotFound } from '../../shared/errors/hono.ts';
 import type { OutboxMessage } from '../../shared/event-store/event-store.ts';
-import { tracedEventStore } from '../../shared/event-store/traced.ts';
 import { healthHandler } from '../../shared/health/health.ts';
 import { fingerprint } from '../../shared/http/fingerprint.ts';
 import { validate } from '../../shared/http/validate.ts';
 import { sagaRoutes } from '../../shared/saga/routes.ts';
-import type { TelemetryEnv } from '../../shared/telemetry/hono.ts';
 import type { OrdersDeps } from './deps.ts';
 import { decide, evolve, initialState, type OrderEvent, type OrderState } from './domain.ts';
 import { idempotencyKey, orderView, placeOrderBody } from './schema.ts';
 import { keepAlive } from '../../shared/http/keep-alive.ts';
 import { isTraceparent, traceIdOfTraceparent } from '../../shared/telemetry/traceparent.ts';
-import { requestScope } from '../../shared/telemetry/hono.ts';
+import { requestScope, type TelemetryEnv } from '../../shared/telemetry/hono.ts';
 
 /** The read model's projection name: one document per order, written with its events. */
 export const ordersProjection = 'orders';
@@ -75,21 +73,18 @@ export function createOrdersApp(deps: OrdersDeps) {
         );
       }
       scope?.annotate({ 'order.id': orderId });
-      const result = await tracedEventStore(deps.events, scope).append(
-        orderStream(orderId),
-        stamped,
-        {
-          streamType: 'order',
-          expectedVersion: 'no_stream',
-          at,
-          metadata: { correlationId: orderId, ...headers },
-          documents: [{ projection: ordersProjection, id: orderId, doc: state }],
-          outbox,
-          ...(key
-            ? { idempotency: { scope: 'orders', key, requestHash: await fingerprint(body) } }
-            : {}),
-        },
-      );
+      const result = await deps.events.append(orderStream(orderId), stamped, {
+        streamType: 'order',
+        expectedVersion: 'no_stream',
+        at,
+        metadata: { correlationId: orderId, ...headers },
+        documents: [{ projection: ordersProjection, id: orderId, doc: state }],
+        outbox,
+        ...(key
+          ? { idempotency: { scope: 'orders', key, requestHash: await fingerprint(body) } }
+          : {}),
+        trace: scope,
+      });
       const placedId =
         result.status === 'appended' ? orderId : result.streamId.slice('order-'.length);
       if (result.status === 'mismatch') {

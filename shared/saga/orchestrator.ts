@@ -301,8 +301,7 @@ export function createSagaOrchestrator<Input>({
     return store.aggregateStream<SagaState, { type: string; data: unknown }>(streamId(sagaId), {
       initialState: initialSagaState,
       evolve: evolveSaga,
-      signal: call.signal,
-      trace: call.trace,
+      ...call,
     });
   }
 
