@@ -11,6 +11,16 @@ let n = 0;
 const path = () => `/t${++n}`;
 const at = (p: string) => (r: { path: string }) => r.path.split('?')[0] === p;
 
+/** The bodies delivered to `p`, sorted, once `count` arrived and a late duplicate had time to. */
+async function settledBodies(p: string, count: number): Promise<string[]> {
+  await receiver.waitFor(count, at(p));
+  await sleep(150);
+  return receiver.received
+    .filter(at(p))
+    .map((r) => r.body.toString())
+    .sort();
+}
+
 beforeAll(async () => {
   server = await startTestQstash(inject('devstackVars').DATABASE_URL!, { dropSchemaOnClose: true });
   receiver = await startReceiver({
@@ -208,14 +218,7 @@ describe.concurrent('publish and delivery through the official client', () => {
     const c3 = await client.publish({ url, body: 'other', contentBasedDeduplication: true });
     expect(c2).toMatchObject({ messageId: c1.messageId, deduplicated: true });
     expect(c3.messageId).not.toBe(c1.messageId);
-    await receiver.waitFor(3, at(p));
-    await sleep(150);
-    expect(
-      receiver.received
-        .filter(at(p))
-        .map((r) => r.body.toString())
-        .sort(),
-    ).toEqual(['a', 'other', 'same']);
+    expect(await settledBodies(p, 3)).toEqual(['a', 'other', 'same']);
   });
 
   it('delivers one message for a deduplication id published many times at once', async () => {
@@ -246,14 +249,7 @@ describe.concurrent('publish and delivery through the official client', () => {
     expect(second).toMatchObject({ messageId: first!.messageId, deduplicated: true });
     expect(first).not.toHaveProperty('deduplicated');
     expect(other!.messageId).not.toBe(first!.messageId);
-    await receiver.waitFor(2, at(p));
-    await sleep(150);
-    expect(
-      receiver.received
-        .filter(at(p))
-        .map((r) => r.body.toString())
-        .sort(),
-    ).toEqual(['first', 'other']);
+    expect(await settledBodies(p, 2)).toEqual(['first', 'other']);
   });
 
   it('fans a URL-group publish out to every endpoint', async () => {
