@@ -5,7 +5,7 @@ import tseslint from 'typescript-eslint';
 const platformGlobals = ['process', 'Deno', 'Bun', 'require', 'module', '__dirname', '__filename'];
 
 export default tseslint.config(
-  { ignores: ['node_modules/', '.devstack/', '.wrangler/', 'dist/', 'coverage/'] },
+  { ignores: ['node_modules/', '.devstack/', '.wrangler/', 'dist/', 'coverage/', 'tmp-diag/'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

@@ -136,7 +136,7 @@ const num = (value: number, width: number, digits = 0) => value.toFixed(digits).
 function row(name: string, scenario: string, result: Result, perAppend: number) {
   const perSecond = result.appends / result.seconds;
   console.log(
-    `${pad(name, 30)} ${pad(scenario, 22)} ${num(perSecond, 9)} ${num(perSecond * perAppend, 10)} ${num(result.p50, 8, 2)} ${num(result.p99, 8, 2)} ${num(result.nodeCpu, 10, 2)} ${num(result.otherCpu, 10, 2)}`,
+    `${pad(name, 36)} ${pad(scenario, 22)} ${num(perSecond, 9)} ${num(perSecond * perAppend, 10)} ${num(result.p50, 8, 2)} ${num(result.p99, 8, 2)} ${num(result.nodeCpu, 10, 2)} ${num(result.otherCpu, 10, 2)}`,
   );
   return perSecond;
 }
@@ -195,23 +195,26 @@ await migrate(sql, eventStoreMigrations(), { scope: 'event-store' });
 const neonPool = createPool(config, { webSocketConstructor: ws, max: 16 });
 const tcpPool = new pg.Pool({ connectionString: databaseUrl, max: 16 });
 
-const edgemesh = (
-  name: string,
-  store: ReturnType<typeof neonHttpEventStore>,
-  close: () => Promise<void>,
-): Subject => ({
+// The pools are shared by two subjects each and closed after the last.
+const edgemesh = (name: string, store: ReturnType<typeof neonHttpEventStore>): Subject => ({
   name,
   append: async (stream, events) => {
     await store.append(stream, events, { streamType: 'bench' });
   },
   read: async (stream) => (await store.readStream(stream, { limit: 1000 })).length,
-  close,
+  close: async () => {},
 });
 const emmettStore = getPostgreSQLEventStore(databaseUrl);
 const subjects: Subject[] = [
-  edgemesh('edgemesh, Neon HTTP', neonHttpEventStore(sql), async () => {}),
-  edgemesh('edgemesh, Neon WebSocket Pool', neonPoolEventStore(neonPool), () => neonPool.end()),
-  edgemesh('edgemesh, direct TCP (pg)', neonPoolEventStore(tcpPool), () => tcpPool.end()),
+  edgemesh('edgemesh, Neon HTTP', neonHttpEventStore(sql)),
+  edgemesh('edgemesh, Neon WebSocket Pool', neonPoolEventStore(neonPool)),
+  edgemesh('edgemesh, direct TCP (pg)', neonPoolEventStore(tcpPool)),
+  edgemesh('edgemesh, Neon HTTP, group commit', neonHttpEventStore(sql, { batchAppends: true })),
+  edgemesh(
+    'edgemesh, Neon WS Pool, group commit',
+    neonPoolEventStore(neonPool, { batchAppends: true }),
+  ),
+  edgemesh('edgemesh, TCP (pg), group commit', neonPoolEventStore(tcpPool, { batchAppends: true })),
   {
     name: 'emmett-postgresql 0.42 (TCP)',
     append: async (stream, events) => {
@@ -231,10 +234,15 @@ console.log(
     'cpu columns: CPU ms per operation used by this process (clients) and by the rest of the machine (Neon endpoint, Postgres)\n',
 );
 console.log(
-  `${pad('store', 30)} ${pad('scenario', 22)} ${'appends/s'.padStart(9)} ${'events/s'.padStart(10)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'client cpu'.padStart(10)} ${'server cpu'.padStart(10)}`,
+  `${pad('store', 36)} ${pad('scenario', 22)} ${'appends/s'.padStart(9)} ${'events/s'.padStart(10)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'client cpu'.padStart(10)} ${'server cpu'.padStart(10)}`,
 );
 const at16: Record<string, number> = {};
-for (const subject of subjects) {
+// `BENCH_ONLY=<text>`: only the subjects whose name contains it (and Emmett, the yardstick).
+const only = process.env.BENCH_ONLY;
+const chosen = subjects.filter(
+  (subject) => !only || subject.name.includes(only) || subject.name.startsWith('emmett'),
+);
+for (const subject of chosen) {
   for (const writers of [1, 16]) {
     for (const perAppend of [1, 10]) {
       const total = writers === 1 ? Math.ceil(appendsPerCase / 4) : appendsPerCase;
@@ -246,6 +254,7 @@ for (const subject of subjects) {
   row(subject.name, 'read 1,000-event stream', await readLoad(subject), 1000);
 }
 for (const subject of subjects) await subject.close();
+await Promise.all([neonPool.end(), tcpPool.end()]);
 await endpoint.stop();
 
 const dir = await mkdtemp(join(tmpdir(), 'edgemesh-pgbench-'));
@@ -265,7 +274,7 @@ console.log('\ngoals at 16 writers, 1 event per append:');
 for (const [name, rate] of Object.entries(at16)) {
   if (name.startsWith('emmett')) continue;
   console.log(
-    `  ${pad(name, 30)} ${(rate / emmett).toFixed(2)}x Emmett (goal 2x), ${((100 * rate) / (ceiling[16] ?? NaN)).toFixed(0)}% of pgbench (goal 50%)`,
+    `  ${pad(name, 36)} ${(rate / emmett).toFixed(2)}x Emmett (goal 2x), ${((100 * rate) / (ceiling[16] ?? NaN)).toFixed(0)}% of pgbench (goal 50%)`,
   );
 }
 const cleanup = new pg.Client({ connectionString: serverUrl });

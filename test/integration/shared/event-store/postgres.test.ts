@@ -45,6 +45,14 @@ eventStoreContract(`Postgres (${planeKind}) via Neon HTTP`, {
 eventStoreContract(`Postgres (${planeKind}) via Neon WebSocket Pool`, {
   store: (options) => neonPoolEventStore(planePool, { schema, ...options }),
 });
+eventStoreContract(`Postgres (${planeKind}) via Neon WebSocket Pool, group commit`, {
+  store: (options) =>
+    neonPoolEventStore(planePool, { schema, batchAppends: { maxInFlight: 1 }, ...options }),
+});
+eventStoreContract(`Postgres (${planeKind}) via Neon HTTP, group commit`, {
+  store: (options) =>
+    neonHttpEventStore(planeSql, { schema, batchAppends: { maxInFlight: 1 }, ...options }),
+});
 eventStoreContract('PGlite via Neon HTTP', {
   store: (options) => neonHttpEventStore(pgliteSql, { schema, ...options }),
 });
@@ -189,6 +197,87 @@ describe.skipIf(planeKind === 'pglite')(`WebSocket Pool statements${sharedSessio
 
   it('are sent unprepared when `prepared: false`, for poolers that cannot keep them', async () => {
     expect(await preparedOn(false)).toEqual([]);
+  });
+});
+
+describe.skipIf(planeKind === 'pglite')(`group commit on Postgres${lateCommitSkip}`, () => {
+  const counted = [{ type: 'Counted', data: {} }];
+
+  it('sends appends that arrive while a statement runs as one transaction, each with its own result', async () => {
+    const store = neonPoolEventStore(planePool, { schema, batchAppends: { maxInFlight: 1 } });
+    const ids = Array.from({ length: 24 }, () => `batch-${randomUUID()}`);
+    const results = await Promise.all(
+      ids.map((id) =>
+        store.append(id, counted, { streamType: 'test', expectedVersion: 'no_stream' }),
+      ),
+    );
+    const transactions = new Set(
+      results.map((result) =>
+        result.status === 'appended' ? result.events[0]!.position.transactionId : 0,
+      ),
+    );
+    expect(
+      results.every((result) => result.status === 'appended' && result.nextVersion === 1),
+    ).toBe(true);
+    // The first goes alone, the 23 that queued behind it share a transaction or two.
+    expect(transactions.size).toBeLessThan(ids.length / 2);
+    for (const id of ids) expect(await store.readStream(id)).toHaveLength(1);
+  });
+
+  it('fails only the append whose expected version is stale, not the rest of its batch', async () => {
+    const store = neonPoolEventStore(planePool, { schema, batchAppends: { maxInFlight: 1 } });
+    const stale = `stale-${randomUUID()}`;
+    await store.append(stale, counted, { streamType: 'test' });
+    const others = Array.from({ length: 6 }, () => `fresh-${randomUUID()}`);
+    const outcomes = await Promise.allSettled([
+      store.append(`first-${randomUUID()}`, counted, { streamType: 'test' }),
+      ...others.map((id) => store.append(id, counted, { streamType: 'test' })),
+      store.append(stale, counted, { streamType: 'test', expectedVersion: 'no_stream' }),
+    ]);
+    const rejected = outcomes.filter((outcome) => outcome.status === 'rejected');
+    expect(rejected).toHaveLength(1);
+    expect((rejected[0] as PromiseRejectedResult).reason).toMatchObject({
+      code: 'CONCURRENCY',
+      expected: 'no_stream',
+      actual: 1,
+    });
+    for (const id of others) expect(await store.readStream(id)).toHaveLength(1);
+    expect(await store.readStream(stale)).toHaveLength(1);
+  });
+
+  it('runs each append of a batch alone when one of them lost a race to another writer', async () => {
+    const store = neonPoolEventStore(planePool, { schema, batchAppends: { maxInFlight: 1 } });
+    const contested = `contested-${randomUUID()}`;
+    const bystanders = Array.from({ length: 4 }, () => `bystander-${randomUUID()}`);
+    const client = await planePool.connect();
+    try {
+      await client.query('begin');
+      await neonPoolEventStore(client, { schema }).append(contested, counted, {
+        streamType: 'test',
+      });
+      // The batch's insert of version 1 waits for the held transaction, then collides with it.
+      const batch = Promise.all([
+        store.append(`first-${randomUUID()}`, counted, { streamType: 'test' }),
+        store.append(contested, [{ type: 'Later', data: {} }], { streamType: 'test' }),
+        // Pinned versions do not retry: only running alone after the failed batch saves them.
+        ...bystanders.map((id) =>
+          store.append(id, counted, { streamType: 'test', expectedVersion: 'no_stream' }),
+        ),
+      ]);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      await client.query('commit');
+      const results = await batch;
+      expect(results.every((result) => result.status === 'appended')).toBe(true);
+    } finally {
+      client.release();
+    }
+    expect(
+      (await store.readStream(contested)).map((event) => [event.type, event.streamVersion]),
+    ).toEqual([
+      ['Counted', 1],
+      ['Later', 2],
+    ]);
+    for (const id of bystanders) expect(await store.readStream(id)).toHaveLength(1);
   });
 });
 

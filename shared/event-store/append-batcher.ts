@@ -1,0 +1,82 @@
+export interface AppendBatchingOptions {
+  /** Most appends sent as one statement. Default 32. */
+  maxBatch?: number;
+  /** Statements in flight at once; appends arriving while all are busy wait and go together. Default 2. */
+  maxInFlight?: number;
+}
+
+interface Waiting<Item, Result> {
+  item: Item;
+  keys: readonly string[];
+  signal: AbortSignal | undefined;
+  resolve(result: Result): void;
+  reject(error: unknown): void;
+}
+
+/**
+ * Group commit without a timer: an item is sent at once while fewer than `maxInFlight` batches
+ * are running; items that arrive while all are busy wait and leave together, as one batch, when a
+ * slot frees up. Items sharing a key (a stream, an idempotency key) never share a batch, so a
+ * batch never races with itself. `run` settles each item of a batch on its own.
+ */
+export function appendBatcher<Item, Result>(
+  run: (items: Item[]) => Promise<PromiseSettledResult<Result>[]>,
+  keysOf: (item: Item) => readonly string[],
+  { maxBatch = 32, maxInFlight = 2 }: AppendBatchingOptions = {},
+): (item: Item, signal?: AbortSignal) => Promise<Result> {
+  if (!(maxBatch >= 1) || !(maxInFlight >= 1)) {
+    throw new RangeError('append batching: maxBatch and maxInFlight must be at least 1');
+  }
+  let waiting: Waiting<Item, Result>[] = [];
+  let inFlight = 0;
+
+  function takeBatch(): Waiting<Item, Result>[] {
+    const batch: Waiting<Item, Result>[] = [];
+    const left: Waiting<Item, Result>[] = [];
+    const taken = new Set<string>();
+    for (const entry of waiting) {
+      if (entry.signal?.aborted) {
+        entry.reject(entry.signal.reason);
+      } else if (batch.length < maxBatch && !entry.keys.some((key) => taken.has(key))) {
+        for (const key of entry.keys) taken.add(key);
+        batch.push(entry);
+      } else {
+        left.push(entry);
+      }
+    }
+    waiting = left;
+    return batch;
+  }
+
+  async function send(batch: Waiting<Item, Result>[]): Promise<void> {
+    try {
+      const outcomes = await run(batch.map((entry) => entry.item));
+      batch.forEach((entry, index) => {
+        const outcome = outcomes[index];
+        if (outcome?.status === 'fulfilled') entry.resolve(outcome.value);
+        else entry.reject(outcome ? outcome.reason : new Error('append batch lost an item'));
+      });
+    } catch (error) {
+      for (const entry of batch) entry.reject(error);
+    }
+  }
+
+  function pump(): void {
+    while (inFlight < maxInFlight && waiting.length > 0) {
+      const batch = takeBatch();
+      if (batch.length === 0) return;
+      inFlight += 1;
+      void send(batch).finally(() => {
+        inFlight -= 1;
+        pump();
+      });
+    }
+  }
+
+  return (item, signal) =>
+    new Promise<Result>((resolve, reject) => {
+      signal?.throwIfAborted();
+      waiting.push({ item, keys: keysOf(item), signal, resolve, reject });
+      pump();
+    });
+}
