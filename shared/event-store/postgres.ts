@@ -1,3 +1,10 @@
+import {
+  batchAppendStatement,
+  batchAppendValues,
+  batchKeys,
+  dedupeWrites,
+  type AppendItem,
+} from './append-batch-statement.ts';
 import { appendBatcher, type AppendBatchingOptions } from './append-batcher.ts';
 import { ConcurrencyError } from './concurrency-error.ts';
 import type {
@@ -6,7 +13,6 @@ import type {
   AppendOptions,
   AppendResult,
   CallOptions,
-  DocumentWrite,
   EventMetadata,
   EventSchemas,
   EventStore,
@@ -92,13 +98,6 @@ function isUniqueViolation(error: unknown): boolean {
   return (error as { code?: unknown } | null)?.code === '23505';
 }
 
-/** Last write per (projection, id) wins; Postgres refuses to upsert one row twice in a statement. */
-function dedupeWrites(writes: readonly DocumentWrite[]): DocumentWrite[] {
-  const byKey = new Map<string, DocumentWrite>();
-  for (const write of writes) byKey.set(`${write.projection}\u0000${write.id}`, write);
-  return [...byKey.values()];
-}
-
 /** Placeholders numbered in the order values are added. */
 function parameters() {
   const values: unknown[] = [];
@@ -111,25 +110,13 @@ function parameters() {
   };
 }
 
-/** One append of a statement: what to write and how. */
-interface AppendItem {
-  readonly append: PreparedAppend;
-  readonly options: AppendOptions;
-}
-
 /**
- * The CTEs of one append, named with `suffix`: a version guard, the idempotency claim, the
- * events, their outbox rows, inline documents and the snapshot, each gated on the one before, so
- * a failed guard or claim writes nothing and a lost race aborts the whole statement. Returns the
- * CTEs and the select list of the append's result row.
+ * Builds the single statement of an append: a version guard, the idempotency claim, the events,
+ * their outbox rows, inline documents and the snapshot, each gated on the one before, so a failed
+ * guard or claim writes nothing and a lost race aborts the whole statement.
  */
-function appendParts(
-  t: EventStoreTables,
-  p: ReturnType<typeof parameters>,
-  { append, options }: AppendItem,
-  suffix: string,
-) {
-  const name = (cte: string) => `${cte}${suffix}`;
+function appendStatement(t: EventStoreTables, append: PreparedAppend, options: AppendOptions) {
+  const p = parameters();
   const streamId = `${p.add(append.streamId)}::text`;
   const expected = append.expectedVersion;
   const condition =
@@ -142,42 +129,41 @@ function appendParts(
           : `version = ${p.add(expected)}::bigint`;
   // Inlined: a whole number the store counted, and an unused parameter would have no type.
   const count = `${append.events.length}::bigint`;
-  const base = name('base');
   const ctes = [
-    `${name('guard')} as (select coalesce(max(stream_version), 0)::bigint as version from ${t.events} where stream_id = ${streamId})`,
-    `${name('ok')} as (select version from ${name('guard')} where ${condition})`,
+    `guard as (select coalesce(max(stream_version), 0)::bigint as version from ${t.events} where stream_id = ${streamId})`,
+    `ok as (select version from guard where ${condition})`,
   ];
   let owner = 'null::json';
   if (options.idempotency) {
     const scope = `${p.add(options.idempotency.scope)}::text`;
     const key = `${p.add(options.idempotency.key)}::text`;
     ctes.push(
-      `${name('claim')} as (insert into ${t.idempotency} (scope, key, request_hash, stream_id)
-        select ${scope}, ${key}, ${p.add(options.idempotency.requestHash)}::text, ${streamId} from ${name('ok')}
+      `claim as (insert into ${t.idempotency} (scope, key, request_hash, stream_id)
+        select ${scope}, ${key}, ${p.add(options.idempotency.requestHash)}::text, ${streamId} from ok
         on conflict do nothing returning 1)`,
-      `${base} as (select version from ${name('ok')} where exists (select 1 from ${name('claim')}))`,
+      `base as (select version from ok where exists (select 1 from claim))`,
     );
     owner = `(select json_build_object('requestHash', request_hash, 'streamId', stream_id)
       from ${t.idempotency} where scope = ${scope} and key = ${key})`;
   } else {
-    ctes.push(`${base} as (select version from ${name('ok')})`);
+    ctes.push(`base as (select version from ok)`);
   }
   ctes.push(
-    `${name('ev')} as (insert into ${t.events}
+    `ev as (insert into ${t.events}
       (stream_id, stream_type, stream_version, event_id, type, schema_version, data, metadata, occurred_at)
-      select ${streamId}, ${p.add(append.streamType)}::text, ${base}.version + e.ord, (e.value->>'id')::uuid,
+      select ${streamId}, ${p.add(append.streamType)}::text, base.version + e.ord, (e.value->>'id')::uuid,
         e.value->>'type', (e.value->>'schemaVersion')::integer, e.value->'data', e.value->'metadata',
         ${p.add(append.occurredAt)}::timestamptz
-      from ${base} cross join jsonb_array_elements(${p.add(JSON.stringify(append.events))}::jsonb)
+      from base cross join jsonb_array_elements(${p.add(JSON.stringify(append.events))}::jsonb)
         with ordinality as e(value, ord)
       order by e.ord
       returning global_position, transaction_id, stream_version)`,
   );
   if (append.outbox.length > 0) {
     ctes.push(
-      `${name('ob')} as (insert into ${t.outbox} (id, destination, body, headers, created_at)
+      `ob as (insert into ${t.outbox} (id, destination, body, headers, created_at)
         select (o.value->>'id')::uuid, o.value->>'destination', o.value->'body', o.value->'headers', now()
-        from ${base} cross join jsonb_array_elements(${p.add(JSON.stringify(append.outbox))}::jsonb)
+        from base cross join jsonb_array_elements(${p.add(JSON.stringify(append.outbox))}::jsonb)
           with ordinality as o(value, ord)
         order by o.ord)`,
     );
@@ -186,62 +172,31 @@ function appendParts(
   if (writes.length > 0) {
     const docs = p.add(JSON.stringify(writes));
     ctes.push(
-      `${name('docs')} as (insert into ${t.documents} (projection, id, version, doc, updated_at)
-        select d->>'projection', d->>'id', ${base}.version + ${count}, d->'doc', now()
-        from ${base} cross join jsonb_array_elements(${docs}::jsonb) d where d->'doc' <> 'null'::jsonb
+      `docs as (insert into ${t.documents} (projection, id, version, doc, updated_at)
+        select d->>'projection', d->>'id', base.version + ${count}, d->'doc', now()
+        from base cross join jsonb_array_elements(${docs}::jsonb) d where d->'doc' <> 'null'::jsonb
         on conflict (projection, id) do update
         set version = excluded.version, doc = excluded.doc, updated_at = excluded.updated_at)`,
-      `${name('undocs')} as (delete from ${t.documents} where exists (select 1 from ${base})
+      `undocs as (delete from ${t.documents} where exists (select 1 from base)
         and (projection, id) in (select d->>'projection', d->>'id'
           from jsonb_array_elements(${docs}::jsonb) d where d->'doc' = 'null'::jsonb))`,
     );
   }
   if (options.snapshot) {
     ctes.push(
-      `${name('snap')} as (insert into ${t.snapshots} (stream_id, name, version, state)
-        select ${streamId}, ${p.add(options.snapshot.name)}::text, ${base}.version + ${count},
-          ${p.add(JSON.stringify(options.snapshot.state ?? null))}::jsonb from ${base}
+      `snap as (insert into ${t.snapshots} (stream_id, name, version, state)
+        select ${streamId}, ${p.add(options.snapshot.name)}::text, base.version + ${count},
+          ${p.add(JSON.stringify(options.snapshot.state ?? null))}::jsonb from base
         on conflict (stream_id, name) do update set version = excluded.version, state = excluded.state)`,
     );
   }
-  const result = `(select version from ${name('guard')})::text as current,
+  const text = `with ${ctes.join(',\n')}
+    select (select version from guard)::text as current,
       (select json_agg(json_build_array(global_position::text, transaction_id::text, stream_version::text)
-        order by stream_version) from ${name('ev')}) as recorded,
+        order by stream_version) from ev) as recorded,
       now() as created_at,
       ${owner} as owner`;
-  return { ctes, result };
-}
-
-/**
- * The single statement of one or more appends: one result row per append, `item` its index. The
- * appends of a batch touch different streams, idempotency keys and documents (the batcher sees
- * to it), so each one's guard and claim decide for it alone.
- */
-function appendStatement(t: EventStoreTables, items: readonly AppendItem[]) {
-  const p = parameters();
-  const ctes: string[] = [];
-  const results: string[] = [];
-  items.forEach((item, index) => {
-    const parts = appendParts(t, p, item, items.length === 1 ? '' : `_${index}`);
-    ctes.push(...parts.ctes);
-    results.push(`select ${index} as item, ${parts.result}`);
-  });
-  return {
-    text: `with ${ctes.join(',\n')}\n    ${results.join('\n    union all ')}`,
-    values: p.values,
-  };
-}
-
-/** What an append may not share a batch with: its stream, idempotency key and documents. */
-function batchKeys({ append, options }: AppendItem): string[] {
-  const keys = [`stream\u0000${append.streamId}`];
-  if (options.idempotency) {
-    keys.push(`claim\u0000${options.idempotency.scope}\u0000${options.idempotency.key}`);
-  }
-  for (const write of options.documents ?? []) {
-    keys.push(`doc\u0000${write.projection}\u0000${write.id}`);
-  }
-  return keys;
+  return { text, values: p.values };
 }
 
 /** Postgres answered the statement with an error: it ran in its own transaction and wrote nothing. */
@@ -306,15 +261,15 @@ export function postgresEventStore(
     return { status, streamId: String(owner.streamId) };
   }
 
+  const batchText = batchAppendStatement(t);
   async function runBatch(items: AppendItem[]): Promise<PromiseSettledResult<Row | undefined>[]> {
-    const alone = async (item: AppendItem) => {
-      const { text, values } = appendStatement(t, [item]);
+    const alone = async ({ append, options }: AppendItem) => {
+      const { text, values } = appendStatement(t, append, options);
       return (await db.query(text, values))[0];
     };
     if (items.length === 1) return Promise.allSettled([alone(items[0]!)]);
-    const { text, values } = appendStatement(t, items);
     try {
-      const rows = await db.query(text, values);
+      const rows = await db.query(batchText, batchAppendValues(items));
       const byItem = new Map(rows.map((row) => [Number(row.item), row]));
       return items.map((_, index) => ({ status: 'fulfilled', value: byItem.get(index) }));
     } catch (error) {
@@ -331,7 +286,7 @@ export function postgresEventStore(
   /** The append's result row: its statement alone, or its share of a batch. */
   async function appendRow(item: AppendItem): Promise<Row | undefined> {
     if (!batched) {
-      const { text, values } = appendStatement(t, [item]);
+      const { text, values } = appendStatement(t, item.append, item.options);
       return (await send('append', text, values, item.options))[0];
     }
     const { signal, trace } = item.options;

@@ -224,6 +224,106 @@ describe.skipIf(planeKind === 'pglite')(`group commit on Postgres${lateCommitSki
     for (const id of ids) expect(await store.readStream(id)).toHaveLength(1);
   });
 
+  it('writes documents, snapshots, outbox rows and claims of a batch as single appends would', async () => {
+    const store = neonPoolEventStore(planePool, { schema, batchAppends: { maxInFlight: 1 } });
+    const scope = `batch-${randomUUID()}`;
+    const projection = `totals-${randomUUID()}`;
+    const claimedEarlier = `claimed-${randomUUID()}`;
+    await store.append(claimedEarlier, counted, {
+      streamType: 'test',
+      idempotency: { scope, key: 'k1', requestHash: 'h1' },
+    });
+    const undocumented = `undocumented-${randomUUID()}`;
+    await store.append(undocumented, counted, {
+      streamType: 'test',
+      documents: [{ projection, id: undocumented, doc: { total: 1 } }],
+    });
+    const [documented, snapshotted, relayed, replayed, fresh, deleted] = [
+      'documented',
+      'snapshotted',
+      'relayed',
+      'replayed',
+      'fresh',
+    ]
+      .map((name) => `${name}-${randomUUID()}`)
+      .concat(undocumented);
+    const two = [
+      { type: 'Counted', data: { n: 1 } },
+      { type: 'Counted', data: { n: 2 } },
+    ];
+    const results = await Promise.all([
+      store.append(`first-${randomUUID()}`, counted, { streamType: 'test' }),
+      store.append(documented!, two, {
+        streamType: 'test',
+        documents: [{ projection, id: documented!, doc: { total: 3 } }],
+      }),
+      store.append(snapshotted!, two, {
+        streamType: 'test',
+        snapshot: { name: 'sum', state: { sum: 3 } },
+      }),
+      store.append(relayed!, counted, {
+        streamType: 'test',
+        outbox: [{ destination: 'topic', body: { hello: 1 } }],
+      }),
+      store.append(replayed!, counted, {
+        streamType: 'test',
+        idempotency: { scope, key: 'k1', requestHash: 'h1' },
+      }),
+      store.append(fresh!, counted, {
+        streamType: 'test',
+        expectedVersion: 'no_stream',
+        idempotency: { scope, key: 'k2', requestHash: 'h2' },
+      }),
+      store.append(deleted!, counted, {
+        streamType: 'test',
+        expectedVersion: 1,
+        documents: [{ projection, id: deleted!, doc: null }],
+      }),
+    ]);
+    const [, ...batch] = results;
+    const appended = batch.filter((result) => result.status === 'appended');
+    // Everything but the replay was written, by one transaction.
+    expect(appended.map((result) => result.streamId)).toEqual([
+      documented,
+      snapshotted,
+      relayed,
+      fresh,
+      deleted,
+    ]);
+    expect(new Set(appended.map((result) => result.events[0]!.position.transactionId)).size).toBe(
+      1,
+    );
+    expect(batch[3]).toEqual({ status: 'replayed', streamId: claimedEarlier });
+    expect(await store.readStream(replayed!)).toEqual([]);
+
+    expect(await store.readDocument(projection, documented!)).toEqual({
+      id: documented,
+      version: 2,
+      doc: { total: 3 },
+    });
+    expect(await store.readDocument(projection, deleted!)).toBeUndefined();
+    const aggregate = await store.aggregateStream(snapshotted!, {
+      initialState: () => ({ sum: 0 }),
+      evolve: (state: { sum: number }, event: { type: string; data: unknown }) => ({
+        sum: state.sum + (event.data as { n: number }).n,
+      }),
+      snapshot: 'sum',
+    });
+    expect(aggregate).toEqual({ state: { sum: 3 }, version: 2, snapshotVersion: 2 });
+    const relayedResult = batch[2];
+    if (relayedResult.status !== 'appended') throw new Error('relayed append was not appended');
+    const outbox = await planeSql.query(
+      `select destination, body from "${schema}".es_outbox where id = $1`,
+      [relayedResult.outbox[0]!.id],
+    );
+    expect(outbox).toEqual([{ destination: 'topic', body: { hello: 1 } }]);
+    const again = await store.append(`again-${randomUUID()}`, counted, {
+      streamType: 'test',
+      idempotency: { scope, key: 'k2', requestHash: 'other' },
+    });
+    expect(again).toEqual({ status: 'mismatch', streamId: fresh });
+  });
+
   it('fails only the append whose expected version is stale, not the rest of its batch', async () => {
     const store = neonPoolEventStore(planePool, { schema, batchAppends: { maxInFlight: 1 } });
     const stale = `stale-${randomUUID()}`;
