@@ -9,7 +9,6 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { getPostgreSQLEventStore } from '@event-driven-io/emmett-postgresql';
 import pg from 'pg';
@@ -19,6 +18,7 @@ import { neonHttpEventStore, neonPoolEventStore } from '../shared/event-store/ne
 import { migrate } from '../shared/postgres/migrate.ts';
 import { createPool, createSql } from '../shared/postgres/neon.ts';
 import { spawnNeonEndpoint } from './neon-endpoint-process.ts';
+import { processCpuMs, processList } from './process-cpu.ts';
 import { percentile } from './stats.ts';
 
 const run = promisify(execFile);
@@ -33,31 +33,35 @@ interface Result {
   seconds: number;
   p50: number;
   p99: number;
-  /** CPU ms per operation: this Node process (the clients), and everything else (Neon endpoint, Postgres). */
-  nodeCpu: number;
-  otherCpu: number;
+  /** CPU ms per operation of this Node process (the clients), the Neon endpoint and Postgres. */
+  clientCpu: number;
+  endpointCpu: number;
+  postgresCpu: number;
 }
 
-/** Busy CPU time of the whole machine, in ms, from /proc/stat. */
-function machineBusyMs(): number {
-  const fields = readFileSync('/proc/stat', 'utf8')
-    .split('\n')[0]!
-    .trim()
-    .split(/\s+/)
-    .slice(1)
-    .map(Number);
-  const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = fields;
-  return ((user + nice + system + irq + softirq + steal) * 1000) / 100;
+/** CPU ms of every Postgres process (backends and the server's own), from /proc. */
+function postgresCpuMs(): number {
+  let total = 0;
+  for (const entry of processList()) {
+    if (entry.comm === 'postgres' || entry.cmdline.startsWith('postgres:')) {
+      total += processCpuMs(entry.pid);
+    }
+  }
+  return total;
 }
 
+/** Charges each process its own CPU, so other load on the machine is not counted. */
 function cpuMeter() {
-  const node = process.cpuUsage();
-  const machine = machineBusyMs();
+  const client = process.cpuUsage();
+  const endpointStart = processCpuMs(endpoint.pid);
+  const postgresStart = postgresCpuMs();
   return (operations: number) => {
-    const used = process.cpuUsage(node);
-    const nodeMs = (used.user + used.system) / 1000;
-    const machineMs = machineBusyMs() - machine;
-    return { nodeCpu: nodeMs / operations, otherCpu: Math.max(0, machineMs - nodeMs) / operations };
+    const used = process.cpuUsage(client);
+    return {
+      clientCpu: (used.user + used.system) / 1000 / operations,
+      endpointCpu: (processCpuMs(endpoint.pid) - endpointStart) / operations,
+      postgresCpu: (postgresCpuMs() - postgresStart) / operations,
+    };
   };
 }
 
@@ -136,7 +140,7 @@ const num = (value: number, width: number, digits = 0) => value.toFixed(digits).
 function row(name: string, scenario: string, result: Result, perAppend: number) {
   const perSecond = result.appends / result.seconds;
   console.log(
-    `${pad(name, 36)} ${pad(scenario, 22)} ${num(perSecond, 9)} ${num(perSecond * perAppend, 10)} ${num(result.p50, 8, 2)} ${num(result.p99, 8, 2)} ${num(result.nodeCpu, 10, 2)} ${num(result.otherCpu, 10, 2)}`,
+    `${pad(name, 36)} ${pad(scenario, 22)} ${num(perSecond, 9)} ${num(perSecond * perAppend, 10)} ${num(result.p50, 8, 2)} ${num(result.p99, 8, 2)} ${num(result.clientCpu, 10, 2)} ${num(result.endpointCpu, 10, 2)} ${num(result.postgresCpu, 10, 2)}`,
   );
   return perSecond;
 }
@@ -231,12 +235,13 @@ const subjects: Subject[] = [
 console.log(
   `Postgres ${String(info[0]?.version)} (synchronous_commit=${String(info[0]?.sync)}, fsync=${String(info[0]?.fsync)}), database ${database}; ` +
     `${appendsPerCase} appends per case, each writer on its own stream; load generator in this process, the local Neon endpoint in its own;\n` +
-    'cpu columns: CPU ms per operation used by this process (clients) and by the rest of the machine (Neon endpoint, Postgres)\n',
+    'cpu columns: CPU ms per operation of this process (the clients), the Neon endpoint process and all Postgres processes, read from /proc\n',
 );
 console.log(
-  `${pad('store', 36)} ${pad('scenario', 22)} ${'appends/s'.padStart(9)} ${'events/s'.padStart(10)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'client cpu'.padStart(10)} ${'server cpu'.padStart(10)}`,
+  `${pad('store', 36)} ${pad('scenario', 22)} ${'appends/s'.padStart(9)} ${'events/s'.padStart(10)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'client cpu'.padStart(10)} ${'endpt cpu'.padStart(10)} ${'pg cpu'.padStart(10)}`,
 );
 const at16: Record<string, number> = {};
+const cpuAt16: Record<string, number> = {};
 // `BENCH_ONLY=<text>`: only the subjects whose name contains it (and Emmett, the yardstick).
 const only = process.env.BENCH_ONLY;
 const chosen = subjects.filter(
@@ -248,7 +253,10 @@ for (const subject of chosen) {
       const total = writers === 1 ? Math.ceil(appendsPerCase / 4) : appendsPerCase;
       const result = await appendLoad(subject.append, writers, perAppend, total);
       const rate = row(subject.name, `append ${perAppend}/append, ${writers}w`, result, perAppend);
-      if (writers === 16 && perAppend === 1) at16[subject.name] = rate;
+      if (writers === 16 && perAppend === 1) {
+        at16[subject.name] = rate;
+        cpuAt16[subject.name] = result.clientCpu + result.endpointCpu + result.postgresCpu;
+      }
     }
   }
   row(subject.name, 'read 1,000-event stream', await readLoad(subject), 1000);
@@ -274,7 +282,7 @@ console.log('\ngoals at 16 writers, 1 event per append:');
 for (const [name, rate] of Object.entries(at16)) {
   if (name.startsWith('emmett')) continue;
   console.log(
-    `  ${pad(name, 36)} ${(rate / emmett).toFixed(2)}x Emmett (goal 2x), ${((100 * rate) / (ceiling[16] ?? NaN)).toFixed(0)}% of pgbench (goal 50%)`,
+    `  ${pad(name, 36)} ${(rate / emmett).toFixed(2)}x Emmett (goal 2x), ${((100 * rate) / (ceiling[16] ?? NaN)).toFixed(0)}% of pgbench (goal 50%); ${(cpuAt16[name] ?? NaN).toFixed(2)} ms CPU per append in all`,
   );
 }
 const cleanup = new pg.Client({ connectionString: serverUrl });

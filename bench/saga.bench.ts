@@ -10,7 +10,6 @@
 // where it saves even when the machine is shared; BENCH_CPU_PROFILE=<dir> also writes a V8 CPU
 // profile of the data plane.
 import { randomUUID } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { availableParallelism } from 'node:os';
@@ -23,6 +22,7 @@ import { startFunctions, type FunctionRuntime } from '../devstack/functions/star
 import { freePort } from '../devstack/listen.ts';
 import { migrateFunctions } from '../devstack/migrations.ts';
 import { spawnReporting } from './child-process.ts';
+import { processCpuMs, processList } from './process-cpu.ts';
 import { formatRow, header, measure } from './stats.ts';
 
 /** Tagged with an application_name, so this run's Postgres backends can be told from others'. */
@@ -46,37 +46,6 @@ function withApplicationName(url: string, name: string): string {
   if (!parsed.searchParams.has('application_name'))
     parsed.searchParams.set('application_name', name);
   return parsed.toString();
-}
-
-/** Linux's USER_HZ: /proc reports CPU time in 1/100 s everywhere Node runs. */
-const ticksPerMs = 100 / 1000;
-
-/** User + system CPU of a process in ms, from /proc (Linux); 0 once it is gone. */
-function processCpuMs(pid: number): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / ticksPerMs;
-  } catch {
-    return 0;
-  }
-}
-
-function processList(): Array<{ pid: number; ppid: number; comm: string; cmdline: string }> {
-  const list = [];
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      const cmdline = readFileSync(`/proc/${name}/cmdline`, 'utf8').replaceAll('\0', ' ');
-      list.push({ pid: Number(name), ppid, comm, cmdline });
-    } catch {
-      // The process ended while the list was read.
-    }
-  }
-  return list;
 }
 
 /**
