@@ -33,6 +33,7 @@ export {
 } from './postgres.ts';
 export { eventStoreMigrations, eventStoreScope } from './migrations.ts';
 export { tracedEventStore } from './traced.ts';
+export type { AppendBatchingOptions } from './append-batcher.ts';
 export { statementNamer } from './statement-names.ts';
 export {
   neonHttpEventStore,
