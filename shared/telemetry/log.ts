@@ -54,6 +54,56 @@ function defaultWrite(line: string, level: LogLevel): void {
   else console.log(line);
 }
 
+/** What every logger derived from one `createLogger` call shares. */
+interface LogSink {
+  readonly service: string;
+  readonly threshold: number;
+  readonly redact: Redactor;
+  readonly write: (line: string, level: LogLevel) => void;
+  readonly now: () => number;
+}
+
+/**
+ * Methods on the prototype: `with` copies its fields and makes no closures, and a line below the
+ * level returns before anything is built, so a request whose lines are filtered out pays ~nothing.
+ */
+class JsonLogger implements Logger {
+  constructor(
+    private readonly sink: LogSink,
+    private readonly bound: LogFields,
+  ) {}
+
+  debug(message: string, fields?: LogFields): void {
+    this.emit('debug', message, fields);
+  }
+
+  info(message: string, fields?: LogFields): void {
+    this.emit('info', message, fields);
+  }
+
+  warn(message: string, fields?: LogFields): void {
+    this.emit('warn', message, fields);
+  }
+
+  error(message: string, fields?: LogFields): void {
+    this.emit('error', message, fields);
+  }
+
+  with(fields: LogFields): Logger {
+    return new JsonLogger(this.sink, { ...this.bound, ...fields });
+  }
+
+  private emit(level: LogLevel, message: string, fields?: LogFields): void {
+    const { service, threshold, redact, write, now } = this.sink;
+    if (levelRank[level] < threshold) return;
+    const line = JSON.stringify(
+      { time: new Date(now()).toISOString(), level, service, ...this.bound, message, ...fields },
+      replacer,
+    );
+    write(redact(line), level);
+  }
+}
+
 /**
  * Creates a structured logger that writes one JSON line per event and never writes secrets:
  * fields named like credentials are masked and the whole line goes through `redact`.
@@ -66,30 +116,5 @@ export function createLogger({
   write = defaultWrite,
   now = Date.now,
 }: LoggerOptions): Logger {
-  const threshold = levelRank[level];
-  function build(bound: LogFields): Logger {
-    const emit = (lineLevel: LogLevel, message: string, fields?: LogFields) => {
-      if (levelRank[lineLevel] < threshold) return;
-      const line = JSON.stringify(
-        {
-          time: new Date(now()).toISOString(),
-          level: lineLevel,
-          service,
-          ...bound,
-          message,
-          ...fields,
-        },
-        replacer,
-      );
-      write(redact(line), lineLevel);
-    };
-    return {
-      debug: (message, fields) => emit('debug', message, fields),
-      info: (message, fields) => emit('info', message, fields),
-      warn: (message, fields) => emit('warn', message, fields),
-      error: (message, fields) => emit('error', message, fields),
-      with: (fields) => build({ ...bound, ...fields }),
-    };
-  }
-  return build({});
+  return new JsonLogger({ service, threshold: levelRank[level], redact, write, now }, {});
 }

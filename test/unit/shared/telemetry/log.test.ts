@@ -47,6 +47,37 @@ describe('structured logs', () => {
     expect(lines).toHaveLength(0);
   });
 
+  it('builds nothing for a line below the level, through a derived logger too', () => {
+    const touched: string[] = [];
+    const log = createLogger({
+      service: 'orders',
+      level: 'warn',
+      redact: (text) => (touched.push('redact'), text),
+      write: () => void touched.push('write'),
+      now: () => (touched.push('clock'), 0),
+    });
+    const fields = {
+      toJSON: () => (touched.push('fields'), {}),
+    };
+    log.with({ traceId: 't'.repeat(32) }).info('order accepted', fields);
+    log.debug('noise', fields);
+    expect(touched).toEqual([]);
+  });
+
+  it('keeps the fields of each derived logger apart', () => {
+    const { log, lines } = capture();
+    const request = log.with({ traceId: 'a'.repeat(32) });
+    request.with({ spanId: 'b'.repeat(16) }).info('child');
+    request.info('parent');
+    log.info('root');
+    const parsed = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(parsed.map(({ traceId, spanId }) => [traceId, spanId])).toEqual([
+      ['a'.repeat(32), 'b'.repeat(16)],
+      ['a'.repeat(32), undefined],
+      [undefined, undefined],
+    ]);
+  });
+
   it('never writes secret values, bearer tokens, URL passwords or credential fields', () => {
     const { log, lines } = capture();
     log.error('boom', {

@@ -111,6 +111,28 @@ describe('telemetry middleware', () => {
     });
   });
 
+  it('writes a scope line above the level with the request trace and span ids', async () => {
+    const lines: string[] = [];
+    const telemetry = createTelemetry({
+      service: 'unit',
+      spans: { send: () => Promise.resolve() },
+      flushDelayMs: 0,
+      log: createLogger({ service: 'unit', level: 'warn', write: (line) => lines.push(line) }),
+    });
+    const ids: string[] = [];
+    const inner = new Hono<TelemetryEnv>().get('/stock', (c) => {
+      const scope = c.get('telemetry');
+      ids.push(scope.traceId, scope.spanId);
+      scope.log.info('filtered out');
+      scope.log.warn('low stock', { sku: 'kettle' });
+      return c.json({ ok: true });
+    });
+    await instrumentApp(inner, telemetry).request('/stock');
+    expect(lines.map((line) => JSON.parse(line) as Record<string, unknown>)).toEqual([
+      expect.objectContaining({ message: 'low stock', traceId: ids[0], spanId: ids[1] }),
+    ]);
+  });
+
   it('counts requests per route template, status and errors, pushed to the store', async () => {
     const { app, store, settle } = setup();
     await app.request('/orders/1');
