@@ -5,7 +5,7 @@ import { problemErrorHandler, problemNotFound } from '../errors/hono.ts';
 import { renderPrometheus, prometheusContentType } from './metrics/exposition.ts';
 import type { Telemetry, TraceScope } from './telemetry.ts';
 
-/** Hono variables set by the telemetry middleware: `c.var.telemetry` is the request's scope. */
+/** Hono variables set by the telemetry middleware: `c.get('telemetry')` is the request's scope. */
 export interface TelemetryVariables {
   telemetry: TraceScope;
 }
@@ -17,7 +17,8 @@ export interface TelemetryEnv extends HonoEnv {
 
 /** The request's telemetry scope when the telemetry middleware runs (`instrumentApp`), else undefined. */
 export function requestScope(c: Context): TraceScope | undefined {
-  return (c.var as { telemetry?: TraceScope }).telemetry;
+  // c.get, not c.var: Hono builds a new object of every variable on each read of c.var.
+  return (c as Context<TelemetryEnv>).get('telemetry');
 }
 
 /** Route template label of requests no route matched; keeps label cardinality bounded. */
