@@ -117,31 +117,44 @@ export function createMetricsRegistry({
     return family;
   }
 
-  // Series keys per label set, built once: recording is then a map lookup and an addition.
+  // Series keys per label set, built once: recording is then a few map lookups and an addition.
+  // One map level per label, so a record builds no identity string (a profile showed that work).
   // Bounded cardinality: a label set beyond the limit resolves to the all-`_other` series.
-  const resolved = new Map<string, Map<string, string[]>>();
-  function keysFor(
+  type Level = Map<string, Level | string[]>;
+  function seriesKeys(
     family: MetricFamily,
-    labels: Labels,
     build: (bounded: Labels) => string[],
-  ): string[] {
-    let cache = resolved.get(family.name);
-    if (!cache) resolved.set(family.name, (cache = new Map<string, string[]>()));
-    let identity = '';
-    for (const label of family.labelNames) identity += `${labels[label] ?? ''}\u0000`;
-    const hit = cache.get(identity);
-    if (hit) return hit;
+  ): (labels: Labels) => string[] {
+    const names = family.labelNames;
     const seen = knownSeries.get(family.name)!;
-    let keys: string[];
-    if (seen.size < maxSeriesPerFamily) {
+    const root: Level = new Map();
+    let overflow: string[] | undefined;
+    return function keysOf(labels) {
+      let level: Level | undefined = root;
+      for (let i = 0; i < names.length - 1 && level; i += 1) {
+        level = level.get(labels[names[i]!] ?? '') as Level | undefined;
+      }
+      const leaf = names.length === 0 ? '' : (labels[names[names.length - 1]!] ?? '');
+      const hit = level?.get(leaf) as string[] | undefined;
+      if (hit) return hit;
+      const values = names.map((label) => labels[label] ?? '');
+      const identity = values.join('\u0000');
+      if (seen.size >= maxSeriesPerFamily && !seen.has(identity)) {
+        return (overflow ??= build(
+          Object.fromEntries(names.map((label) => [label, overflowLabel])),
+        ));
+      }
       seen.add(identity);
-      keys = build(labels);
-      cache.set(identity, keys);
-    } else {
-      const other = Object.fromEntries(family.labelNames.map((label) => [label, overflowLabel]));
-      keys = build(other);
-    }
-    return keys;
+      const keys = build(labels);
+      level = root;
+      for (const value of values.slice(0, -1)) {
+        let next = level.get(value) as Level | undefined;
+        if (!next) level.set(value, (next = new Map()));
+        level = next;
+      }
+      level.set(leaf, keys);
+      return keys;
+    };
   }
 
   function add(key: string, by: number): void {
@@ -151,21 +164,21 @@ export function createMetricsRegistry({
   return {
     counter(name, help, labelNames = []) {
       const family = declare({ name, help, kind: 'counter', labelNames });
+      const keysOf = seriesKeys(family, (bounded) => [seriesKey(name, family.labelNames, bounded)]);
       return {
         inc(labels = {}, by = 1) {
           if (!(by >= 0)) return;
-          const build = (bounded: Labels) => [seriesKey(name, family.labelNames, bounded)];
-          add(keysFor(family, labels, build)[0]!, by);
+          add(keysOf(labels)[0]!, by);
         },
       };
     },
     gauge(name, help, labelNames = []) {
       const family = declare({ name, help, kind: 'gauge', labelNames });
+      const keysOf = seriesKeys(family, (bounded) => [seriesKey(name, family.labelNames, bounded)]);
       return {
         set(labels, value) {
           if (!Number.isFinite(value)) return;
-          const build = (bounded: Labels) => [seriesKey(name, family.labelNames, bounded)];
-          gauges.set(keysFor(family, labels, build)[0]!, value);
+          gauges.set(keysOf(labels)[0]!, value);
         },
       };
     },
@@ -180,17 +193,16 @@ export function createMetricsRegistry({
       const bounds = family.buckets!;
       const bucketLabels = [...family.labelNames, 'le'];
       const bucketNames = [...bounds.map(String), '+Inf'];
+      // Keys: one per bucket (le ascending, +Inf last), then _sum, then _count.
+      const keysOf = seriesKeys(family, (bounded) => [
+        ...bucketNames.map((le) => seriesKey(`${name}_bucket`, bucketLabels, { ...bounded, le })),
+        seriesKey(`${name}_sum`, family.labelNames, bounded),
+        seriesKey(`${name}_count`, family.labelNames, bounded),
+      ]);
       return {
         observe(labels, value) {
           if (!Number.isFinite(value)) return;
-          // Keys: one per bucket (le ascending, +Inf last), then _sum, then _count.
-          const keys = keysFor(family, labels, (bounded) => [
-            ...bucketNames.map((le) =>
-              seriesKey(`${name}_bucket`, bucketLabels, { ...bounded, le }),
-            ),
-            seriesKey(`${name}_sum`, family.labelNames, bounded),
-            seriesKey(`${name}_count`, family.labelNames, bounded),
-          ]);
+          const keys = keysOf(labels);
           // Buckets are cumulative, so deltas from many isolates still add up to a histogram.
           let first = 0;
           while (first < bounds.length && value > bounds[first]!) first += 1;

@@ -23,6 +23,23 @@ describe('metrics registry', () => {
     });
   });
 
+  it('keeps label sets apart that share a prefix, and counts one series once across handles', () => {
+    const registry = createMetricsRegistry({ maxSeriesPerFamily: 3 });
+    const hits = registry.counter('hits_total', 'Hits.', ['method', 'route']);
+    const again = registry.counter('hits_total', 'Hits.', ['method', 'route']);
+    hits.inc({ method: 'GET', route: '/a' });
+    hits.inc({ method: 'GET', route: '/b' });
+    again.inc({ method: 'GET', route: '/a' });
+    hits.inc({ method: 'POST', route: '/a' });
+    again.inc({ method: 'PUT', route: '/a' });
+    expect(Object.fromEntries(registry.takeDeltas().increments)).toEqual({
+      'hits_total{method="GET",route="/a"}': 2,
+      'hits_total{method="GET",route="/b"}': 1,
+      'hits_total{method="POST",route="/a"}': 1,
+      [`hits_total{method="${overflowLabel}",route="${overflowLabel}"}`]: 1,
+    });
+  });
+
   it('hands out each delta once and puts back deltas of a failed flush', () => {
     const registry = createMetricsRegistry();
     const hits = registry.counter('hits_total', 'Hits.');
