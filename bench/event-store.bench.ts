@@ -16,6 +16,7 @@ import ws from 'ws';
 import { eventStoreMigrations } from '../shared/event-store/migrations.ts';
 import { neonHttpEventStore, neonPoolEventStore } from '../shared/event-store/neon.ts';
 import { migrate } from '../shared/postgres/migrate.ts';
+import { coalescingWebSocket } from '../shared/postgres/coalescing-websocket.ts';
 import { createPool, createSql } from '../shared/postgres/neon.ts';
 import { spawnNeonEndpoint } from './neon-endpoint-process.ts';
 import { processCpuMs, processList } from './process-cpu.ts';
@@ -194,9 +195,11 @@ const config = {
   NEON_FETCH_ENDPOINT: endpoint.fetchEndpoint,
   NEON_WS_PROXY: endpoint.wsProxy,
 };
-const sql = createSql(config, { webSocketConstructor: ws });
+// Node has no global WebSocket: `ws`, sending what the driver writes in one tick as one frame.
+const nodeWebSocket = coalescingWebSocket(ws);
+const sql = createSql(config, { webSocketConstructor: nodeWebSocket });
 await migrate(sql, eventStoreMigrations(), { scope: 'event-store' });
-const neonPool = createPool(config, { webSocketConstructor: ws, max: 16 });
+const neonPool = createPool(config, { webSocketConstructor: nodeWebSocket, max: 16 });
 const tcpPool = new pg.Pool({ connectionString: databaseUrl, max: 16 });
 
 // The pools are shared by two subjects each and closed after the last.

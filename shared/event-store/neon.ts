@@ -76,7 +76,7 @@ export function neonHttpEventStore(sql: Sql, options: PostgresEventStoreOptions 
 
 /**
  * EventStore over a WebSocket `Pool` (or a checked-out client): one round trip per append.
- * @example const store = neonPoolEventStore(createPool(config, { webSocketConstructor: ws }));
+ * @example const store = neonPoolEventStore(createPool(config, { webSocketConstructor: coalescingWebSocket(ws) }));
  */
 export function neonPoolEventStore(
   pool: PoolLike | Pool,

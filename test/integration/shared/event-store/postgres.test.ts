@@ -7,6 +7,7 @@ import { logStart } from '../../../../shared/event-store/event-store.ts';
 import { eventStoreMigrations } from '../../../../shared/event-store/migrations.ts';
 import { neonHttpEventStore, neonPoolEventStore } from '../../../../shared/event-store/neon.ts';
 import { migrate } from '../../../../shared/postgres/migrate.ts';
+import { coalescingWebSocket } from '../../../../shared/postgres/coalescing-websocket.ts';
 import { createPool, createSql, type PostgresConfig } from '../../../../shared/postgres/neon.ts';
 import { eventStoreContract } from '../../../unit/shared/event-store/contract.ts';
 
@@ -20,13 +21,15 @@ const planeConfig: PostgresConfig = {
   NEON_FETCH_ENDPOINT: vars.NEON_FETCH_ENDPOINT,
   NEON_WS_PROXY: vars.NEON_WS_PROXY,
 };
+// What Node users pass: `ws`, sending a query's messages as one frame without the driver's 1 ms wait.
+const webSocket = coalescingWebSocket(ws);
 const schema = `es_it_${randomBytes(4).toString('hex')}`;
 // PGlite runs one session at a time; the data plane's endpoint reaches it through its URL. It
 // starts first: its WASM start-up blocks this worker for seconds, long enough for the endpoint
 // to close an idle keep-alive socket that fetch would then reuse ("other side closed").
 const pglite = await startPostgresBackend({ dataDir: 'memory://' });
-const planeSql = createSql(planeConfig, { webSocketConstructor: ws });
-const planePool = createPool(planeConfig, { webSocketConstructor: ws, max: 8 });
+const planeSql = createSql(planeConfig, { webSocketConstructor: webSocket });
+const planePool = createPool(planeConfig, { webSocketConstructor: webSocket, max: 8 });
 await migrate(planeSql, eventStoreMigrations(schema), { scope: `event-store/${schema}` });
 
 const pgliteSql = createSql({ ...planeConfig, DATABASE_URL: pglite.url });
@@ -133,7 +136,7 @@ const sharedSessionSkip =
 describe.skipIf(planeKind === 'pglite')(`WebSocket Pool statements${sharedSessionSkip}`, () => {
   async function preparedOn(prepared: boolean | undefined) {
     // A pool of its own: a fresh connection holds no statements of the suites above.
-    const pool = createPool(planeConfig, { webSocketConstructor: ws, max: 1 });
+    const pool = createPool(planeConfig, { webSocketConstructor: webSocket, max: 1 });
     const client = await pool.connect();
     try {
       const store = neonPoolEventStore(client, {
