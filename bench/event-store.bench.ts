@@ -40,13 +40,19 @@ interface Result {
   postgresCpu: number;
 }
 
-/** CPU ms of every Postgres process (backends and the server's own), from /proc. */
+/**
+ * CPU ms of every Postgres process, from /proc: the running ones, and through the postmaster's
+ * reaped-children time the connections that closed meanwhile.
+ */
 function postgresCpuMs(): number {
+  const list = processList();
+  const postgres = list.filter(
+    (entry) => entry.comm === 'postgres' || entry.cmdline.startsWith('postgres:'),
+  );
+  const pids = new Set(postgres.map((entry) => entry.pid));
   let total = 0;
-  for (const entry of processList()) {
-    if (entry.comm === 'postgres' || entry.cmdline.startsWith('postgres:')) {
-      total += processCpuMs(entry.pid);
-    }
+  for (const entry of postgres) {
+    total += processCpuMs(entry.pid, { reapedChildren: !pids.has(entry.ppid) });
   }
   return total;
 }

@@ -4,12 +4,18 @@ import { readdirSync, readFileSync } from 'node:fs';
 /** Linux's USER_HZ: /proc reports CPU time in 1/100 s everywhere Node runs. */
 const ticksPerMs = 100 / 1000;
 
-/** User + system CPU of a process in ms, from /proc (Linux); 0 once it is gone. */
-export function processCpuMs(pid: number): number {
+/**
+ * User + system CPU of a process in ms, from /proc (Linux); 0 once it is gone. With
+ * `reapedChildren`, also the CPU of its children that exited and were waited for (a server's
+ * connection processes that closed).
+ */
+export function processCpuMs(pid: number, { reapedChildren = false } = {}): number {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / ticksPerMs;
+    const own = Number(fields[11]) + Number(fields[12]);
+    const reaped = reapedChildren ? Number(fields[13]) + Number(fields[14]) : 0;
+    return (own + reaped) / ticksPerMs;
   } catch {
     return 0;
   }
