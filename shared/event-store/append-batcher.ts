@@ -1,7 +1,7 @@
 export interface AppendBatchingOptions {
   /** Most appends sent as one statement. Default 32. */
   maxBatch?: number;
-  /** Statements in flight at once; appends arriving while all are busy wait and go together. Default 2. */
+  /** Statements in flight at once; appends arriving meanwhile wait and go together. Default 2. */
   maxInFlight?: number;
 }
 
@@ -14,9 +14,11 @@ interface Waiting<Item, Result> {
 }
 
 /**
- * Group commit without a timer: an item is sent at once while fewer than `maxInFlight` batches
- * are running; items that arrive while all are busy wait and leave together, as one batch, when a
- * slot frees up. Items sharing a key (a stream, an idempotency key) never share a batch, so a
+ * Group commit: an item is sent at once when nothing is in flight (an idle store adds no wait);
+ * otherwise it waits for the next turn of the event loop or a free slot, and what waits leaves
+ * together as one batch, at most `maxInFlight` batches at a time. Waiting a turn lets the callers
+ * a finished batch released append again first, so they share a batch instead of taking a free
+ * slot one by one. Items sharing a key (a stream, an idempotency key) never share a batch, so a
  * batch never races with itself. `run` settles each item of a batch on its own.
  */
 export function appendBatcher<Item, Result>(
@@ -62,21 +64,41 @@ export function appendBatcher<Item, Result>(
   }
 
   function pump(): void {
+    pumpScheduled = false;
     while (inFlight < maxInFlight && waiting.length > 0) {
       const batch = takeBatch();
       if (batch.length === 0) return;
       inFlight += 1;
       void send(batch).finally(() => {
         inFlight -= 1;
-        pump();
+        schedulePump();
       });
     }
+  }
+
+  let pumpScheduled = false;
+  function schedulePump(): void {
+    if (pumpScheduled) return;
+    pumpScheduled = true;
+    nextTurn(pump);
   }
 
   return (item, signal) =>
     new Promise<Result>((resolve, reject) => {
       signal?.throwIfAborted();
       waiting.push({ item, keys: keysOf(item), signal, resolve, reject });
-      pump();
+      if (inFlight === 0 && !pumpScheduled) pump();
+      else schedulePump();
     });
+}
+
+/**
+ * Runs `task` after the microtasks queued now, so the callers a finished batch released can append
+ * again before the next batch leaves: `setImmediate` where the host has it (Node; a zero timeout
+ * there waits 1 ms), else a zero timeout.
+ */
+function nextTurn(task: () => void): void {
+  const immediate = (globalThis as { setImmediate?: (task: () => void) => unknown }).setImmediate;
+  if (immediate) immediate(task);
+  else setTimeout(task, 0);
 }

@@ -44,6 +44,20 @@ describe('append batcher (group commit)', () => {
     expect(batches.map((batch) => batch.map((item) => item.value))).toEqual([[1], [2, 3, 4]]);
   });
 
+  it('lets callers a finished batch released append again before the next batch leaves', async () => {
+    const { submit, batches, releaseAll } = recordingBatcher({ maxInFlight: 2 });
+    const again = submit({ stream: 'a', value: 1 }).then(() =>
+      Promise.all([submit({ stream: 'e', value: 5 }), submit({ stream: 'f', value: 6 })]),
+    );
+    const others = Promise.all([2, 3].map((value) => submit({ stream: `s${value}`, value })));
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    // One alone at once (nothing was in flight); the rest a turn later, together.
+    expect(batches.map((batch) => batch.map((item) => item.value))).toEqual([[1], [2, 3]]);
+    await releaseAll();
+    await Promise.all([again, others]);
+    expect(batches.map((batch) => batch.map((item) => item.value))).toEqual([[1], [2, 3], [5, 6]]);
+  });
+
   it('never puts two items with a common key in one batch, keeping their order', async () => {
     const { submit, batches, releaseAll } = recordingBatcher({ maxInFlight: 1 });
     const items = [
