@@ -25,7 +25,7 @@ import { percentile } from './stats.ts';
 const run = promisify(execFile);
 const serverUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const database = 'edgemesh_bench';
-const appendsPerCase = Number(process.env.BENCH_APPENDS ?? 2000);
+const appendsPerCase = Number(process.env.BENCH_APPENDS ?? 10_000);
 const reads = Number(process.env.BENCH_READS ?? 200);
 const pgbenchSeconds = Number(process.env.BENCH_PGBENCH_SECONDS ?? 10);
 
@@ -72,7 +72,8 @@ function cpuMeter() {
   };
 }
 
-type Append = (stream: string, events: { type: string; data: unknown }[]) => Promise<void>;
+type NewEvents = { type: string; data: unknown }[];
+type Append = (stream: string, events: NewEvents) => Promise<void>;
 type Read = (stream: string) => Promise<number>;
 interface Subject {
   name: string;
@@ -81,28 +82,46 @@ interface Subject {
   close(): Promise<void>;
 }
 
-/** `writers` loops, each appending to its own stream until `total` appends are done. */
+/** `writers` loops, each appending to its own stream until `total` appends are done; latencies in ms. */
+async function runWriters(
+  append: Append,
+  writers: number,
+  prefix: string,
+  events: NewEvents,
+  total: number,
+) {
+  const latencies: number[] = [];
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: writers }, async (_, w) => {
+      while (next < total) {
+        next += 1;
+        const t0 = performance.now();
+        await append(`${prefix}-${w}`, events);
+        latencies.push(performance.now() - t0);
+      }
+    }),
+  );
+  return latencies;
+}
+
+/** The measured load, after a tenth as much of the same load as warm-up (connections, plans, JIT). */
 async function appendLoad(append: Append, writers: number, perAppend: number, total: number) {
   const tag = randomUUID().slice(0, 8);
   const events = Array.from({ length: perAppend }, (_, i) => ({
     type: 'ItemAdded',
     data: { sku: `sku-${i}`, quantity: 1, unitPrice: 2599 },
   }));
-  for (let w = 0; w < writers; w += 1) await append(`warm-${tag}-${w}`, events);
-  const latencies: number[] = [];
-  let next = 0;
+  await runWriters(
+    append,
+    writers,
+    `warm-${tag}`,
+    events,
+    Math.max(writers, Math.ceil(total / 10)),
+  );
   const cpu = cpuMeter();
   const started = performance.now();
-  await Promise.all(
-    Array.from({ length: writers }, async (_, w) => {
-      while (next < total) {
-        next += 1;
-        const t0 = performance.now();
-        await append(`bench-${tag}-${w}`, events);
-        latencies.push(performance.now() - t0);
-      }
-    }),
-  );
+  const latencies = await runWriters(append, writers, `bench-${tag}`, events, total);
   const seconds = (performance.now() - started) / 1000;
   latencies.sort((a, b) => a - b);
   return {
