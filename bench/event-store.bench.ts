@@ -18,6 +18,7 @@ import { neonHttpEventStore, neonPoolEventStore } from '../shared/event-store/ne
 import { migrate } from '../shared/postgres/migrate.ts';
 import { coalescingWebSocket } from '../shared/postgres/coalescing-websocket.ts';
 import { createPool, createSql } from '../shared/postgres/neon.ts';
+import { undiciFetch } from '../shared/postgres/undici-fetch.ts';
 import { spawnNeonEndpoint } from './neon-endpoint-process.ts';
 import { processCpuMs, processList } from './process-cpu.ts';
 import { percentile } from './stats.ts';
@@ -220,9 +221,10 @@ const config = {
   NEON_FETCH_ENDPOINT: endpoint.fetchEndpoint,
   NEON_WS_PROXY: endpoint.wsProxy,
 };
-// Node has no global WebSocket: `ws`, sending what the driver writes in one tick as one frame.
+// Node has no global WebSocket: `ws`, sending what the driver writes in one tick as one frame;
+// and the HTTP path on undici's request, without the WHATWG fetch algorithm around each query.
 const nodeWebSocket = coalescingWebSocket(ws);
-const sql = createSql(config, { webSocketConstructor: nodeWebSocket });
+const sql = createSql(config, { webSocketConstructor: nodeWebSocket, fetch: undiciFetch() });
 await migrate(sql, eventStoreMigrations(), { scope: 'event-store' });
 const neonPool = createPool(config, { webSocketConstructor: nodeWebSocket, max: 16 });
 const tcpPool = new pg.Pool({ connectionString: databaseUrl, max: 16 });
