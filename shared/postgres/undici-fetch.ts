@@ -1,4 +1,4 @@
-import { Agent, request, type Dispatcher } from 'undici';
+import { Agent, request } from 'undici';
 
 export interface UndiciFetchOptions {
   /** Most connections kept open per origin. Default 16. */
@@ -34,7 +34,7 @@ export function undiciFetch({ connections = 16 }: UndiciFetchOptions = {}): type
   return async (input, init = {}) => {
     const url = input instanceof Request ? input.url : input.toString();
     const answer = await request(url, {
-      method: (init.method ?? 'GET') as Dispatcher.HttpMethod,
+      method: init.method ?? 'GET',
       headers: requestHeaders(init.headers),
       body: (init.body ?? null) as string | Uint8Array | null,
       signal: init.signal ?? undefined,

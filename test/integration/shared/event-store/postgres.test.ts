@@ -9,6 +9,7 @@ import { neonHttpEventStore, neonPoolEventStore } from '../../../../shared/event
 import { migrate } from '../../../../shared/postgres/migrate.ts';
 import { coalescingWebSocket } from '../../../../shared/postgres/coalescing-websocket.ts';
 import { createPool, createSql, type PostgresConfig } from '../../../../shared/postgres/neon.ts';
+import { undiciFetch } from '../../../../shared/postgres/undici-fetch.ts';
 import { eventStoreContract } from '../../../unit/shared/event-store/contract.ts';
 
 // The contract suite through the official Neon driver and the devstack's endpoints: against the
@@ -21,14 +22,15 @@ const planeConfig: PostgresConfig = {
   NEON_FETCH_ENDPOINT: vars.NEON_FETCH_ENDPOINT,
   NEON_WS_PROXY: vars.NEON_WS_PROXY,
 };
-// What Node users pass: `ws`, sending a query's messages as one frame without the driver's 1 ms wait.
+// What Node users pass: `ws`, sending a query's messages as one frame without the driver's 1 ms
+// wait, and undici's request for the HTTP path.
 const webSocket = coalescingWebSocket(ws);
 const schema = `es_it_${randomBytes(4).toString('hex')}`;
 // PGlite runs one session at a time; the data plane's endpoint reaches it through its URL. It
 // starts first: its WASM start-up blocks this worker for seconds, long enough for the endpoint
 // to close an idle keep-alive socket that fetch would then reuse ("other side closed").
 const pglite = await startPostgresBackend({ dataDir: 'memory://' });
-const planeSql = createSql(planeConfig, { webSocketConstructor: webSocket });
+const planeSql = createSql(planeConfig, { webSocketConstructor: webSocket, fetch: undiciFetch() });
 const planePool = createPool(planeConfig, { webSocketConstructor: webSocket, max: 8 });
 await migrate(planeSql, eventStoreMigrations(schema), { scope: `event-store/${schema}` });
 
