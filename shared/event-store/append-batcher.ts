@@ -1,7 +1,11 @@
 export interface AppendBatchingOptions {
   /** Most appends sent as one statement. Default 32. */
   maxBatch?: number;
-  /** Statements in flight at once; appends arriving meanwhile wait and go together. Default 2. */
+  /**
+   * Statements in flight at once; appends arriving meanwhile wait and go together. Default 1: with
+   * two, a writer that once went alone kept a slot to itself and cycled alone (measured: 34–59 %
+   * of pgbench over HTTP at 16 writers, 46–72 % with one).
+   */
   maxInFlight?: number;
 }
 
@@ -24,7 +28,7 @@ interface Waiting<Item, Result> {
 export function appendBatcher<Item, Result>(
   run: (items: Item[]) => Promise<PromiseSettledResult<Result>[]>,
   keysOf: (item: Item) => readonly string[],
-  { maxBatch = 32, maxInFlight = 2 }: AppendBatchingOptions = {},
+  { maxBatch = 32, maxInFlight = 1 }: AppendBatchingOptions = {},
 ): (item: Item, signal?: AbortSignal) => Promise<Result> {
   if (!(maxBatch >= 1) || !(maxInFlight >= 1)) {
     throw new RangeError('append batching: maxBatch and maxInFlight must be at least 1');

@@ -2,6 +2,8 @@ import {
   batchAppendStatement,
   batchAppendValues,
   batchKeys,
+  batchShape,
+  shapeKey,
   dedupeWrites,
   type AppendItem,
 } from './append-batch-statement.ts';
@@ -261,7 +263,14 @@ export function postgresEventStore(
     return { status, streamId: String(owner.streamId) };
   }
 
-  const batchText = batchAppendStatement(t);
+  const batchTexts = new Map<string, string>();
+  function batchTextFor(items: readonly AppendItem[]): string {
+    const shape = batchShape(items);
+    const key = shapeKey(shape);
+    let text = batchTexts.get(key);
+    if (text === undefined) batchTexts.set(key, (text = batchAppendStatement(t, shape)));
+    return text;
+  }
   async function runBatch(items: AppendItem[]): Promise<PromiseSettledResult<Row | undefined>[]> {
     const alone = async ({ append, options }: AppendItem) => {
       const { text, values } = appendStatement(t, append, options);
@@ -269,7 +278,7 @@ export function postgresEventStore(
     };
     if (items.length === 1) return Promise.allSettled([alone(items[0]!)]);
     try {
-      const rows = await db.query(batchText, batchAppendValues(items));
+      const rows = await db.query(batchTextFor(items), batchAppendValues(items));
       const byItem = new Map(rows.map((row) => [Number(row.item), row]));
       return items.map((_, index) => ({ status: 'fulfilled', value: byItem.get(index) }));
     } catch (error) {
