@@ -4,43 +4,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import ws from 'ws';
 import {
   startNeonEndpoint,
-  startPostgresBackend,
   type NeonEndpoint,
   type PostgresBackend,
 } from '../../../../devstack/postgres/index.ts';
+import { postgresBackends } from '../../../support/postgres-backends.ts';
 
 // One Neon contract suite, run through the unmodified driver against the endpoint in front of
 // a real Postgres server and in front of PGlite served by pglite-socket.
 
-const realPostgresUrl = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-
-async function realPostgresUnavailable(): Promise<string | undefined> {
-  try {
-    const backend = await startPostgresBackend({
-      databaseUrl: realPostgresUrl,
-      dataDir: 'memory://',
-    });
-    await backend.close();
-    return undefined;
-  } catch (error) {
-    return error instanceof Error ? error.message : String(error);
-  }
-}
-
-const skipReason = await realPostgresUnavailable();
-
-const backends = [
-  {
-    name: skipReason ? `real Postgres (skipped: ${skipReason})` : 'real Postgres',
-    skip: skipReason !== undefined,
-    start: () => startPostgresBackend({ databaseUrl: realPostgresUrl, dataDir: 'memory://' }),
-  },
-  {
-    name: 'PGlite via pglite-socket',
-    skip: false,
-    start: () => startPostgresBackend({ dataDir: 'memory://' }),
-  },
-];
+const backends = await postgresBackends('PGlite via pglite-socket');
 
 let endpoint: NeonEndpoint;
 

@@ -3,36 +3,16 @@ import { neon, neonConfig } from '@neondatabase/serverless';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   startNeonEndpoint,
-  startPostgresBackend,
   type NeonEndpoint,
   type PostgresBackend,
 } from '../../../../devstack/postgres/index.ts';
+import { postgresBackends } from '../../../support/postgres-backends.ts';
 
 // The /sql endpoint prepares each statement once per pooled connection. One connection per
 // target on `endpoint`, so every request meets the statements the earlier ones prepared; four on
 // `wide`, where PGlite's one shared session sees the same name prepared twice.
 
-const realPostgresUrl = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-
-async function realPostgresAnswers(): Promise<boolean> {
-  try {
-    await (
-      await startPostgresBackend({ databaseUrl: realPostgresUrl, dataDir: 'memory://' })
-    ).close();
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-const backends = [
-  {
-    name: 'real Postgres',
-    skip: !(await realPostgresAnswers()),
-    start: () => startPostgresBackend({ databaseUrl: realPostgresUrl, dataDir: 'memory://' }),
-  },
-  { name: 'PGlite', skip: false, start: () => startPostgresBackend({ dataDir: 'memory://' }) },
-];
+const backends = await postgresBackends();
 
 let endpoint: NeonEndpoint;
 let wide: NeonEndpoint;
