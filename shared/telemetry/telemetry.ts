@@ -25,6 +25,7 @@ import type { SpanSink } from './otlp-exporter.ts';
 import {
   extractTraceContext,
   forwardTraceHeaders,
+  injectTraceHeaders,
   traceHeaders,
   type TraceCarrier,
 } from './propagation.ts';
@@ -580,12 +581,10 @@ async function tracedFetch(
     { kind: SpanKind.CLIENT, attributes },
     context,
   );
-  const headers = new Headers(
-    init.headers ?? (input instanceof Request ? input.headers : undefined),
+  const headers = injectTraceHeaders(
+    trace.setSpan(context, span),
+    new Headers(init.headers ?? (input instanceof Request ? input.headers : undefined)),
   );
-  for (const [name, value] of Object.entries(traceHeaders(trace.setSpan(context, span)))) {
-    headers.set(name, value);
-  }
   const started = performance.now();
   try {
     const response = await baseFetch(input, { ...init, headers });
