@@ -46,11 +46,10 @@ export interface PostgresEventStoreOptions {
   /** Retries of an `any`/`stream_exists` append that lost a race for a version. Default 25. */
   maxRaceRetries?: number;
   /**
-   * Group commit: appends that arrive while `maxInFlight` statements are running go to Postgres
-   * together, as one statement and one transaction, each still decided on its own (its guard,
-   * its claim, its ConcurrencyError). Fewer round trips and commits under concurrent load; no
-   * added wait when idle. Only where one store serves many concurrent callers (Node, Deno); on
-   * workerd a store (its Pool) belongs to one request. Default off.
+   * Group commit: concurrent appends go to Postgres together, as one statement and one
+   * transaction, each still decided on its own (its guard, its claim, its ConcurrencyError). An
+   * idle store sends an append at once. For hosts where one store serves many concurrent callers
+   * (Node, Deno); not workerd, where a request may not settle another request's I/O. Default off.
    */
   batchAppends?: boolean | AppendBatchingOptions;
 }
@@ -225,6 +224,16 @@ export function postgresEventStore(
 ): EventStore {
   const t = eventStoreTables(schema);
 
+  /** Runs `work` (the statement `text`, or its share of a batch) in a span when there is a tracer. */
+  function traced<T>(
+    summary: string,
+    text: string,
+    work: () => Promise<T>,
+    trace: CallOptions['trace'],
+  ): Promise<T> {
+    return trace ? trace.query(text, work, summary) : work();
+  }
+
   /** Sends one statement, traced under `summary` when the call carries a tracer. */
   function send(
     summary: string,
@@ -232,8 +241,7 @@ export function postgresEventStore(
     values: readonly unknown[],
     { signal, trace }: CallOptions = {},
   ): Promise<Row[]> {
-    const work = () => db.query(text, values, signal);
-    return trace ? trace.query(text, work, summary) : work();
+    return traced(summary, text, () => db.query(text, values, signal), trace);
   }
 
   async function currentVersion(streamId: string, call: CallOptions): Promise<number> {
@@ -299,8 +307,7 @@ export function postgresEventStore(
       return (await send('append', text, values, item.options))[0];
     }
     const { signal, trace } = item.options;
-    const work = () => batched(item, signal);
-    return trace ? trace.query(batchStatementKind, work, 'append') : work();
+    return traced('append', batchStatementKind, () => batched(item, signal), trace);
   }
 
   async function appendOnce(append: PreparedAppend, options: AppendOptions): Promise<AppendResult> {
