@@ -23,7 +23,7 @@ import { createPool, createSql } from '../shared/postgres/neon.ts';
 import { undiciFetch } from '../shared/postgres/undici-fetch.ts';
 import { spawnNeonEndpoint } from './neon-endpoint-process.ts';
 import { processCpuMs, processList } from './process-cpu.ts';
-import { percentile } from './stats.ts';
+import { median, percentile } from './stats.ts';
 
 const run = promisify(execFile);
 const serverUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -328,8 +328,6 @@ for (const clients of [1, 16]) {
 await rm(pgbenchDir, { recursive: true, force: true });
 
 const emmettName = 'emmett-postgresql 0.42 (TCP)';
-const median = (values: number[]) =>
-  [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 const spread = (values: number[], digits: number, unit: string) =>
   `${median(values).toFixed(digits)}${unit} (${Math.min(...values).toFixed(digits)}–${Math.max(...values).toFixed(digits)})`;
 console.log(

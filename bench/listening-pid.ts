@@ -1,7 +1,7 @@
 // Which process serves a port, from /proc (Linux): the telemetry bench charges each fixture the
 // CPU of the deno or workerd process behind its URL, whichever of them spawned it.
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
-import { processList } from './process-cpu.ts';
+import { descendants, processList } from './process-cpu.ts';
 
 /** Socket inodes listening on `port` (IPv4 and IPv6), as /proc/<pid>/fd links name them. */
 function listeningSockets(port: number): Set<string> {
@@ -32,15 +32,7 @@ function listeningSockets(port: number): Set<string> {
 export function listeningPid(port: number, root = process.pid): number | undefined {
   const sockets = listeningSockets(port);
   if (sockets.size === 0) return undefined;
-  const processes = processList();
-  const below = new Set([root]);
-  // Parents before children is not guaranteed, so grow the set until it stops growing.
-  for (let size = 0; size !== below.size;) {
-    size = below.size;
-    for (const { pid, ppid } of processes) if (below.has(ppid)) below.add(pid);
-  }
-  below.delete(root);
-  for (const pid of below) {
+  for (const pid of descendants(processList(), root)) {
     let fds: string[];
     try {
       fds = readdirSync(`/proc/${pid}/fd`);

@@ -46,3 +46,19 @@ export function processList(): ProcessEntry[] {
   }
   return list;
 }
+
+/** The pids of every process below `root` in `processes` (children, their children, …). */
+export function descendants(processes: readonly ProcessEntry[], root: number): Set<number> {
+  const children = new Map<number, number[]>();
+  for (const { pid, ppid } of processes) children.set(ppid, [...(children.get(ppid) ?? []), pid]);
+  const found = new Set<number>();
+  const stack = [root];
+  while (stack.length > 0) {
+    for (const child of children.get(stack.pop()!) ?? []) {
+      if (found.has(child)) continue;
+      found.add(child);
+      stack.push(child);
+    }
+  }
+  return found;
+}

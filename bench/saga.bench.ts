@@ -22,7 +22,7 @@ import { startFunctions, type FunctionRuntime } from '../devstack/functions/star
 import { freePort } from '../devstack/listen.ts';
 import { migrateFunctions } from '../devstack/migrations.ts';
 import { spawnReporting } from './child-process.ts';
-import { processCpuMs, processList } from './process-cpu.ts';
+import { descendants, processCpuMs, processList } from './process-cpu.ts';
 import { formatRow, header, measure } from './stats.ts';
 
 /** Tagged with an application_name, so this run's Postgres backends can be told from others'. */
@@ -63,18 +63,7 @@ async function cpuByRole(db: pg.Client, dataPlanePid: number): Promise<Record<st
     ).rows.map((row) => row.pid),
   );
   const list = processList();
-  const children = new Map<number, number[]>();
-  for (const proc of list) children.set(proc.ppid, [...(children.get(proc.ppid) ?? []), proc.pid]);
-  const mine = new Set<number>();
-  const stack = [process.pid];
-  while (stack.length > 0) {
-    const pid = stack.pop()!;
-    for (const child of children.get(pid) ?? []) {
-      if (mine.has(child)) continue;
-      mine.add(child);
-      stack.push(child);
-    }
-  }
+  const mine = descendants(list, process.pid);
   const cpu: Record<string, number> = {
     'load generator': processCpuMs(process.pid),
     'data plane': processCpuMs(dataPlanePid),

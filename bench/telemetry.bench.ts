@@ -27,7 +27,7 @@ import { startFixture, type RunningFixture } from '../test/fixtures/telemetry/st
 import { spawnReporting } from './child-process.ts';
 import { listeningPid } from './listening-pid.ts';
 import { processCpuMs } from './process-cpu.ts';
-import { formatRow, header, summarize, type Summary } from './stats.ts';
+import { formatRow, header, median, summarize, type Summary } from './stats.ts';
 
 // Enough requests per run for the CPU clock (10 ms ticks) to resolve a few µs per request.
 const total = Number(process.env.BENCH_REQUESTS ?? 20_000);
@@ -107,11 +107,6 @@ async function load(
   }
   // Up to the last response, not to autocannon's end, which waits for its next sample.
   return summarize(latencies, (last - started) / 1000);
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
 }
 
 function medianSummary(runs: Summary[]): Summary {
