@@ -1,6 +1,6 @@
 import type { AppendOptions, DocumentWrite } from './event-store.ts';
 import type { PreparedAppend } from './prepare.ts';
-import type { EventStoreTables } from './tables.ts';
+import { isoNow, type EventStoreTables } from './tables.ts';
 
 /** One append of a batch: what to write and how. */
 export interface AppendItem {
@@ -146,7 +146,7 @@ export function batchAppendStatement(t: EventStoreTables, shape: BatchShape): st
     (select json_agg(json_build_array(ev.global_position::text, ev.transaction_id::text,
       ev.stream_version::text) order by ev.stream_version) from ev where ev.stream_id = guard.stream_id)
       as recorded,
-    now() as created_at,
+    ${isoNow} as created_at,
     ${owner} as owner
   from guard order by guard.item`;
 }

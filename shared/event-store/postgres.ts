@@ -25,7 +25,7 @@ import type {
 import { logStart } from './event-store.ts';
 import { readLimit } from './positions.ts';
 import { assertName, eventStoreLimits, prepareAppend, type PreparedAppend } from './prepare.ts';
-import { eventStoreTables, type EventStoreTables } from './tables.ts';
+import { eventStoreTables, isoNow, type EventStoreTables } from './tables.ts';
 
 type Row = Record<string, unknown>;
 
@@ -195,9 +195,16 @@ function appendStatement(t: EventStoreTables, append: PreparedAppend, options: A
     select (select version from guard)::text as current,
       (select json_agg(json_build_array(global_position::text, transaction_id::text, stream_version::text)
         order by stream_version) from ev) as recorded,
-      now() as created_at,
+      ${isoNow} as created_at,
       ${owner} as owner`;
   return { text, values: p.values };
+}
+
+/** The outbox rows an append wrote, stamped with the statement's time. */
+function outboxRecords(outbox: PreparedAppend['outbox'], createdAt: unknown): OutboxRecord[] {
+  if (outbox.length === 0) return [];
+  const at = iso(createdAt);
+  return outbox.map((message) => ({ ...message, attempts: 0, createdAt: at }));
 }
 
 /** Postgres answered the statement with an error: it ran in its own transaction and wrote nothing. */
@@ -321,7 +328,6 @@ export function postgresEventStore(
       const actual = row ? Number(row.current) : await currentVersion(append.streamId, options);
       throw new ConcurrencyError(append.streamId, append.expectedVersion, actual);
     }
-    const createdAt = iso(row.created_at);
     const events = append.events.map((event, index): RecordedEvent => {
       const [globalPosition, transactionId, streamVersion] = recorded[index]!;
       return {
@@ -342,7 +348,7 @@ export function postgresEventStore(
       streamId: append.streamId,
       nextVersion: events[events.length - 1]!.streamVersion,
       events,
-      outbox: append.outbox.map((message) => ({ ...message, attempts: 0, createdAt })),
+      outbox: outboxRecords(append.outbox, row.created_at),
     };
   }
 

@@ -29,3 +29,9 @@ export function eventStoreTables(schema = 'public'): EventStoreTables {
     idempotency: name('es_idempotency'),
   };
 }
+
+/**
+ * The statement's time as ISO 8601 text (UTC, milliseconds), as `toISOString()` writes it: a
+ * timestamptz column would be parsed into a Date by the Neon driver on every row.
+ */
+export const isoNow = `to_char(now() at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;

@@ -388,6 +388,9 @@ export function eventStoreContract(name: string, { store: make }: ContractOption
           outbox: [{ destination, body: { hello: 1 }, headers: { traceparent } }],
         });
         if (result.status !== 'appended') throw new Error('not appended');
+        const { createdAt } = result.outbox[0]!;
+        expect(createdAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+        expect(Math.abs(Date.parse(createdAt) - Date.now())).toBeLessThan(60_000);
         expect(await relay.relay(result.outbox)).toEqual({ published: 1, failed: 0 });
         expect(publisher.messages).toEqual([
           { id: result.outbox[0]!.id, destination, body: { hello: 1 }, headers: { traceparent } },

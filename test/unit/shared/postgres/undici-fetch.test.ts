@@ -60,6 +60,20 @@ describe('undiciFetch', () => {
     expect([empty.status, await empty.text()]).toEqual([204, '']);
   });
 
+  it('answers with a Response whose body reads once, as text, bytes, a stream or a clone', async () => {
+    const response = await fetchOnUndici(`${url}/sql`, { method: 'POST', body: 'abc' });
+    expect(response).toBeInstanceOf(Response);
+    expect(response.bodyUsed).toBe(false);
+    const copy = response.clone();
+    expect(new TextDecoder().decode(await response.arrayBuffer())).toBe('{"echoed":"abc"}');
+    expect(response.bodyUsed).toBe(true);
+    await expect(response.text()).rejects.toThrow(TypeError);
+    expect(() => response.clone()).toThrow(TypeError);
+    expect(await new Response(copy.body).json()).toEqual({ echoed: 'abc' });
+    const empty = await fetchOnUndici(`${url}/empty`);
+    expect(empty.body).toBeNull();
+  });
+
   it('stops when the signal aborts', async () => {
     const started = Date.now();
     await expect(
