@@ -23,14 +23,18 @@ function recordingBatcher(options: Parameters<typeof appendBatcher>[2] = {}) {
     (item) => [item.stream],
     options,
   );
+  const releaseOldest = () => releases.shift()?.();
   const releaseAll = async () => {
     while (releases.length > 0) {
       releases.shift()!();
       await new Promise((resolve) => setTimeout(resolve, 0));
     }
   };
-  return { submit, batches, releaseAll };
+  return { submit, batches, releaseAll, releaseOldest };
 }
+
+/** After the batcher's next turn (it waits with setImmediate; a zero timeout comes later). */
+const turn = () => new Promise((resolve) => setTimeout(resolve, 0));
 
 describe('append batcher (group commit)', () => {
   it('sends at once while a slot is free, and queued items together when it frees', async () => {
@@ -56,6 +60,25 @@ describe('append batcher (group commit)', () => {
     await releaseAll();
     await Promise.all([again, others]);
     expect(batches.map((batch) => batch.map((item) => item.value))).toEqual([[1], [2, 3], [5, 6]]);
+  });
+
+  it('shares the queue evenly between statements in flight, so no writer keeps a slot alone', async () => {
+    const { submit, batches, releaseOldest } = recordingBatcher({ maxInFlight: 2 });
+    let done = false;
+    const writers = Promise.all(
+      ['a', 'b', 'c', 'd'].map(async (stream) => {
+        for (let value = 1; value <= 6; value += 1) await submit({ stream, value });
+      }),
+    ).then(() => (done = true));
+    await turn();
+    while (!done) {
+      releaseOldest();
+      await turn();
+    }
+    await writers;
+    // One alone at once (nothing was in flight), then two per statement: a caller released early
+    // waits for its share instead of taking the free slot alone (before: 1, 3, 1, 3, …).
+    expect(batches.map((batch) => batch.length)).toEqual([1, ...Array(11).fill(2), 1]);
   });
 
   it('never puts two items with a common key in one batch, keeping their order', async () => {
