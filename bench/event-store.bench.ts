@@ -209,6 +209,17 @@ const admin = new pg.Client({ connectionString: serverUrl });
 await admin.connect();
 await admin.query(`drop database if exists ${database} with (force)`);
 await admin.query(`create database ${database}`);
+// `BENCH_SYNCHRONOUS_COMMIT=off`: every client of the database, pgbench too, commits without
+// waiting for the WAL flush (to see what the flush costs; not how the stores are meant to run).
+const synchronousCommit = process.env.BENCH_SYNCHRONOUS_COMMIT;
+if (synchronousCommit !== undefined) {
+  if (!/^(on|off|local|remote_write|remote_apply)$/.test(synchronousCommit)) {
+    throw new Error(
+      `BENCH_SYNCHRONOUS_COMMIT must be on, off, local, remote_write or remote_apply`,
+    );
+  }
+  await admin.query(`alter database ${database} set synchronous_commit = ${synchronousCommit}`);
+}
 await admin.end();
 const url = new URL(serverUrl);
 url.pathname = `/${database}`;
@@ -261,6 +272,15 @@ const subjects: Subject[] = [
     neonPoolEventStore(neonPool, { batchAppends: true }),
   ),
   edgemesh('edgemesh, TCP (pg), group commit', neonPoolEventStore(tcpPool, { batchAppends: true })),
+  // Two statements in flight, each with half the writers.
+  edgemesh(
+    'edgemesh, Neon HTTP, group commit x2',
+    neonHttpEventStore(sql, { batchAppends: { maxInFlight: 2 } }),
+  ),
+  edgemesh(
+    'edgemesh, TCP (pg), group commit x2',
+    neonPoolEventStore(tcpPool, { batchAppends: { maxInFlight: 2 } }),
+  ),
   {
     name: 'emmett-postgresql 0.42 (TCP)',
     append: async (stream, events) => {
