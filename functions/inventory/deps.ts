@@ -16,7 +16,7 @@ import { storageHealthChecks, type HealthCheck } from '../../shared/health/healt
 import { verifyServiceAuth } from '../../shared/http/auth.ts';
 import { createSql, type PostgresOptions } from '../../shared/postgres/neon.ts';
 import { createRedis } from '../../shared/redis/upstash.ts';
-import type { Env, Runtime } from '../../shared/runtime/runtime.ts';
+import { sharesIoAcrossRequests, type Env, type Runtime } from '../../shared/runtime/runtime.ts';
 import type { MessageVerifier } from '../../shared/saga/routes.ts';
 import { receiverVerifier } from '../../shared/saga/verify.ts';
 import { telemetryFromEnv } from '../../shared/telemetry/from-env.ts';
@@ -65,6 +65,7 @@ export function wire(env: Env, runtime: Runtime, options: PostgresOptions = {}):
   const events = neonHttpEventStore(sql, {
     schemas: inventoryEventSchemas,
     now: () => runtime.now(),
+    batchAppends: sharesIoAcrossRequests(runtime),
   });
   const relay = qstashOutboxRelay({ store: events, env, telemetry });
   const { QSTASH_CURRENT_SIGNING_KEY: current, QSTASH_NEXT_SIGNING_KEY: next } = config;

@@ -9,7 +9,7 @@ import { createSql, type PostgresOptions } from '../../shared/postgres/neon.ts';
 import { deadLetterEventSchemas } from '../../shared/queue/dead-letters.ts';
 import { qstashVerifier, type SignatureVerifier } from '../../shared/queue/signature.ts';
 import { createRedis } from '../../shared/redis/upstash.ts';
-import type { Env, Runtime } from '../../shared/runtime/runtime.ts';
+import { sharesIoAcrossRequests, type Env, type Runtime } from '../../shared/runtime/runtime.ts';
 import { telemetryFromEnv } from '../../shared/telemetry/from-env.ts';
 import type { Telemetry } from '../../shared/telemetry/telemetry.ts';
 import { defaultTemplates, notificationEventSchemas, templatesVar } from './schema.ts';
@@ -44,6 +44,7 @@ export function wire(env: Env, runtime: Runtime, options: PostgresOptions = {}):
   const events = neonHttpEventStore(sql, {
     schemas: { ...notificationEventSchemas, ...deadLetterEventSchemas },
     now: () => runtime.now(),
+    batchAppends: sharesIoAcrossRequests(runtime),
   });
   const receiver = new Receiver({
     currentSigningKey: config.QSTASH_CURRENT_SIGNING_KEY,

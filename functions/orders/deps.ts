@@ -19,7 +19,7 @@ import { qstashOutboxRelay } from '../../shared/queue/outbox-wiring.ts';
 import { storageHealthChecks, type HealthCheck } from '../../shared/health/health.ts';
 import { createSql, type PostgresOptions } from '../../shared/postgres/neon.ts';
 import { createRedis } from '../../shared/redis/upstash.ts';
-import type { Env, Runtime } from '../../shared/runtime/runtime.ts';
+import { sharesIoAcrossRequests, type Env, type Runtime } from '../../shared/runtime/runtime.ts';
 import { sagaEventSchemas } from '../../shared/saga/events.ts';
 import {
   createSagaOrchestrator,
@@ -146,6 +146,7 @@ export function wire(env: Env, runtime: Runtime, options: PostgresOptions = {}):
   const events = neonHttpEventStore(sql, {
     schemas: { ...orderEventSchemas, ...sagaEventSchemas },
     now: () => runtime.now(),
+    batchAppends: sharesIoAcrossRequests(runtime),
   });
   const relay = qstashOutboxRelay({ store: events, env, telemetry });
   const { QSTASH_CURRENT_SIGNING_KEY: current, QSTASH_NEXT_SIGNING_KEY: next } = config;

@@ -7,7 +7,7 @@ import { storageHealthChecks, type HealthCheck } from '../../shared/health/healt
 import { verifyServiceAuth } from '../../shared/http/auth.ts';
 import { createSql, type PostgresOptions } from '../../shared/postgres/neon.ts';
 import { createRedis } from '../../shared/redis/upstash.ts';
-import type { Env, Runtime } from '../../shared/runtime/runtime.ts';
+import { sharesIoAcrossRequests, type Env, type Runtime } from '../../shared/runtime/runtime.ts';
 import { telemetryFromEnv } from '../../shared/telemetry/from-env.ts';
 import type { Telemetry } from '../../shared/telemetry/telemetry.ts';
 import { paymentEventSchemas } from './schema.ts';
@@ -34,7 +34,11 @@ export function wire(env: Env, runtime: Runtime, options: PostgresOptions = {}):
   const redis = createRedis(config);
   return {
     service: 'payments',
-    events: neonHttpEventStore(sql, { schemas: paymentEventSchemas, now: () => runtime.now() }),
+    events: neonHttpEventStore(sql, {
+      schemas: paymentEventSchemas,
+      now: () => runtime.now(),
+      batchAppends: sharesIoAcrossRequests(runtime),
+    }),
     ...(config.SERVICE_AUTH_SECRET
       ? { serviceAuth: verifyServiceAuth({ secret: config.SERVICE_AUTH_SECRET }) }
       : {}),

@@ -1,2 +1,2 @@
 export type { Env, ExecutionContextLike, Runtime } from './runtime.ts';
-export { executionContextOf } from './runtime.ts';
+export { executionContextOf, sharesIoAcrossRequests } from './runtime.ts';

@@ -10,6 +10,15 @@ export interface Runtime {
   waitUntil(promise: Promise<unknown>): void;
 }
 
+/**
+ * Whether one object may carry I/O for many requests at once, e.g. group commit in the event
+ * store: everywhere but workerd, where a request may not settle a promise that another request's
+ * I/O resolves.
+ */
+export function sharesIoAcrossRequests(runtime: Pick<Runtime, 'name'>): boolean {
+  return runtime.name !== 'workerd';
+}
+
 /** What Hono's `c.executionCtx` needs from every entry file. */
 export interface ExecutionContextLike {
   waitUntil(promise: Promise<unknown>): void;

@@ -181,4 +181,24 @@ describe.each(runtimes)('orders on %s against the devstack', (runtime) => {
     );
     expect(events).toEqual([{ n: 1 }]);
   });
+
+  it(
+    runtime === 'workerd'
+      ? 'commits each of many concurrent orders in a transaction of its own (no group commit on workerd)'
+      : 'commits concurrent orders together, several to a transaction (group commit)',
+    async () => {
+      const placed = await Promise.all(Array.from({ length: 12 }, () => client.place(order)));
+      expect(placed.map((response) => response.status)).toEqual(Array(12).fill(202));
+      const streams = await Promise.all(
+        placed.map(async (r) => `order-${((await r.json()) as { orderId: string }).orderId}`),
+      );
+      const [{ transactions }] = (await sql.query(
+        `select count(distinct transaction_id)::int as transactions from es_events
+         where stream_id = any($1::text[])`,
+        [streams],
+      )) as [{ transactions: number }];
+      if (runtime === 'workerd') expect(transactions).toBe(12);
+      else expect(transactions).toBeLessThan(12);
+    },
+  );
 });
