@@ -78,7 +78,7 @@ describe('append batcher (group commit)', () => {
     await writers;
     // One alone at once (nothing was in flight), then two per statement: a caller released early
     // waits for its share instead of taking the free slot alone (before: 1, 3, 1, 3, …).
-    expect(batches.map((batch) => batch.length)).toEqual([1, ...Array(11).fill(2), 1]);
+    expect(batches.map((batch) => batch.length)).toEqual([1, ...Array<number>(11).fill(2), 1]);
   });
 
   it('never puts two items with a common key in one batch, keeping their order', async () => {
