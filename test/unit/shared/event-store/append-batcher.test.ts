@@ -6,6 +6,9 @@ interface Item {
   value: number;
 }
 
+/** After the batcher's next turn (it waits with setImmediate; a zero timeout comes later). */
+const turn = () => new Promise((resolve) => setTimeout(resolve, 0));
+
 /** A batcher whose `run` records each batch and answers once the test releases it. */
 function recordingBatcher(options: Parameters<typeof appendBatcher>[2] = {}) {
   const batches: Item[][] = [];
@@ -26,15 +29,12 @@ function recordingBatcher(options: Parameters<typeof appendBatcher>[2] = {}) {
   const releaseOldest = () => releases.shift()?.();
   const releaseAll = async () => {
     while (releases.length > 0) {
-      releases.shift()!();
-      await new Promise((resolve) => setTimeout(resolve, 0));
+      releaseOldest();
+      await turn();
     }
   };
   return { submit, batches, releaseAll, releaseOldest };
 }
-
-/** After the batcher's next turn (it waits with setImmediate; a zero timeout comes later). */
-const turn = () => new Promise((resolve) => setTimeout(resolve, 0));
 
 describe('append batcher (group commit)', () => {
   it('sends at once while a slot is free, and queued items together when it frees', async () => {
@@ -54,7 +54,7 @@ describe('append batcher (group commit)', () => {
       Promise.all([submit({ stream: 'e', value: 5 }), submit({ stream: 'f', value: 6 })]),
     );
     const others = Promise.all([2, 3].map((value) => submit({ stream: `s${value}`, value })));
-    await new Promise((resolve) => setTimeout(resolve, 0));
+    await turn();
     // One alone at once (nothing was in flight); the rest a turn later, together.
     expect(batches.map((batch) => batch.map((item) => item.value))).toEqual([[1], [2, 3]]);
     await releaseAll();
