@@ -1,15 +1,17 @@
 // `npm run demo [-- --orders N --concurrency C]`: the reference system end to end. Uses a running
-// `npm start` (.devstack/endpoints.json) or starts one itself; seeds stock, places N orders with
+// `npm start` of this checkout (.devstack/endpoints.json, its functions answering its instance id)
+// or starts one itself; seeds stock, places N orders with
 // a mix of outcomes (confirmed, out_of_stock, payment_declined), shows a progress bar while the
 // sagas settle, prints a summary and checks DESIGN.md §5's invariants; exits 1 if one fails.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { liveDevstack, readEndpoints } from './live.ts';
 import { repoRoot, stateDir } from './paths.ts';
+import type { Endpoints } from './stack.ts';
 
 function parseCli() {
   try {
@@ -37,30 +39,14 @@ if (!Number.isInteger(total) || total < 1 || !Number.isInteger(concurrency) || c
 
 type Functions = Record<'orders' | 'inventory' | 'payments', string>;
 
-async function healthy(url: string): Promise<boolean> {
-  try {
-    const response = await fetch(`${url}/health`, { signal: AbortSignal.timeout(2000) });
-    await response.arrayBuffer();
-    return response.ok;
-  } catch {
-    return false;
-  }
-}
-
-function readFunctions(file: string): Functions | undefined {
-  if (!existsSync(file)) return undefined;
-  const endpoints = JSON.parse(readFileSync(file, 'utf8')) as {
-    functions?: Record<string, string>;
-  };
-  const { orders, inventory, payments } = endpoints.functions ?? {};
+function shopOf(endpoints: Endpoints | undefined): Functions | undefined {
+  const { orders, inventory, payments } = endpoints?.functions ?? {};
   return orders && inventory && payments ? { orders, inventory, payments } : undefined;
 }
 
+/** The shop of this checkout's running devstack: its functions answer its own instance id. */
 async function runningStack(): Promise<Functions | undefined> {
-  const found = readFunctions(join(stateDir, 'endpoints.json'));
-  if (!found) return undefined;
-  const answers = await Promise.all(Object.values(found).map(healthy));
-  return answers.every(Boolean) ? found : undefined;
+  return shopOf(await liveDevstack(stateDir));
 }
 
 async function startStack(dir: string): Promise<{ functions: Functions; child: ChildProcess }> {
@@ -88,7 +74,7 @@ async function startStack(dir: string): Promise<{ functions: Functions; child: C
   );
   const deadline = Date.now() + 120_000;
   for (;;) {
-    const functions = readFunctions(join(state, 'endpoints.json'));
+    const functions = shopOf(readEndpoints(state));
     if (functions) return { functions, child };
     if (child.exitCode !== null) throw new Error('the devstack did not start');
     if (Date.now() > deadline) throw new Error('the devstack did not start within 120 s');

@@ -3,12 +3,13 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from '@upstash/qstash';
-import { repoRoot } from './paths.ts';
+import { liveDevstack } from './live.ts';
+import { repoRoot, stateDir } from './paths.ts';
 
 const usage = 'usage: npm run dlq -- list [--url URL] | replay <dlqId…|--all>';
 
 /** QSTASH_URL/QSTASH_TOKEN from the environment, else from the devstack's .dev.vars. */
-function qstashEnv(): { url?: string; token: string; source: string } {
+function qstashEnv(): { url?: string; token: string; source: string; instance?: string } {
   if (process.env.QSTASH_TOKEN) {
     return {
       token: process.env.QSTASH_TOKEN,
@@ -30,7 +31,20 @@ function qstashEnv(): { url?: string; token: string; source: string } {
   if (!vars.QSTASH_TOKEN || !vars.QSTASH_URL) {
     throw new Error('.dev.vars has no QSTASH_URL/QSTASH_TOKEN (restart `npm start`)');
   }
-  return { url: vars.QSTASH_URL, token: vars.QSTASH_TOKEN, source: '.dev.vars' };
+  return {
+    url: vars.QSTASH_URL,
+    token: vars.QSTASH_TOKEN,
+    source: '.dev.vars',
+    ...(vars.EDGEMESH_INSTANCE ? { instance: vars.EDGEMESH_INSTANCE } : {}),
+  };
+}
+
+/** .dev.vars must belong to the devstack that is running, not to one that stopped. */
+async function checkLive(instance: string | undefined): Promise<void> {
+  const live = await liveDevstack(stateDir);
+  if (!live || live.instance !== instance) {
+    throw new Error('the devstack that wrote .dev.vars is not running (run `npm start`)');
+  }
 }
 
 const cut = (text: string, length: number) =>
@@ -94,6 +108,7 @@ try {
   const [command, ...rest] = process.argv.slice(2);
   if (command !== 'list' && command !== 'replay') throw new Error(usage);
   const env = qstashEnv();
+  if (env.source === '.dev.vars') await checkLive(env.instance);
   const client = new Client({ token: env.token, ...(env.url ? { baseUrl: env.url } : {}) });
   if (command === 'list') {
     const at = rest.indexOf('--url');

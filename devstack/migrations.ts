@@ -1,10 +1,7 @@
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import type { Migration } from '../shared/postgres/migrate.ts';
 import { migrate } from '../shared/postgres/migrate.ts';
 import type { Sql } from '../shared/postgres/neon.ts';
-import type { FunctionSpec } from './functions/catalog.ts';
+import { loadServices, type FunctionSpec } from './functions/catalog.ts';
 import {
   eventStoreScope,
   migrations as eventStoreMigrations,
@@ -15,7 +12,7 @@ const toolkitMigrations: Record<string, readonly Migration[]> = {
   [eventStoreScope]: eventStoreMigrations,
 };
 
-/** Applies the toolkit's migrations, then each function's `migrations.ts`, scoped by name. */
+/** Applies the toolkit's migrations, then each function's declared `migrations`, scoped by name. */
 export async function migrateFunctions(
   sql: Sql,
   functions: readonly FunctionSpec[],
@@ -24,12 +21,10 @@ export async function migrateFunctions(
   for (const [scope, migrations] of Object.entries(toolkitMigrations)) {
     applied[scope] = await migrate(sql, migrations, { scope });
   }
-  for (const spec of functions) {
-    const file = join(spec.workerEntry, '..', 'migrations.ts');
-    if (!existsSync(file)) continue;
-    const module = (await import(pathToFileURL(file).href)) as { migrations?: Migration[] };
-    if (!module.migrations) throw new Error(`${file} does not export \`migrations\``);
-    applied[spec.name] = await migrate(sql, module.migrations, { scope: spec.name });
+  for (const service of await loadServices(functions)) {
+    const migrations = service.definition.migrations;
+    if (!migrations?.length) continue;
+    applied[service.name] = await migrate(sql, migrations, { scope: service.name });
   }
   return applied;
 }

@@ -1,4 +1,5 @@
-// `npm run setup:qstash`: applies the messaging topology (shared/queue/topology.ts) to the QStash
+// `npm run setup:qstash`: applies the messaging topology the functions declare (their
+// subscriptions, outbox sweeps and schedules, gathered from functions/*/service.ts) to the QStash
 // of QSTASH_TOKEN (and QSTASH_URL, default Upstash's), with subscriber URLs from
 // SERVICE_<NAME>_URL. Idempotent: a second run changes nothing. `--dry-run` only prints the plan.
 import { Client } from '@upstash/qstash';
@@ -12,9 +13,10 @@ import {
   planTopology,
   readTopology,
   resolveTopology,
-  systemTopology,
   type TopologyChange,
-} from '../shared/queue/topology.ts';
+} from '../shared/queue/index.ts';
+import { topologyOf } from '../shared/service/index.ts';
+import { listFunctions, loadServices } from './functions/catalog.ts';
 
 const setupVars = z.object({
   QSTASH_TOKEN: z.string().trim().min(1),
@@ -40,12 +42,12 @@ function describe(change: TopologyChange): string {
 try {
   const dryRun = process.argv.includes('--dry-run');
   const config = loadConfig(process.env, setupVars);
+  const topology = topologyOf(
+    (await loadServices(listFunctions())).map((service) => service.definition),
+  );
   const services = new Set([
-    ...Object.values(systemTopology.topics).flatMap((topic) => [
-      ...topic.subscribers.map((s) => s.service),
-      ...(topic.failureCallback ? [topic.failureCallback.service] : []),
-    ]),
-    ...systemTopology.schedules.map((s) => s.service),
+    ...Object.values(topology.topics).flatMap((topic) => topic.subscribers.map((s) => s.service)),
+    ...topology.schedules.map((s) => s.service),
   ]);
   const urls = Object.fromEntries(
     [...services].map((service) => [
@@ -53,7 +55,7 @@ try {
       process.env[serviceUrlVariable(service)] || undefined,
     ]),
   );
-  const desired = resolveTopology(systemTopology, urls, {
+  const desired = resolveTopology(topology, urls, {
     suffix: config.QSTASH_TOPOLOGY_SUFFIX ?? '',
   });
   const client = new Client({

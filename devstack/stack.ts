@@ -1,12 +1,13 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Client } from '@upstash/qstash';
-import { applyTopology, resolveTopology, systemTopology } from '../shared/queue/topology.ts';
+import { applyTopology, resolveTopology } from '../shared/queue/index.ts';
+import { topologyOf } from '../shared/service/index.ts';
 import { dataPlaneSql, startDataPlane, type DataPlane } from './data-plane.ts';
 import { writeDevstackFiles } from './files.ts';
-import { listFunctions } from './functions/catalog.ts';
+import { listFunctions, loadServices } from './functions/catalog.ts';
 import type { RunningFunction } from './functions/running.ts';
 import { startFunctions, type FunctionRuntime } from './functions/start.ts';
 import { freePort } from './listen.ts';
@@ -16,6 +17,10 @@ import { serviceUrlVariable } from '../shared/discovery/static.ts';
 
 export interface DevstackOptions {
   runtime: FunctionRuntime;
+  /**
+   * `functions`: 0 gives every function a free port; N shifts each function's declared port
+   * by N − 8787 (the default 8787 serves each on its own declared port).
+   */
   ports: { neon: number; redis: number; functions: number; otlp?: number; qstash?: number };
   databaseUrl?: string | undefined;
   redisUrl?: string | undefined;
@@ -41,6 +46,8 @@ export interface Devstack {
 }
 
 export interface Endpoints {
+  /** This devstack's id: every function's `/health` answers it, so tools can tell stacks apart. */
+  instance: string;
   functions: Record<string, string>;
   runtime: FunctionRuntime;
   postgres: DataPlane['postgres'];
@@ -48,6 +55,9 @@ export interface Endpoints {
   otlp: DataPlane['otlp'];
   qstash: DataPlane['qstash'];
 }
+
+/** The port the first reference function declares; `--port N` shifts every function by N − this. */
+export const defaultFunctionsPort = 8787;
 
 async function persistentSecret(dir: string, name: string): Promise<string> {
   const file = join(dir, name);
@@ -78,21 +88,30 @@ export async function startDevstack(options: DevstackOptions): Promise<Devstack>
   });
   let functions: RunningFunction[] = [];
   try {
+    const services = await loadServices(specs);
     await migrateFunctions(dataPlaneSql(plane), specs);
     const serviceAuthSecret = await persistentSecret(stateDir, 'service-auth-secret');
     const ports: Record<string, number> = {};
-    for (const [index, spec] of specs.entries()) {
-      ports[spec.name] =
-        options.ports.functions === 0 ? await freePort() : options.ports.functions + index;
+    for (const service of services) {
+      ports[service.name] =
+        options.ports.functions === 0
+          ? await freePort()
+          : service.port + options.ports.functions - defaultFunctionsPort;
     }
     const serviceUrls = Object.fromEntries(
       specs.map((spec) => [serviceUrlVariable(spec.name), `http://127.0.0.1:${ports[spec.name]}`]),
     );
-    const vars = { ...plane.vars, SERVICE_AUTH_SECRET: serviceAuthSecret, ...serviceUrls };
+    const instance = randomUUID();
+    const vars = {
+      ...plane.vars,
+      SERVICE_AUTH_SECRET: serviceAuthSecret,
+      EDGEMESH_INSTANCE: instance,
+      ...serviceUrls,
+    };
     functions = await startFunctions(specs, { runtime: options.runtime, ports, vars, log });
-    // Subscriber URLs are known only now: topics become URL groups, plus the outbox sweep schedule.
+    // Subscriber URLs are known only now: topics become URL groups, plus the outbox sweeps.
     const topology = resolveTopology(
-      systemTopology,
+      topologyOf(services.map((service) => service.definition)),
       Object.fromEntries(functions.map((fn) => [fn.name, fn.url])),
       { missing: 'skip' },
     );
@@ -100,6 +119,7 @@ export async function startDevstack(options: DevstackOptions): Promise<Devstack>
     const changes = await applyTopology(qstash, topology);
     log(`qstash topology: ${changes.length} change(s) applied`);
     const endpoints: Endpoints = {
+      instance,
       functions: Object.fromEntries(functions.map((fn) => [fn.name, fn.url])),
       runtime: options.runtime,
       postgres: plane.postgres,

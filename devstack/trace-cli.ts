@@ -1,9 +1,10 @@
 // `npm run trace -- <traceId|orderId>`: prints a trace collected by the devstack as a waterfall.
-// Without an argument, lists recent traces. Reads the collector's URL from endpoints.json; when
-// the devstack is not running, reads the spans it persisted under the state dir.
-import { readFile } from 'node:fs/promises';
+// Without an argument, lists recent traces. Reads the collector's URL from endpoints.json when
+// that devstack is the one running (its functions answer its instance id); otherwise reads the
+// spans it persisted under the state dir.
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { liveDevstack } from './live.ts';
 import { readSpanFile } from './otlp/collector.ts';
 import type { CollectedSpan } from './otlp/spans.ts';
 import { memoryTraceStore, type TraceStore, type TraceSummary } from './otlp/trace-store.ts';
@@ -52,15 +53,9 @@ function storeSource(store: TraceStore): Source {
   };
 }
 
+/** The collector of this checkout's devstack, when it is the one running (its instance answers). */
 async function collectorUrl(dir: string): Promise<string | undefined> {
-  try {
-    const endpoints = JSON.parse(await readFile(join(dir, 'endpoints.json'), 'utf8')) as {
-      otlp?: { url?: string };
-    };
-    return endpoints.otlp?.url;
-  } catch {
-    return undefined;
-  }
+  return (await liveDevstack(dir))?.otlp.url;
 }
 
 async function reachable(url: string): Promise<boolean> {

@@ -12,15 +12,15 @@ export async function startOnDeno(
 ): Promise<RunningFunction> {
   if (port !== 0) await assertPortFree(port, '127.0.0.1', spec.name);
   const chosen = port === 0 ? await freePort() : port;
-  const child = spawn(
-    denoBinary,
-    ['run', '--allow-net', '--allow-env', '--allow-read', '--no-prompt', spec.denoEntry],
-    {
-      cwd: repoRoot,
-      env: { ...process.env, ...vars, PORT: String(chosen), HOST: '127.0.0.1', NO_COLOR: '1' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
+  const permissions = ['--allow-net', '--allow-env', '--allow-read', '--no-prompt'];
+  const args = spec.denoServe
+    ? ['serve', ...permissions, '--port', String(chosen), '--host', '127.0.0.1', spec.denoEntry]
+    : ['run', ...permissions, spec.denoEntry];
+  const child = spawn(denoBinary, args, {
+    cwd: repoRoot,
+    env: { ...process.env, ...vars, PORT: String(chosen), HOST: '127.0.0.1', NO_COLOR: '1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const forward = (chunk: Buffer) => {
     for (const line of chunk.toString().split('\n')) if (line.trim()) log(`${spec.name}: ${line}`);
   };

@@ -1,4 +1,4 @@
-import { EdgeMeshError } from '../../shared/errors/edgemesh-error.ts';
+import { EdgeMeshError } from '../../shared/errors/index.ts';
 import type { ReservationItem, ReservationView } from './schema.ts';
 
 // ── stock, one stream per sku ───────────────────────────────────────────────────────────────

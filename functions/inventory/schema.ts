@@ -74,3 +74,10 @@ export const inventoryEventSchemas = {
   ReservationCancelled: z.object({ reservationId: id, tombstone: z.boolean(), at: isoTime }),
   ReservationExpired: z.object({ reservationId: id, at: isoTime }),
 };
+
+/** The function's own variables. */
+export const inventoryConfig = z.object({
+  /** How long a reservation holds unless the try says otherwise, ms. Default 60,000. */
+  INVENTORY_RESERVATION_TTL_MS: z.coerce.number().int().min(1000).max(86_400_000).default(60_000),
+});
+export type InventoryConfig = z.infer<typeof inventoryConfig>;

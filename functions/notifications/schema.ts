@@ -114,3 +114,10 @@ export type Notification = z.infer<typeof notification>;
 export const notificationEventSchemas = {
   NotificationRecorded: notification,
 };
+
+/** The function's own variables. */
+export const notificationsConfig = z.object({
+  /** JSON object of event type → message template, merged over the defaults. */
+  NOTIFICATIONS_TEMPLATES: templatesVar.optional(),
+});
+export type NotificationsConfig = z.infer<typeof notificationsConfig>;

@@ -1,4 +1,4 @@
-import { EdgeMeshError } from '../../shared/errors/edgemesh-error.ts';
+import { EdgeMeshError } from '../../shared/errors/index.ts';
 import type { OrderItem, OrderView, PlaceOrderBody } from './schema.ts';
 
 export interface PlaceOrder {
@@ -37,13 +37,21 @@ export type OrderPlaced = {
     traceId?: string;
   };
 };
+/** Carries what a downstream consumer (shipping, invoicing) acts on without calling back. */
 export type OrderConfirmed = {
   type: 'OrderConfirmed';
-  data: { orderId: string; confirmedAt: string };
+  data: {
+    orderId: string;
+    customerId: string;
+    items: OrderItem[];
+    total: number;
+    currency: string;
+    confirmedAt: string;
+  };
 };
 export type OrderCancelled = {
   type: 'OrderCancelled';
-  data: { orderId: string; reason: string; cancelledAt: string };
+  data: { orderId: string; customerId: string; reason: string; cancelledAt: string };
 };
 export type OrderEvent = OrderPlaced | OrderConfirmed | OrderCancelled;
 
@@ -85,7 +93,13 @@ export function decide(command: OrderCommand, state: OrderState): OrderEvent[] {
       if (state.status === 'none') throw conflict(command.orderId, 'does not exist');
       if (state.status === 'confirmed') return [];
       if (state.status === 'cancelled') throw conflict(command.orderId, 'is cancelled');
-      return [{ type: 'OrderConfirmed', data: { orderId: command.orderId, confirmedAt: at } }];
+      const { customerId, items, total, currency } = state;
+      return [
+        {
+          type: 'OrderConfirmed',
+          data: { orderId: command.orderId, customerId, items, total, currency, confirmedAt: at },
+        },
+      ];
     }
     case 'CancelOrder': {
       if (state.status === 'none') throw conflict(command.orderId, 'does not exist');
@@ -94,7 +108,12 @@ export function decide(command: OrderCommand, state: OrderState): OrderEvent[] {
       return [
         {
           type: 'OrderCancelled',
-          data: { orderId: command.orderId, reason: command.reason, cancelledAt: at },
+          data: {
+            orderId: command.orderId,
+            customerId: state.customerId,
+            reason: command.reason,
+            cancelledAt: at,
+          },
         },
       ];
     }

@@ -1,10 +1,7 @@
-import { EdgeMeshError } from '../../shared/errors/edgemesh-error.ts';
-import { deadlineHeader } from '../../shared/http/deadline.ts';
-import {
-  createServiceClient,
-  type ServiceClientOptions,
-} from '../../shared/http/service-client.ts';
-import { StepRejectedError } from '../../shared/saga/definition.ts';
+import { EdgeMeshError } from '../../shared/errors/index.ts';
+import { deadlineHeader } from '../../shared/http/index.ts';
+import { StepRejectedError } from '../../shared/saga/index.ts';
+import type { ServiceClient } from '../../shared/service/index.ts';
 import type { InventoryApp } from '../inventory/app.ts';
 import type { PaymentsApp } from '../payments/app.ts';
 import type { OrderItem } from './schema.ts';
@@ -110,16 +107,15 @@ function requestOptions(call: CallOptions) {
   };
 }
 
-/** Options shared by both participant clients: discovery, breakers, retries, auth, fetch. */
-export type ParticipantClientOptions = Omit<ServiceClientOptions, 'service'>;
-
 /**
- * The participants over HTTP, through the resilient service client (discovery, breaker,
- * retries with Idempotency-Key, deadline, service auth).
+ * The participants over HTTP, through the toolkit's resilient service clients (discovery,
+ * breaker, retries with Idempotency-Key, deadline, service auth).
  */
-export function httpParticipants(options: ParticipantClientOptions): OrderParticipants {
-  const inventory = createServiceClient<InventoryApp>({ ...options, service: 'inventory' });
-  const payments = createServiceClient<PaymentsApp>({ ...options, service: 'payments' });
+export function httpParticipants(clients: {
+  inventory: ServiceClient<InventoryApp>;
+  payments: ServiceClient<PaymentsApp>;
+}): OrderParticipants {
+  const { inventory, payments } = clients;
   return {
     async reserve(request, call) {
       const response = await inventory.reservations.$post({ json: request }, requestOptions(call));

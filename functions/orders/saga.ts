@@ -1,8 +1,24 @@
-import type { OutboxMessage } from '../../shared/event-store/event-store.ts';
-import type { StepContext } from '../../shared/saga/definition.ts';
-import { tccSaga } from '../../shared/saga/tcc.ts';
-import { evolve, initialState, type OrderEvent, type OrderPlaced } from './domain.ts';
-import type { CallOptions, OrderParticipants } from './participants.ts';
+import { sagaFaultsFromList } from '../../shared/chaos/index.ts';
+import type { OutboxMessage } from '../../shared/event-store/index.ts';
+import {
+  createSagaOrchestrator,
+  tccSaga,
+  type SagaFaults,
+  type SagaOrchestrator,
+  type StepContext,
+} from '../../shared/saga/index.ts';
+import type { ServiceDeps } from '../../shared/service/index.ts';
+import type { InventoryApp } from '../inventory/app.ts';
+import type { PaymentsApp } from '../payments/app.ts';
+import { decide, evolve, initialState, type OrderCommand, type OrderPlaced } from './domain.ts';
+import { httpParticipants, type CallOptions, type OrderParticipants } from './participants.ts';
+import type { OrdersConfig } from './schema.ts';
+
+/** The read model's projection name: one document per order, written with its events. */
+export const ordersProjection = 'orders';
+
+/** The stream that holds one order's events, and its saga's. */
+export const orderStream = (orderId: string) => `order-${orderId}`;
 
 /** What the order saga carries: the placed order, as recorded. */
 export interface OrderSagaInput {
@@ -15,25 +31,21 @@ export interface OrderSagaOptions {
   deadlineMs: number;
   /** How long inventory holds the stock before it cancels the reservation itself, ms. */
   reservationTtlMs: number;
-  /** Where order events go (QStash URL group or URL). */
+  /** Where order events go (QStash topic or URL). */
   eventsDestination: string;
-  /** The orders read model's projection name. */
-  projection: string;
-  /** The stream of an order. */
-  streamId: (orderId: string) => string;
   newId: () => string;
 }
 
-function call(ctx: StepContext<OrderSagaInput>, timeoutMs: number): CallOptions {
+const attemptMs = 8_000;
+
+function call(ctx: StepContext<OrderSagaInput>): CallOptions {
   return {
     signal: ctx.signal,
     headers: ctx.traceHeaders,
     idempotencyKey: `${ctx.sagaId}:${ctx.step}`,
-    deadlineMs: timeoutMs,
+    deadlineMs: attemptMs,
   };
 }
-
-const attemptMs = 8_000;
 
 /**
  * The place-order saga: a TCC over inventory (reserve → confirm, else cancel) then payments
@@ -45,33 +57,33 @@ export function orderSaga({
   deadlineMs,
   reservationTtlMs,
   eventsDestination,
-  projection,
-  streamId,
   newId,
 }: OrderSagaOptions) {
   const retry = { maxAttempts: 5, backoffMs: 1_000, maxBackoffMs: 30_000 };
 
   function finish(
     ctx: { sagaId: string; input: OrderSagaInput; at: Date; version: number },
-    event: OrderEvent,
+    command: OrderCommand,
   ) {
+    const placed = evolve(initialState(), { type: 'OrderPlaced', data: ctx.input.order });
+    const [event] = decide(command, placed);
+    if (!event) return {};
     const stamped = { ...event, id: newId() };
-    const placed: OrderEvent = { type: 'OrderPlaced', data: ctx.input.order };
-    const state = [placed, event].reduce(evolve, initialState());
     const outbox: OutboxMessage = {
       destination: eventsDestination,
       body: {
         eventId: stamped.id,
         type: event.type,
-        streamId: streamId(ctx.sagaId),
+        streamId: orderStream(ctx.sagaId),
         streamVersion: ctx.version + 1,
         occurredAt: ctx.at.toISOString(),
         data: event.data,
       },
     };
+    const doc = evolve(placed, event);
     return {
       events: [stamped],
-      documents: [{ projection, id: ctx.sagaId, doc: state }],
+      documents: [{ projection: ordersProjection, id: ctx.sagaId, doc }],
       outbox: [outbox],
     };
   }
@@ -88,14 +100,12 @@ export function orderSaga({
           const { orderId, items } = ctx.input.order;
           await participants.reserve(
             { reservationId: orderId, orderId, items, ttlMs: reservationTtlMs },
-            call(ctx, attemptMs),
+            call(ctx),
           );
           return { reservationId: orderId };
         },
-        confirm: (ctx) =>
-          participants.confirmReservation(ctx.input.order.orderId, call(ctx, attemptMs)),
-        cancel: (ctx) =>
-          participants.cancelReservation(ctx.input.order.orderId, call(ctx, attemptMs)),
+        confirm: (ctx) => participants.confirmReservation(ctx.input.order.orderId, call(ctx)),
+        cancel: (ctx) => participants.cancelReservation(ctx.input.order.orderId, call(ctx)),
       },
       {
         name: 'payments',
@@ -105,24 +115,49 @@ export function orderSaga({
           const { orderId, customerId, total, currency } = ctx.input.order;
           await participants.authorize(
             { paymentId: orderId, orderId, customerId, amount: total, currency },
-            call(ctx, attemptMs),
+            call(ctx),
           );
           return { paymentId: orderId };
         },
-        confirm: (ctx) => participants.capture(ctx.input.order.orderId, call(ctx, attemptMs)),
-        cancel: (ctx) => participants.cancelPayment(ctx.input.order.orderId, call(ctx, attemptMs)),
+        confirm: (ctx) => participants.capture(ctx.input.order.orderId, call(ctx)),
+        cancel: (ctx) => participants.cancelPayment(ctx.input.order.orderId, call(ctx)),
       },
     ],
     confirmTimeoutMs: attemptMs * 2,
-    onCompleted: (ctx) =>
-      finish(ctx, {
-        type: 'OrderConfirmed',
-        data: { orderId: ctx.sagaId, confirmedAt: ctx.at.toISOString() },
-      }),
+    onCompleted: (ctx) => finish(ctx, { type: 'ConfirmOrder', orderId: ctx.sagaId, at: ctx.at }),
     onAborted: (ctx) =>
-      finish(ctx, {
-        type: 'OrderCancelled',
-        data: { orderId: ctx.sagaId, reason: ctx.reason, cancelledAt: ctx.at.toISOString() },
+      finish(ctx, { type: 'CancelOrder', orderId: ctx.sagaId, reason: ctx.reason, at: ctx.at }),
+  });
+}
+
+/**
+ * The place-order saga over the function's deps, or undefined when it cannot run: no QStash
+ * (no relay), no URL of its own for QStash to deliver steps to, or a participant unknown.
+ */
+export function orderSagaOf(
+  deps: ServiceDeps<OrdersConfig>,
+  { faults = sagaFaultsFromList(deps.config.SAGA_FAULTS) }: { faults?: SagaFaults } = {},
+): SagaOrchestrator<OrderSagaInput> | undefined {
+  const { selfUrl, config } = deps;
+  if (!deps.outbox.relay || !selfUrl || !deps.knows('inventory') || !deps.knows('payments')) {
+    return undefined;
+  }
+  return createSagaOrchestrator({
+    definition: orderSaga({
+      participants: httpParticipants({
+        inventory: deps.client<InventoryApp>('inventory'),
+        payments: deps.client<PaymentsApp>('payments'),
       }),
+      deadlineMs: config.ORDERS_SAGA_DEADLINE_MS,
+      reservationTtlMs: config.ORDERS_RESERVATION_TTL_MS,
+      eventsDestination: config.ORDERS_EVENTS_DESTINATION,
+      newId: deps.newId,
+    }),
+    store: deps.events,
+    endpoint: `${selfUrl}/saga/steps`,
+    streamId: orderStream,
+    streamType: 'order',
+    now: deps.now,
+    ...(faults ? { faults } : {}),
   });
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { sagaFaultPoints } from '../../shared/chaos/index.ts';
 
 /** Money is integer minor units (cents). */
 const minorUnits = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
@@ -28,6 +29,9 @@ export const placeOrderBody = z.object({
 });
 
 export const idempotencyKey = z.string().trim().min(1).max(255);
+
+/** Headers of `POST /orders`: an optional `Idempotency-Key` of 1 to 255 characters. */
+export const placeOrderHeaders = z.object({ 'idempotency-key': idempotencyKey.optional() });
 
 export const orderStatus = z.enum(['pending', 'confirmed', 'cancelled']);
 
@@ -73,10 +77,43 @@ export const orderEventSchemas = {
       .regex(/^[\da-f]{32}$/)
       .optional(),
   }),
-  OrderConfirmed: z.object({ orderId: z.string().min(1), confirmedAt: isoTime }),
+  OrderConfirmed: z.object({
+    orderId: z.string().min(1),
+    customerId: z.string().min(1),
+    items: z.array(orderItem).min(1),
+    total: minorUnits,
+    currency: z.string().regex(/^[A-Z]{3}$/),
+    confirmedAt: isoTime,
+  }),
   OrderCancelled: z.object({
     orderId: z.string().min(1),
+    customerId: z.string().min(1),
     reason: z.string().min(1).max(500),
     cancelledAt: isoTime,
   }),
 };
+
+/** The function's own variables. */
+export const ordersConfig = z.object({
+  /** Where order events go: a QStash topic (URL group), or a URL. Default `order-events`. */
+  ORDERS_EVENTS_DESTINATION: z.string().trim().min(1).default('order-events'),
+  /** A saga whose tries have not all succeeded after this long is cancelled (`timeout`), ms. Default 30,000. */
+  ORDERS_SAGA_DEADLINE_MS: z.coerce.number().int().min(1000).max(86_400_000).default(30_000),
+  /** How long inventory holds an order's stock unless confirmed, ms. Default 60,000. */
+  ORDERS_RESERVATION_TTL_MS: z.coerce.number().int().min(1000).max(86_400_000).default(60_000),
+  /** Tests and chaos only: crash once at these points of every saga message (comma-separated). */
+  SAGA_FAULTS: z
+    .string()
+    .trim()
+    .refine(
+      (value) =>
+        value
+          .split(',')
+          .every((point) => sagaFaultPoints.includes(point.trim() as never) || point.trim() === ''),
+      {
+        message: `expected a comma-separated list of ${sagaFaultPoints.join(', ')}`,
+      },
+    )
+    .optional(),
+});
+export type OrdersConfig = z.infer<typeof ordersConfig>;

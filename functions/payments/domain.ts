@@ -1,4 +1,4 @@
-import { EdgeMeshError } from '../../shared/errors/edgemesh-error.ts';
+import { EdgeMeshError } from '../../shared/errors/index.ts';
 import type { AuthorizeBody, PaymentView } from './schema.ts';
 
 /** Customers whose id starts with this are always declined (tests and demos). */

@@ -10,4 +10,10 @@ export {
 export { fallbackRegistry } from './fallback.ts';
 export { memoryRegistry } from './memory.ts';
 export type { LeaseRegistry, Registry } from './registry.ts';
-export { serviceUrlVariable, staticRegistry } from './static.ts';
+export {
+  firstServiceUrl,
+  serviceOfVariable,
+  serviceUrlsFromEnv,
+  serviceUrlVariable,
+  staticRegistry,
+} from './static.ts';

@@ -59,3 +59,13 @@ export function firstServiceUrl(env: Env, service: string): string | undefined {
   const value = env[variable];
   return value ? parseList(variable, value)[0]?.url : undefined;
 }
+
+/** Base URLs by service name from `SERVICE_<NAME>_URL` (`SERVICE_ORDERS_URL` → `orders`). */
+export function serviceUrlsFromEnv(env: Env): Record<string, string> {
+  const urls: Record<string, string> = {};
+  for (const [name, value] of Object.entries(env)) {
+    const service = serviceOfVariable(name);
+    if (service && value) urls[service] = value;
+  }
+  return urls;
+}

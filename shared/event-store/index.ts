@@ -62,3 +62,14 @@ export {
   type ProjectionRun,
   type RunProjectionOptions,
 } from './projections.ts';
+export {
+  commandHandler,
+  type CommandHandler,
+  type CommandHandlerOptions,
+  type CommandResult,
+  type Decide,
+  type Decider,
+  type Decision,
+  type HandleOptions,
+  type KnownState,
+} from './command-handler.ts';

@@ -77,14 +77,21 @@ export function storageHealthChecks(
   ];
 }
 
-/** `GET /health`: the report as JSON, 200 when every check is ok, else 503. */
+/**
+ * `GET /health`: the report as JSON (with `instance`, the devstack that started the function,
+ * when known), 200 when every check is ok, else 503.
+ */
 export function healthHandler(deps: {
   service: string;
   healthChecks: readonly HealthCheck[];
+  instance?: string;
   now(): number;
 }) {
   return async function reportHealth(c: Context) {
     const report = await checkHealth(deps.service, deps.healthChecks, { now: () => deps.now() });
-    return c.json(report, report.status === 'ok' ? 200 : 503);
+    return c.json(
+      { ...report, ...(deps.instance ? { instance: deps.instance } : {}) },
+      report.status === 'ok' ? 200 : 503,
+    );
   };
 }

@@ -33,3 +33,4 @@ export {
 export { deadlinePolicy, timeoutPolicy } from './timeout.ts';
 export { isUpstreamStatusError, parseRetryAfter, UpstreamStatusError } from './upstream-error.ts';
 export { fieldIssues, validate } from './validate.ts';
+export { keepAlive } from './keep-alive.ts';

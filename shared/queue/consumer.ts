@@ -9,27 +9,13 @@ import type {
 } from '../event-store/event-store.ts';
 import { fieldIssues } from '../http/validate.ts';
 import type { TraceScope } from '../telemetry/telemetry.ts';
-import { messageDeadlineHeader } from './publisher.ts';
+import { deadLetterTextLimit, recordDeadLetter } from './dead-letters.ts';
+import { nonRetryable } from './non-retryable.ts';
+import { maxRetriesHeader, messageDeadlineHeader } from './publisher.ts';
 import type { SignatureVerifier } from './signature.ts';
 import { traceIdOf } from '../errors/hono.ts';
+import { toProblem } from '../errors/problem.ts';
 import { requestScope } from '../telemetry/hono.ts';
-
-/** Header that tells QStash a 489 must not be retried: the message goes straight to the DLQ. */
-export const nonRetryableHeader = 'Upstash-NonRetryable-Error';
-
-/**
- * An error for a message that can never succeed: rendered as 489 with
- * `Upstash-NonRetryable-Error: true`, so QStash dead-letters it without retrying.
- */
-export function nonRetryable(
-  message: string,
-  options: { cause?: unknown; issues?: readonly { path: string; message: string }[] } = {},
-): EdgeMeshError {
-  return new EdgeMeshError('UNPROCESSABLE_MESSAGE', message, {
-    ...options,
-    headers: { [nonRetryableHeader]: 'true' },
-  });
-}
 
 /** What a consumer did with a message; answered as `200 {status, messageId, eventId?}`. */
 export type ConsumeStatus = 'processed' | 'duplicate' | 'expired';
@@ -83,6 +69,20 @@ export interface ConsumerOptions<Schema extends z.ZodType> {
   deliveredUrl?: (c: Context) => string;
   /** Clock, ms since the epoch. Default Date.now. */
   now?: () => number;
+  /**
+   * Record what this consumer gives up on in its own `dead-letters-<name>` stream: a poison
+   * message (answered 489) and a failure on the last attempt the publisher announced
+   * (`x-edgemesh-max-retries`). The store must accept `deadLetterEventSchemas`. Default false.
+   */
+  recordDeadLetters?: boolean;
+}
+
+/** Whether QStash will not deliver this message again after this answer. */
+function isFinal(c: Context, error: unknown): boolean {
+  if (isEdgeMeshError(error) && error.code === 'UNPROCESSABLE_MESSAGE') return true;
+  const max = Number(c.req.header(maxRetriesHeader));
+  const retried = Number(c.req.header('upstash-retried') ?? 0);
+  return Number.isInteger(max) && retried >= max;
 }
 
 function defaultEventId(body: unknown): string | undefined {
@@ -118,7 +118,28 @@ export function consumer<Schema extends z.ZodType>({
   eventIdOf = defaultEventId,
   deliveredUrl = (c) => c.req.url,
   now = () => Date.now(),
+  recordDeadLetters = false,
 }: ConsumerOptions<Schema>): Handler {
+  async function deadLetter(c: Context, raw: string, error: unknown): Promise<void> {
+    const messageId = c.req.header('upstash-message-id');
+    if (!messageId) return;
+    const problem = toProblem(error, { instance: c.req.path });
+    const maxRetries = Number(c.req.header(maxRetriesHeader));
+    const recorded = await recordDeadLetter(store, name, {
+      messageId,
+      url: deliveredUrl(c),
+      ...(c.req.header('upstash-topic-name') ? { topic: c.req.header('upstash-topic-name') } : {}),
+      status: problem.status,
+      responseBody: JSON.stringify(problem).slice(0, deadLetterTextLimit),
+      responseHeaders: {},
+      retried: Number(c.req.header('upstash-retried') ?? 0) || 0,
+      ...(Number.isInteger(maxRetries) ? { maxRetries } : {}),
+      messageBody: raw.slice(0, deadLetterTextLimit),
+      recordedAt: new Date(now()).toISOString(),
+    });
+    if (recorded) requestScope(c)?.metrics.recordDeadLetter(name);
+  }
+
   return async function consumeMessage(c) {
     const signature = c.req.header('upstash-signature');
     if (!signature) throw new EdgeMeshError('SIGNATURE', 'Upstash-Signature is missing.');
@@ -129,105 +150,116 @@ export function consumer<Schema extends z.ZodType>({
         'Upstash-Signature does not match this body and URL, or has expired.',
       );
     }
-    let json: unknown;
     try {
-      json = JSON.parse(raw);
-    } catch (cause) {
-      throw nonRetryable('The message body is not JSON.', { cause });
-    }
-    const scope = requestScope(c);
-    const parsed = schema.safeParse(json);
-    if (!parsed.success) {
-      scope?.metrics.recordDelivery(name, 'poison');
-      throw nonRetryable('The message does not match its schema.', {
-        cause: parsed.error,
-        issues: fieldIssues(parsed.error),
-      });
-    }
-    const body = parsed.data;
-    const messageId = c.req.header('upstash-message-id');
-    if (!messageId) throw nonRetryable('Upstash-Message-Id is missing.');
-    const eventId = eventIdOf(body);
-    const deadline = readDeadline(c.req.header(messageDeadlineHeader));
-    const answer = (status: ConsumeStatus) =>
-      c.json({ status, messageId, ...(eventId ? { eventId } : {}) }, 200);
-    if (deadline !== undefined && deadline <= now()) {
-      scope?.metrics.recordDelivery(name, 'expired');
-      return answer('expired');
-    }
-
-    const traceId = traceIdOf(c);
-    const signals = [c.req.raw.signal];
-    if (deadline !== undefined) {
-      signals.push(AbortSignal.timeout(Math.max(0, deadline - now())));
-    }
-    const signal = AbortSignal.any(signals);
-    const inbox: IdempotencyClaim = {
-      scope: `inbox:${name}`,
-      key: eventId ?? `message:${messageId}`,
-      requestHash: messageId,
-    };
-    let outcome: ConsumeStatus = 'processed';
-    let appended = false;
-    const message: ConsumedMessage<z.infer<Schema>> = {
-      body,
-      messageId,
-      ...(eventId ? { eventId } : {}),
-      retried: Number(c.req.header('upstash-retried') ?? 0) || 0,
-      ...(c.req.header('upstash-topic-name') ? { topic: c.req.header('upstash-topic-name') } : {}),
-      ...(deadline !== undefined ? { deadline } : {}),
-      signal,
-      ...(traceId ? { traceId } : {}),
-      ...(scope ? { scope } : {}),
-      inbox,
-      async append(streamId, events, options) {
-        if (appended) {
-          throw new EdgeMeshError('INTERNAL', `consumer ${name} appended twice for one message`);
-        }
-        appended = true;
-        const result = await store.append(streamId, events, {
-          ...options,
-          idempotency: inbox,
-          signal,
-          trace: scope,
-          metadata: {
-            causationId: eventId ?? messageId,
-            ...(c.req.header('traceparent') ? { traceparent: c.req.header('traceparent') } : {}),
-            ...options.metadata,
-          },
-        });
-        if (result.status === 'appended') return 'appended';
-        outcome = 'duplicate';
-        return 'duplicate';
-      },
-    };
-    const run = () => handle(message, c);
-    try {
-      if (scope) {
-        await scope.run(`consume ${name}`, run, {
-          attributes: {
-            'messaging.system': 'qstash',
-            'messaging.message.id': messageId,
-            'messaging.consumer.group.name': name,
-            ...(eventId ? { 'messaging.message.event_id': eventId } : {}),
-          },
-        });
-      } else {
-        await run();
+      let json: unknown;
+      try {
+        json = JSON.parse(raw);
+      } catch (cause) {
+        throw nonRetryable('The message body is not JSON.', { cause });
       }
-    } catch (error) {
-      scope?.metrics.recordDelivery(
-        name,
-        isEdgeMeshError(error) && error.code === 'UNPROCESSABLE_MESSAGE' ? 'poison' : 'failed',
-      );
-      if (deadline !== undefined && signal.aborted && !isEdgeMeshError(error)) {
-        throw new EdgeMeshError('TIMEOUT', 'The message deadline passed while handling it.', {
-          cause: error,
+      const scope = requestScope(c);
+      const parsed = schema.safeParse(json);
+      if (!parsed.success) {
+        scope?.metrics.recordDelivery(name, 'poison');
+        throw nonRetryable('The message does not match its schema.', {
+          cause: parsed.error,
+          issues: fieldIssues(parsed.error),
         });
+      }
+      const body = parsed.data;
+      const messageId = c.req.header('upstash-message-id');
+      if (!messageId) throw nonRetryable('Upstash-Message-Id is missing.');
+      const eventId = eventIdOf(body);
+      const deadline = readDeadline(c.req.header(messageDeadlineHeader));
+      const answer = (status: ConsumeStatus) =>
+        c.json({ status, messageId, ...(eventId ? { eventId } : {}) }, 200);
+      if (deadline !== undefined && deadline <= now()) {
+        scope?.metrics.recordDelivery(name, 'expired');
+        return answer('expired');
+      }
+
+      const traceId = traceIdOf(c);
+      const signals = [c.req.raw.signal];
+      if (deadline !== undefined) {
+        signals.push(AbortSignal.timeout(Math.max(0, deadline - now())));
+      }
+      const signal = AbortSignal.any(signals);
+      const inbox: IdempotencyClaim = {
+        scope: `inbox:${name}`,
+        key: eventId ?? `message:${messageId}`,
+        requestHash: messageId,
+      };
+      let outcome: ConsumeStatus = 'processed';
+      let appended = false;
+      const message: ConsumedMessage<z.infer<Schema>> = {
+        body,
+        messageId,
+        ...(eventId ? { eventId } : {}),
+        retried: Number(c.req.header('upstash-retried') ?? 0) || 0,
+        ...(c.req.header('upstash-topic-name')
+          ? { topic: c.req.header('upstash-topic-name') }
+          : {}),
+        ...(deadline !== undefined ? { deadline } : {}),
+        signal,
+        ...(traceId ? { traceId } : {}),
+        ...(scope ? { scope } : {}),
+        inbox,
+        async append(streamId, events, options) {
+          if (appended) {
+            throw new EdgeMeshError('INTERNAL', `consumer ${name} appended twice for one message`);
+          }
+          appended = true;
+          const result = await store.append(streamId, events, {
+            ...options,
+            idempotency: inbox,
+            signal,
+            trace: scope,
+            metadata: {
+              causationId: eventId ?? messageId,
+              ...(c.req.header('traceparent') ? { traceparent: c.req.header('traceparent') } : {}),
+              ...options.metadata,
+            },
+          });
+          if (result.status === 'appended') return 'appended';
+          outcome = 'duplicate';
+          return 'duplicate';
+        },
+      };
+      const run = () => handle(message, c);
+      try {
+        if (scope) {
+          await scope.run(`consume ${name}`, run, {
+            attributes: {
+              'messaging.system': 'qstash',
+              'messaging.message.id': messageId,
+              'messaging.consumer.group.name': name,
+              ...(eventId ? { 'messaging.message.event_id': eventId } : {}),
+            },
+          });
+        } else {
+          await run();
+        }
+      } catch (error) {
+        scope?.metrics.recordDelivery(
+          name,
+          isEdgeMeshError(error) && error.code === 'UNPROCESSABLE_MESSAGE' ? 'poison' : 'failed',
+        );
+        if (deadline !== undefined && signal.aborted && !isEdgeMeshError(error)) {
+          throw new EdgeMeshError('TIMEOUT', 'The message deadline passed while handling it.', {
+            cause: error,
+          });
+        }
+        throw error;
+      }
+      scope?.metrics.recordDelivery(name, outcome);
+      return answer(outcome);
+    } catch (error) {
+      if (recordDeadLetters && isFinal(c, error)) {
+        await deadLetter(c, raw, error).catch((cause: unknown) =>
+          requestScope(c)?.log.warn('could not record a dead letter', { error: cause }),
+        );
       }
       throw error;
     }
-    scope?.metrics.recordDelivery(name, outcome);
-    return answer(outcome);
   };
 }

@@ -2,7 +2,7 @@ import type { Handler } from 'hono';
 import { z } from 'zod';
 import { EdgeMeshError } from '../errors/edgemesh-error.ts';
 import type { EventStore } from '../event-store/event-store.ts';
-import { nonRetryable } from './consumer.ts';
+import { nonRetryable } from './non-retryable.ts';
 import type { SignatureVerifier } from './signature.ts';
 import { requestScope } from '../telemetry/hono.ts';
 
@@ -89,8 +89,9 @@ export interface DeadLetterOptions {
 
 /**
  * A Hono handler for QStash's failure callback: verifies the signature, records the dead
- * letter with the last response once per DLQ entry (a repeated callback writes nothing), and
- * answers 200 after the write committed.
+ * letter with the last response once per message (a repeated callback writes nothing), and
+ * answers 200 after the write committed. For messages published straight to a consumer's URL;
+ * deliveries through a topic are recorded by the consumer itself (see `consumer`).
  * @example app.post('/dead-letters', deadLetterHandler({ name: 'notifications', verify, store }))
  */
 export function deadLetterHandler({
@@ -99,7 +100,7 @@ export function deadLetterHandler({
   store,
   now = () => Date.now(),
 }: DeadLetterOptions): Handler {
-  return async function recordDeadLetter(c) {
+  return async function recordFailureCallback(c) {
     const signature = c.req.header('upstash-signature');
     if (!signature) throw new EdgeMeshError('SIGNATURE', 'Upstash-Signature is missing.');
     const raw = await c.req.text();
@@ -131,26 +132,39 @@ export function deadLetterHandler({
       messageBody: decodeBase64(callback.sourceBody),
       recordedAt: at.toISOString(),
     };
-    const result = await store.append(
-      deadLetterStream(name),
-      [{ type: deadLetterEventType, data: letter }],
-      {
-        streamType: 'dead-letters',
-        at,
-        metadata: { causationId: callback.sourceMessageId },
-        idempotency: {
-          scope: `dead-letters:${name}`,
-          key: callback.dlqId ?? callback.sourceMessageId,
-          requestHash: callback.sourceMessageId,
-        },
-        signal: c.req.raw.signal,
-      },
-    );
-    if (result.status === 'appended') {
-      requestScope(c)?.metrics.recordDeadLetter(name);
-    }
-    return c.json({ status: result.status === 'appended' ? 'recorded' : 'duplicate' }, 200);
+    const recorded = await recordDeadLetter(store, name, letter, c.req.raw.signal);
+    if (recorded) requestScope(c)?.metrics.recordDeadLetter(name);
+    return c.json({ status: recorded ? 'recorded' : 'duplicate' }, 200);
   };
+}
+
+/**
+ * Records a dead letter in `dead-letters-<name>`, once per message id (the consumer's own record
+ * of a poison message and QStash's failure callback for it collapse into one); true when written.
+ */
+export async function recordDeadLetter(
+  store: EventStore,
+  name: string,
+  letter: DeadLetter,
+  signal?: AbortSignal,
+): Promise<boolean> {
+  const at = new Date(letter.recordedAt);
+  const result = await store.append(
+    deadLetterStream(name),
+    [{ type: deadLetterEventType, data: letter }],
+    {
+      streamType: 'dead-letters',
+      at,
+      metadata: { causationId: letter.messageId },
+      idempotency: {
+        scope: `dead-letters:${name}`,
+        key: letter.messageId,
+        requestHash: letter.messageId,
+      },
+      ...(signal ? { signal } : {}),
+    },
+  );
+  return result.status === 'appended';
 }
 
 /** A consumer's recorded dead letters, newest first. */

@@ -21,10 +21,9 @@ export {
 } from './memory-publisher.ts';
 export { outboxPublisher } from './outbox.ts';
 export { qstashVerifier, type QstashVerifierOptions, type SignatureVerifier } from './signature.ts';
+export { nonRetryable, nonRetryableHeader } from './non-retryable.ts';
 export {
   consumer,
-  nonRetryable,
-  nonRetryableHeader,
   type ConsumedMessage,
   type ConsumerOptions,
   type ConsumeStatus,
@@ -43,11 +42,9 @@ export {
 export {
   applyChanges,
   applyTopology,
-  failureCallbacksOf,
   planTopology,
   readTopology,
   resolveTopology,
-  systemTopology,
   type CurrentTopology,
   type ResolvedTopology,
   type ResolveTopologyOptions,
@@ -57,3 +54,6 @@ export {
   type Topology,
   type TopologyChange,
 } from './topology.ts';
+export { signQstashMessage, type QstashSignatureInput } from './qstash-signing.ts';
+export { qstashPublisher, type QstashPublisherOptions } from './qstash-publisher.ts';
+export { qstashOutboxRelay, type QstashOutboxRelayOptions } from './outbox-wiring.ts';

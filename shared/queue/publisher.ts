@@ -16,6 +16,9 @@ export type Destination =
  */
 export const messageDeadlineHeader = 'x-edgemesh-deadline-at';
 
+/** Header a subscriber receives with the message's retry count, so it knows its last attempt. */
+export const maxRetriesHeader = 'x-edgemesh-max-retries';
+
 /** Trace context and deadline that travel with a message; see {@link carriedBy}. */
 export interface MessageContext {
   /** W3C `traceparent` of the work that publishes. */
@@ -67,8 +70,8 @@ export interface Publisher {
 }
 
 /**
- * The headers a subscriber receives for `request`: its own headers, `traceparent`/`tracestate`
- * and the {@link messageDeadlineHeader}. Adapters forward exactly these.
+ * The headers a subscriber receives for `request`: its own headers, `traceparent`/`tracestate`,
+ * the {@link messageDeadlineHeader} and the {@link maxRetriesHeader}. Adapters forward exactly these.
  */
 export function deliveredHeaders(request: PublishRequest): Record<string, string> {
   const headers: Record<string, string> = { ...request.headers };
@@ -77,6 +80,7 @@ export function deliveredHeaders(request: PublishRequest): Record<string, string
   if (request.deadline !== undefined) {
     headers[messageDeadlineHeader] = String(Math.floor(request.deadline));
   }
+  if (request.retries !== undefined) headers[maxRetriesHeader] = String(request.retries);
   return headers;
 }
 

@@ -10,9 +10,8 @@ export interface ServiceEndpoint {
 
 /** A topic (QStash URL group) and the function endpoints subscribed to it. */
 export interface TopicSpec {
-  readonly subscribers: readonly ServiceEndpoint[];
-  /** Where QStash POSTs a message's last response when its retries are exhausted. */
-  readonly failureCallback?: ServiceEndpoint;
+  /** Each subscriber's endpoint; `name` is its endpoint name in the URL group (default the service). */
+  readonly subscribers: readonly (ServiceEndpoint & { readonly name?: string })[];
 }
 
 /** A QStash schedule that POSTs to a function endpoint; `id` makes re-applying an update. */
@@ -35,7 +34,6 @@ export interface ResolvedTopology {
   readonly topics: readonly {
     readonly name: string;
     readonly endpoints: readonly { readonly name: string; readonly url: string }[];
-    readonly failureCallback?: string;
   }[];
   readonly schedules: readonly {
     readonly id: string;
@@ -53,29 +51,6 @@ export interface ResolveTopologyOptions {
   /** A service without a URL: `'error'` (default) throws CONFIG naming every missing variable; `'skip'` leaves its endpoints out. */
   missing?: 'error' | 'skip';
 }
-
-/**
- * The reference system's topology: order events go to notifications, dead letters of order
- * events are recorded by notifications, and the outboxes of orders and inventory (saga steps,
- * reservation expiries) are swept every minute.
- */
-export const systemTopology: Topology = {
-  topics: {
-    'order-events': {
-      subscribers: [{ service: 'notifications', path: '/events/orders' }],
-      failureCallback: { service: 'notifications', path: '/dead-letters' },
-    },
-  },
-  schedules: [
-    { id: 'orders-outbox-sweep', service: 'orders', path: '/outbox/sweep', cron: '* * * * *' },
-    {
-      id: 'inventory-outbox-sweep',
-      service: 'inventory',
-      path: '/outbox/sweep',
-      cron: '* * * * *',
-    },
-  ],
-};
 
 function join(base: string, path: string): string {
   return `${base.replace(/\/+$/, '')}${path.startsWith('/') ? '' : '/'}${path}`;
@@ -102,10 +77,9 @@ export function resolveTopology(
   const topics = Object.entries(topology.topics).map(([name, spec]) => {
     const endpoints = spec.subscribers.flatMap((subscriber) => {
       const url = urlOf(subscriber);
-      return url ? [{ name: subscriber.service, url }] : [];
+      return url ? [{ name: subscriber.name ?? subscriber.service, url }] : [];
     });
-    const failureCallback = spec.failureCallback ? urlOf(spec.failureCallback) : undefined;
-    return { name: `${name}${suffix}`, endpoints, ...(failureCallback ? { failureCallback } : {}) };
+    return { name: `${name}${suffix}`, endpoints };
   });
   const schedules = topology.schedules.flatMap((spec) => {
     const destination = urlOf(spec);
@@ -124,15 +98,6 @@ export function resolveTopology(
     throw new EdgeMeshError('CONFIG', `invalid configuration: ${names} missing (topology)`);
   }
   return { topics, schedules, skipped: [...absent] };
-}
-
-/** Failure callback URL by topic name, for a publisher's `failureCallbacks`. */
-export function failureCallbacksOf(resolved: ResolvedTopology): Record<string, string> {
-  return Object.fromEntries(
-    resolved.topics.flatMap((topic) =>
-      topic.failureCallback ? [[topic.name, topic.failureCallback]] : [],
-    ),
-  );
 }
 
 /** What QStash holds now, as far as the topology is concerned. */
@@ -246,7 +211,7 @@ export async function applyChanges(
 /**
  * Brings QStash to `desired` and returns what it changed; applying the same topology again
  * changes nothing and returns `[]`.
- * @example await applyTopology(client, resolveTopology(systemTopology, { notifications: url, orders: url }))
+ * @example await applyTopology(client, resolveTopology(topologyOf(services), { notifications: url }))
  */
 export async function applyTopology(
   client: Client,

@@ -6,7 +6,8 @@ import { createRequestContexts } from './request-contexts.ts';
 import type { Runtime } from './runtime.ts';
 import { stringBindings } from './workers.ts';
 
-type AppFactory = (env: Env, runtime: Runtime) => Hono;
+/** Builds the app from the string vars, the runtime, and the raw bindings (service bindings, KV…). */
+type AppFactory = (env: Env, runtime: Runtime, bindings: Readonly<Record<string, unknown>>) => Hono;
 
 /** What a Workers module exports: `export default workerEntry(...)`. */
 export interface WorkerEntry {
@@ -36,7 +37,7 @@ export function workerEntry(createApp: AppFactory): WorkerEntry {
       let app = apps.get(env);
       if (!app) {
         try {
-          app = createApp(stringBindings(env), runtime);
+          app = createApp(stringBindings(env), runtime, env);
         } catch (error) {
           if (!isEdgeMeshError(error)) throw error;
           console.error(error.message);

@@ -71,3 +71,4 @@ export {
 } from './metrics/registry.ts';
 export { memoryMetricsStore, type MetricsSnapshot, type MetricsStore } from './metrics/store.ts';
 export { prometheusContentType, renderPrometheus } from './metrics/exposition.ts';
+export { isTraceparent, traceIdOfTraceparent } from './traceparent.ts';

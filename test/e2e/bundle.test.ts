@@ -20,7 +20,7 @@ describe.each(listFunctions().map((spec) => spec.name))(
     it('has its own environment in wrangler.toml', async () => {
       const toml = await readFile(join(repoRoot, 'wrangler.toml'), 'utf8');
       const section = toml.split(`[env.${name}]`)[1]?.split(/^\[env\.[^\].]+\]$/m)[0];
-      expect(section).toContain(`main = "functions/${name}/worker.ts"`);
+      expect(section).toContain(`main = "functions/${name}/service.ts"`);
     });
 
     it('bundles the worker for Cloudflare', async () => {
@@ -30,7 +30,7 @@ describe.each(listFunctions().map((spec) => spec.name))(
         ['deploy', '--dry-run', '--env', name, '--outdir', outdir],
         { cwd: repoRoot, env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CI: 'true' } },
       );
-      const bundle = await stat(join(outdir, 'worker.js'));
+      const bundle = await stat(join(outdir, 'service.js'));
       expect(bundle.size).toBeGreaterThan(0);
     });
   },

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { repoRoot } from '../../devstack/paths.ts';
+import { stackTestTimeoutMs } from '../support/timeouts.ts';
 
 const freePorts = ['--port', '0', '--redis-port', '0', '--qstash-port', '0', '--otlp-port', '0'];
 
@@ -77,69 +78,80 @@ describe('npm start', () => {
     await rm(stateRoot, { recursive: true, force: true });
   });
 
-  it('serves every function, writes .dev.vars and endpoints.json, and frees its ports on SIGTERM', async () => {
-    const stateDir = join(stateRoot, '.devstack');
-    const child = startCli([...freePorts, '--neon-port', '0', '--state-dir', stateDir], env);
-    const out = output(child);
-    await out.waitFor('Ctrl-C stops everything');
-
-    const endpoints = JSON.parse(await readFile(join(stateDir, 'endpoints.json'), 'utf8')) as {
-      functions: Record<string, string>;
-      postgres: { fetchEndpoint: string };
-      redis: { restUrl: string };
-    };
-    const ordersUrl = endpoints.functions.orders!;
-    expect(out.text).toContain(ordersUrl);
-    const health = await fetch(`${ordersUrl}/health`);
-    expect(health.status).toBe(200);
-
-    const devVars = await readFile(join(stateRoot, '.dev.vars'), 'utf8');
-    for (const name of [
-      'DATABASE_URL',
-      'NEON_FETCH_ENDPOINT',
-      'NEON_WS_PROXY',
-      'UPSTASH_REDIS_REST_URL',
-      'UPSTASH_REDIS_REST_TOKEN',
-      'SERVICE_AUTH_SECRET',
-      'SERVICE_ORDERS_URL',
-      'QSTASH_URL',
-      'QSTASH_TOKEN',
-      'QSTASH_CURRENT_SIGNING_KEY',
-      'QSTASH_NEXT_SIGNING_KEY',
-      'OTEL_EXPORTER_OTLP_ENDPOINT',
-    ]) {
-      expect(devVars).toMatch(new RegExp(`^${name}=".+"$`, 'm'));
-    }
-
-    const stoppedAt = Date.now();
-    child.kill('SIGTERM');
-    expect(await exitOf(child)).toBe(0);
-    expect(Date.now() - stoppedAt).toBeLessThan(10_000);
-    expect(await refused(`${ordersUrl}/health`)).toBe(true);
-    expect(await refused(endpoints.redis.restUrl)).toBe(true);
-    expect(await refused(endpoints.postgres.fetchEndpoint)).toBe(true);
-  });
-
-  it('fails with one line naming a port that is already in use', async () => {
-    const blocker = createServer();
-    const port = await new Promise<number>((resolve) =>
-      blocker.listen(0, '127.0.0.1', () => resolve((blocker.address() as { port: number }).port)),
-    );
-    try {
-      const child = startCli(
-        [...freePorts, '--neon-port', String(port), '--state-dir', join(stateRoot, 'busy')],
-        env,
-      );
+  it(
+    'serves every function, writes .dev.vars and endpoints.json, and frees its ports on SIGTERM',
+    async () => {
+      const stateDir = join(stateRoot, '.devstack');
+      const child = startCli([...freePorts, '--neon-port', '0', '--state-dir', stateDir], env);
       const out = output(child);
-      expect(await exitOf(child)).toBe(1);
-      const lines = out.stderr.trim().split('\n');
-      expect(lines).toHaveLength(1);
-      expect(lines[0]).toContain(`port ${port}`);
-      expect(lines[0]).toContain('already in use');
-    } finally {
-      blocker.close();
-    }
-  });
+      await out.waitFor('Ctrl-C stops everything');
+
+      const endpoints = JSON.parse(await readFile(join(stateDir, 'endpoints.json'), 'utf8')) as {
+        functions: Record<string, string>;
+        postgres: { fetchEndpoint: string };
+        redis: { restUrl: string };
+      };
+      const ordersUrl = endpoints.functions.orders!;
+      expect(out.text).toContain(ordersUrl);
+      const health = await fetch(`${ordersUrl}/health`);
+      expect(health.status).toBe(200);
+      const endpointsInstance = (endpoints as { instance?: string }).instance;
+      expect(endpointsInstance).toMatch(/^[\da-f-]{36}$/);
+      expect(((await health.json()) as { instance?: string }).instance).toBe(endpointsInstance);
+
+      const devVars = await readFile(join(stateRoot, '.dev.vars'), 'utf8');
+      for (const name of [
+        'DATABASE_URL',
+        'NEON_FETCH_ENDPOINT',
+        'NEON_WS_PROXY',
+        'UPSTASH_REDIS_REST_URL',
+        'UPSTASH_REDIS_REST_TOKEN',
+        'SERVICE_AUTH_SECRET',
+        'SERVICE_ORDERS_URL',
+        'QSTASH_URL',
+        'QSTASH_TOKEN',
+        'QSTASH_CURRENT_SIGNING_KEY',
+        'QSTASH_NEXT_SIGNING_KEY',
+        'OTEL_EXPORTER_OTLP_ENDPOINT',
+      ]) {
+        expect(devVars).toMatch(new RegExp(`^${name}=".+"$`, 'm'));
+      }
+
+      const stoppedAt = Date.now();
+      child.kill('SIGTERM');
+      expect(await exitOf(child)).toBe(0);
+      expect(Date.now() - stoppedAt).toBeLessThan(10_000);
+      expect(await refused(`${ordersUrl}/health`)).toBe(true);
+      expect(await refused(endpoints.redis.restUrl)).toBe(true);
+      expect(await refused(endpoints.postgres.fetchEndpoint)).toBe(true);
+    },
+    stackTestTimeoutMs,
+  );
+
+  it(
+    'fails with one line naming a port that is already in use',
+    async () => {
+      const blocker = createServer();
+      const port = await new Promise<number>((resolve) =>
+        blocker.listen(0, '127.0.0.1', () => resolve((blocker.address() as { port: number }).port)),
+      );
+      try {
+        const child = startCli(
+          [...freePorts, '--neon-port', String(port), '--state-dir', join(stateRoot, 'busy')],
+          env,
+        );
+        const out = output(child);
+        expect(await exitOf(child)).toBe(1);
+        const lines = out.stderr.trim().split('\n');
+        expect(lines).toHaveLength(1);
+        expect(lines[0]).toContain(`port ${port}`);
+        expect(lines[0]).toContain('already in use');
+      } finally {
+        blocker.close();
+      }
+    },
+    stackTestTimeoutMs,
+  );
 
   it('rejects an unknown runtime with one line', async () => {
     const child = startCli(['--runtime', 'bun'], env);

@@ -89,11 +89,12 @@ describe('npm run dlq', () => {
 
   it('lists a dead letter with its last response and replays it by id', async () => {
     const { messageId } = await qstash.publishJSON({ url, body: { poison: true } });
-    let listed = '';
-    for (let i = 0; i < 100 && !listed.includes(messageId); i++) {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-      listed = (await cli('dlq-cli.ts', ['list', '--url', url], env)).stdout;
+    for (let i = 0; i < 200; i++) {
+      const { messages } = await qstash.dlq.listMessages({ filter: { url } });
+      if (messages.some((m) => m.messageId === messageId)) break;
+      await new Promise((resolve) => setTimeout(resolve, 50));
     }
+    const listed = (await cli('dlq-cli.ts', ['list', '--url', url], env)).stdout;
     const line = listed.split('\n').find((l) => l.includes(messageId)) ?? '';
     expect(line).toContain('489');
     expect(line).toContain('response={"code":"poison"}');

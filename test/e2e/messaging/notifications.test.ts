@@ -11,12 +11,8 @@ import { startFunctions, type FunctionRuntime } from '../../../devstack/function
 import { closeServer, freePort, listen } from '../../../devstack/listen.ts';
 import { signDelivery } from '../../../devstack/qstash/signing.ts';
 import { qstashPublisher } from '../../../shared/queue/qstash-publisher.ts';
-import {
-  applyTopology,
-  failureCallbacksOf,
-  resolveTopology,
-  systemTopology,
-} from '../../../shared/queue/topology.ts';
+import { applyTopology, resolveTopology } from '../../../shared/queue/topology.ts';
+import { referenceTopology } from '../../support/reference-topology.ts';
 import { ordersClient } from '../../support/orders-client.ts';
 
 const runtimes: FunctionRuntime[] = ['workerd', 'deno'];
@@ -84,7 +80,6 @@ describe.each(runtimes)('messaging on %s: orders → QStash → notifications', 
   let ports: Record<string, number>;
   let running: RunningFunction[] = [];
   let notificationsUrl = '';
-  let failureCallbacks: Record<string, string> = {};
 
   const functionVars = (extra: Record<string, string> = {}) => ({
     ...vars,
@@ -117,8 +112,7 @@ describe.each(runtimes)('messaging on %s: orders → QStash → notifications', 
     const urls = Object.fromEntries(running.map((fn) => [fn.name, fn.url]));
     notificationsUrl = urls.notifications!;
     // Only orders and notifications run here: leave the inventory sweep out.
-    const desired = resolveTopology(systemTopology, urls, { suffix, missing: 'skip' });
-    failureCallbacks = failureCallbacksOf(desired);
+    const desired = resolveTopology(referenceTopology, urls, { suffix, missing: 'skip' });
     await applyTopology(qstash, desired);
   });
 
@@ -237,7 +231,7 @@ describe.each(runtimes)('messaging on %s: orders → QStash → notifications', 
   it('dead-letters a poison message without retries, and processes it once when replayed after a fix', async () => {
     const orderId = randomUUID();
     const event = orderEvent(orderId, 'OrderRefunded', { amount: 500 });
-    const publisher = qstashPublisher(qstash, { failureCallbacks });
+    const publisher = qstashPublisher(qstash);
     const [receipt] = await publisher.publish({ to: { topic }, body: event });
     const dead = await eventually(
       async () =>

@@ -10,7 +10,8 @@ import type { RunningFunction } from '../../../devstack/functions/running.ts';
 import { startFunctions, type FunctionRuntime } from '../../../devstack/functions/start.ts';
 import { freePort } from '../../../devstack/listen.ts';
 import type { CollectedSpan } from '../../../devstack/otlp/spans.ts';
-import { applyTopology, resolveTopology, systemTopology } from '../../../shared/queue/topology.ts';
+import { applyTopology, resolveTopology } from '../../../shared/queue/topology.ts';
+import { referenceTopology } from '../../support/reference-topology.ts';
 import { createRedis } from '../../../shared/redis/upstash.ts';
 import { serviceUrlVariable } from '../../../shared/discovery/static.ts';
 
@@ -100,13 +101,13 @@ describe.each(runtimes)('one order is one trace on %s', (runtime) => {
     );
     running = await startFunctions(specs, { runtime, ports, vars: functionVars });
     const urls = Object.fromEntries(running.map((fn) => [fn.name, fn.url]));
-    await applyTopology(qstash, resolveTopology(systemTopology, urls, { suffix }));
+    await applyTopology(qstash, resolveTopology(referenceTopology, urls, { suffix }));
   }, 120_000);
 
   afterAll(async () => {
     await Promise.all(running.map((fn) => fn.stop()));
     await qstash.urlGroups.delete(`order-events${suffix}`).catch(() => {});
-    for (const schedule of systemTopology.schedules) {
+    for (const schedule of referenceTopology.schedules) {
       await qstash.schedules.delete(`${schedule.id}${suffix}`).catch(() => {});
     }
     const redis = createRedis({

@@ -3,7 +3,7 @@ import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Client } from '@upstash/qstash';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { topologyOutboxPublisher } from '../../../../shared/queue/outbox-wiring.ts';
+import { outboxPublisher, qstashPublisher } from '../../../../shared/queue/index.ts';
 
 // The outbox's QStash publisher through the official client against the devstack's QStash server, which
 // delivers to a receiver on loopback.
@@ -40,9 +40,9 @@ async function deliveriesTo(path: string, count: number, timeoutMs = 10_000) {
   return delivered.filter((d) => d.path === path);
 }
 
-describe('topologyOutboxPublisher against the devstack QStash', () => {
+describe('the outbox publisher over QStash against the devstack QStash', () => {
   const client = new Client({ baseUrl: vars.QSTASH_URL!, token: vars.QSTASH_TOKEN! });
-  const publish = topologyOutboxPublisher(client, {});
+  const publish = outboxPublisher(qstashPublisher(client));
 
   it('delivers the JSON body with traceparent forwarded, once per outbox id', async () => {
     const path = `/events-${randomUUID()}`;

@@ -1,11 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from '@upstash/qstash';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import {
-  applyTopology,
-  resolveTopology,
-  systemTopology,
-} from '../../../../shared/queue/topology.ts';
+import { applyTopology, resolveTopology } from '../../../../shared/queue/topology.ts';
+import { referenceTopology } from '../../../support/reference-topology.ts';
 
 const vars = inject('devstackVars');
 const client = new Client({ baseUrl: vars.QSTASH_URL!, token: vars.QSTASH_TOKEN!, retry: false });
@@ -24,7 +21,7 @@ afterAll(async () => {
 
 describe('applyTopology on QStash through the official client', () => {
   it('creates URL groups and schedules, and a second run changes nothing', async () => {
-    const desired = resolveTopology(systemTopology, urls, { suffix });
+    const desired = resolveTopology(referenceTopology, urls, { suffix });
     const first = await applyTopology(client, desired);
     expect(first.map((c) => c.kind)).toEqual([
       'add-endpoints',
@@ -45,11 +42,11 @@ describe('applyTopology on QStash through the official client', () => {
 
   it('moves a subscriber whose URL changed', async () => {
     const moved = resolveTopology(
-      systemTopology,
+      referenceTopology,
       { ...urls, notifications: 'http://127.0.0.1:9/moved' },
       { suffix },
     );
-    await applyTopology(client, resolveTopology(systemTopology, urls, { suffix }));
+    await applyTopology(client, resolveTopology(referenceTopology, urls, { suffix }));
     const changes = await applyTopology(client, moved);
     expect(changes.map((c) => c.kind)).toEqual(['remove-endpoints', 'add-endpoints']);
     const group = await client.urlGroups.get(`order-events${suffix}`);

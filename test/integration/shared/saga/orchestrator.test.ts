@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { problemErrorHandler } from '../../../../shared/errors/hono.ts';
 import { neonHttpEventStore } from '../../../../shared/event-store/neon.ts';
 import { createOutboxRelay } from '../../../../shared/event-store/outbox-relay.ts';
-import { topologyOutboxPublisher } from '../../../../shared/queue/outbox-wiring.ts';
+import { outboxPublisher, qstashPublisher } from '../../../../shared/queue/index.ts';
 import { createSql } from '../../../../shared/postgres/neon.ts';
 import { defineSaga, StepRejectedError } from '../../../../shared/saga/definition.ts';
 import { sagaEventSchemas } from '../../../../shared/saga/events.ts';
@@ -69,9 +69,8 @@ beforeAll(async () => {
   const { port } = server.address() as AddressInfo;
   relay = createOutboxRelay({
     store,
-    publisher: topologyOutboxPublisher(
-      new Client({ baseUrl: vars.QSTASH_URL!, token: vars.QSTASH_TOKEN! }),
-      {},
+    publisher: outboxPublisher(
+      qstashPublisher(new Client({ baseUrl: vars.QSTASH_URL!, token: vars.QSTASH_TOKEN! })),
     ),
   });
   orchestrator = createSagaOrchestrator({

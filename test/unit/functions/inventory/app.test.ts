@@ -1,44 +1,19 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { createInventoryApp } from '../../../../functions/inventory/app.ts';
-import { inventoryEventSchemas } from '../../../../functions/inventory/schema.ts';
-import { memoryEventStore } from '../../../../shared/event-store/memory.ts';
-import { memoryPublisher } from '../../../../shared/event-store/publisher.ts';
-import { createOutboxRelay } from '../../../../shared/event-store/outbox-relay.ts';
-import { createTelemetry } from '../../../../shared/telemetry/telemetry.ts';
+import inventory from '../../../../functions/inventory/service.ts';
+import { testService, type TestService } from '../../../../shared/service/index.ts';
 
-let clock = Date.parse('2026-11-26T12:00:00Z');
-let app: ReturnType<typeof createInventoryApp>;
-let publisher: ReturnType<typeof memoryPublisher>;
-let pending: Promise<unknown>[];
+let t: TestService;
 
-const send = (method: string, path: string, body?: unknown) =>
-  Promise.resolve(
-    app.request(path, {
-      method,
-      headers: { 'content-type': 'application/json' },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    }),
-  );
+const send = (method: string, path: string, body?: unknown) => t.send(method, path, body);
 const reserve = (reservationId: string, items: Array<{ sku: string; quantity: number }>) =>
   send('POST', '/reservations', { reservationId, orderId: `o-${reservationId}`, items });
 const stock = async (sku: string) =>
   (await (await send('GET', `/stock/${sku}`)).json()) as Record<string, number>;
 
 beforeEach(() => {
-  clock = Date.parse('2026-11-26T12:00:00Z');
-  pending = [];
-  const events = memoryEventStore({ schemas: inventoryEventSchemas, now: () => clock });
-  publisher = memoryPublisher();
-  app = createInventoryApp({
-    service: 'inventory',
-    events,
-    relay: createOutboxRelay({ store: events, publisher: publisher.publish }),
+  t = testService(inventory, {
+    env: { INVENTORY_RESERVATION_TTL_MS: '30000' },
     selfUrl: 'https://inventory.test',
-    reservationTtlMs: 30_000,
-    healthChecks: [],
-    now: () => clock,
-    waitUntil: (promise) => void pending.push(promise),
-    telemetry: createTelemetry({ service: 'inventory' }),
   });
 });
 
@@ -60,14 +35,23 @@ describe('inventory', () => {
     expect((await send('POST', '/reservations/r-1/cancel')).status).toBe(409);
   });
 
-  it('commits the deadline as a delayed QStash message to its own expiry route', async () => {
+  it('commits the deadline as a delayed QStash message to its own expiry route, in the trace', async () => {
     await send('PUT', '/stock/kettle', { available: 5 });
-    await reserve('r-1', [{ sku: 'kettle', quantity: 1 }]);
-    await Promise.all(pending);
-    expect(publisher.messages).toEqual([
+    const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+    await t.send(
+      'POST',
+      '/reservations',
+      { reservationId: 'r-1', orderId: 'o-1', items: [{ sku: 'kettle', quantity: 1 }] },
+      { traceparent },
+    );
+    await t.settle();
+    expect(t.published).toEqual([
       expect.objectContaining({
         destination: 'https://inventory.test/reservations/r-1/expire',
-        headers: { 'Upstash-Delay': '30s' },
+        headers: {
+          'Upstash-Delay': '30s',
+          traceparent: expect.stringMatching(/^00-4bf92f3577b34da6a3ce929d0e0e4736-/) as unknown,
+        },
       }),
     ]);
   });
@@ -118,26 +102,18 @@ describe('inventory', () => {
     await send('PUT', '/stock/kettle', { available: 5 });
     await reserve('r-1', [{ sku: 'kettle', quantity: 2 }]);
     await reserve('r-2', [{ sku: 'kettle', quantity: 1 }]);
-    expect((await send('POST', '/reservations/r-1/expire')).status).toBe(200);
-    clock += 30_001;
+    expect((await t.deliver('/reservations/r-1/expire', { reservationId: 'r-1' })).status).toBe(
+      200,
+    );
+    t.advance(30_001);
     const late = await send('POST', '/reservations/r-2/confirm');
     expect(late.status).toBe(409);
     expect(((await late.json()) as { code: string }).code).toBe('RESERVATION_EXPIRED');
     expect(await stock('kettle')).toMatchObject({ available: 5, reserved: 0, sold: 0 });
   });
 
-  it('refuses an unsigned expiry when QStash keys are configured', async () => {
-    const signed = createInventoryApp({
-      service: 'inventory',
-      events: memoryEventStore({ schemas: inventoryEventSchemas }),
-      reservationTtlMs: 30_000,
-      verifyMessage: () => Promise.resolve(false),
-      healthChecks: [],
-      now: () => clock,
-      waitUntil: () => {},
-      telemetry: createTelemetry({ service: 'inventory' }),
-    });
-    const response = await signed.request('/reservations/r-1/expire', { method: 'POST' });
+  it('refuses an unsigned expiry', async () => {
+    const response = await t.request('/reservations/r-1/expire', { method: 'POST' });
     expect(response.status).toBe(401);
   });
 });

@@ -1,35 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { Receiver } from '@upstash/qstash';
 import { describe, expect, it } from 'vitest';
-import { signDelivery } from '../../../../devstack/qstash/signing.ts';
-import { createNotificationsApp } from '../../../../functions/notifications/app.ts';
-import type { NotificationsDeps } from '../../../../functions/notifications/deps.ts';
-import {
-  defaultTemplates,
-  notificationEventSchemas,
-} from '../../../../functions/notifications/schema.ts';
-import { memoryEventStore } from '../../../../shared/event-store/memory.ts';
-import { deadLetterEventSchemas } from '../../../../shared/queue/dead-letters.ts';
-import { qstashVerifier } from '../../../../shared/queue/signature.ts';
+import notifications from '../../../../functions/notifications/service.ts';
+import { signQstashMessage } from '../../../../shared/queue/index.ts';
+import { testService, testSigningKey, type TestService } from '../../../../shared/service/index.ts';
 
-const key = 'sig_notifications_unit';
-const base = 'http://notifications.test';
-
-function build() {
-  const events = memoryEventStore({
-    schemas: { ...notificationEventSchemas, ...deadLetterEventSchemas },
-  });
-  const deps: NotificationsDeps = {
-    service: 'notifications',
-    events,
-    verify: qstashVerifier(new Receiver({ currentSigningKey: key, nextSigningKey: key })),
-    templates: defaultTemplates,
-    healthChecks: [],
-    now: () => Date.parse('2026-11-26T12:00:00.000Z'),
-    newId: () => randomUUID(),
-  };
-  return createNotificationsApp(deps);
-}
+const build = () => testService(notifications);
 
 function orderPlaced(orderId: string) {
   return {
@@ -43,26 +18,19 @@ function orderPlaced(orderId: string) {
 }
 
 function deliver(
-  app: ReturnType<typeof build>,
+  t: TestService,
   body: unknown,
   { messageId = `msg_${randomUUID()}`, signature }: { messageId?: string; signature?: string } = {},
 ) {
-  const text = JSON.stringify(body);
-  return app.request(`${base}/events/orders`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      'upstash-message-id': messageId,
-      'upstash-signature':
-        signature ?? signDelivery(key, `${base}/events/orders`, Buffer.from(text), Date.now()),
-      traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01',
-    },
-    body: text,
+  const headers = { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' };
+  return t.deliver('/events/orders', body, {
+    messageId,
+    headers: signature ? { ...headers, 'upstash-signature': signature } : headers,
   });
 }
 
-async function list(app: ReturnType<typeof build>, orderId: string) {
-  const response = await app.request(`${base}/notifications?orderId=${orderId}`);
+async function list(t: TestService, orderId: string) {
+  const response = await t.request(`/notifications?orderId=${orderId}`);
   return ((await response.json()) as { notifications: Array<Record<string, unknown>> })
     .notifications;
 }
@@ -98,7 +66,11 @@ describe('notifications app', () => {
   it('answers 401 to a tampered signature and records nothing', async () => {
     const app = build();
     const orderId = randomUUID();
-    const signature = signDelivery(key, `${base}/events/orders`, Buffer.from('{}'), Date.now());
+    const signature = await signQstashMessage({
+      key: testSigningKey,
+      url: 'http://notifications.test/events/orders',
+      body: '{}',
+    });
     const response = await deliver(app, orderPlaced(orderId), { signature });
     expect(response.status).toBe(401);
     expect(await list(app, orderId)).toEqual([]);
@@ -114,8 +86,25 @@ describe('notifications app', () => {
   it('lists nothing for an order it never heard of, and 400 without orderId', async () => {
     const app = build();
     expect(await list(app, randomUUID())).toEqual([]);
-    const response = await app.request(`${base}/notifications`);
+    const response = await app.request('/notifications');
     expect(response.status).toBe(400);
     expect(((await response.json()) as { code: string }).code).toBe('VALIDATION');
+  });
+});
+
+describe('notifications dead letters', () => {
+  it('records a poison message it will never process, once, and lists it in /dead-letters', async () => {
+    const t = build();
+    const poison = { ...orderPlaced(randomUUID()), type: 'OrderShipped' };
+    const messageId = `msg_${randomUUID()}`;
+    expect((await deliver(t, poison, { messageId })).status).toBe(489);
+    expect((await deliver(t, poison, { messageId })).status).toBe(489);
+    const response = await t.request('/dead-letters');
+    const { deadLetters } = (await response.json()) as {
+      deadLetters: Array<{ messageId: string; status: number; messageBody: string }>;
+    };
+    expect(deadLetters).toEqual([
+      expect.objectContaining({ messageId, status: 489, messageBody: JSON.stringify(poison) }),
+    ]);
   });
 });

@@ -1,10 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { createOrdersApp } from '../../../../functions/orders/app.ts';
-import type { OrdersDeps } from '../../../../functions/orders/deps.ts';
-import { orderEventSchemas } from '../../../../functions/orders/schema.ts';
-import { memoryEventStore } from '../../../../shared/event-store/memory.ts';
-import { createOutboxRelay } from '../../../../shared/event-store/outbox-relay.ts';
-import { memoryPublisher, type MemoryPublisher } from '../../../../shared/event-store/publisher.ts';
+import orders from '../../../../functions/orders/service.ts';
+import { testService, type TestService } from '../../../../shared/service/index.ts';
 
 const at = Date.parse('2026-11-26T12:00:00Z');
 const order = {
@@ -15,16 +11,10 @@ const order = {
   ],
 };
 
-let counter = 0;
-let clock = at;
-let app: ReturnType<typeof createOrdersApp>;
-let deps: OrdersDeps;
-let events: ReturnType<typeof memoryEventStore>;
-let publisher: MemoryPublisher;
-let pending: Promise<unknown>[];
+let t: TestService;
 
 function post(body: unknown, headers: Record<string, string> = {}) {
-  return app.request('/orders', {
+  return t.request('/orders', {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...headers },
     body: typeof body === 'string' ? body : JSON.stringify(body),
@@ -32,22 +22,7 @@ function post(body: unknown, headers: Record<string, string> = {}) {
 }
 
 beforeEach(() => {
-  counter = 0;
-  clock = at;
-  pending = [];
-  events = memoryEventStore({ schemas: orderEventSchemas, now: () => clock });
-  publisher = memoryPublisher();
-  deps = {
-    service: 'orders',
-    events,
-    relay: createOutboxRelay({ store: events, publisher: publisher.publish }),
-    eventsDestination: 'order-events',
-    healthChecks: [],
-    now: () => clock,
-    newId: () => `00000000-0000-4000-8000-00000000000${++counter}`,
-    waitUntil: (promise) => void pending.push(promise),
-  };
-  app = createOrdersApp(deps);
+  t = testService(orders, { now: at });
 });
 
 describe('POST /orders', () => {
@@ -74,11 +49,11 @@ describe('POST /orders', () => {
       'items.0.quantity',
       'items.0.unitPrice',
     ]);
-    expect(await events.readAll()).toEqual([]);
+    expect(await t.events.readAll()).toEqual([]);
     expect(
-      await events.readDocument('orders', '00000000-0000-4000-8000-000000000001'),
+      await t.events.readDocument('orders', '00000000-0000-4000-8000-000000000001'),
     ).toBeUndefined();
-    expect(events.outboxRows()).toEqual([]);
+    expect(t.events.outboxRows()).toEqual([]);
   });
 
   it('rejects an order without items', async () => {
@@ -106,13 +81,16 @@ describe('POST /orders', () => {
     const response = await post({ ...order, customerId: 'c-2' }, { 'idempotency-key': 'k1' });
     expect(response.status).toBe(409);
     expect(((await response.json()) as { code: string }).code).toBe('IDEMPOTENCY_MISMATCH');
-    expect(await events.readAll()).toHaveLength(1);
+    expect(await t.events.readAll()).toHaveLength(1);
   });
 
-  it('writes one OrderPlaced event with the command time, correlation id and traceparent', async () => {
+  it('writes one OrderPlaced event with the command time, correlation id and trace', async () => {
     const traceparent = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+    const inTrace: unknown = expect.stringMatching(
+      /^00-0af7651916cd43dd8448eb211c80319c-[\da-f]{16}-0[01]$/,
+    );
     const { orderId } = (await (await post(order, { traceparent })).json()) as { orderId: string };
-    const written = await events.readStream(`order-${orderId}`);
+    const written = await t.events.readStream(`order-${orderId}`);
     expect(written).toHaveLength(1);
     expect(written[0]).toMatchObject({
       type: 'OrderPlaced',
@@ -120,26 +98,28 @@ describe('POST /orders', () => {
       streamVersion: 1,
       occurredAt: '2026-11-26T12:00:00.000Z',
       data: { orderId, customerId: 'c-1', total: 3 * 120 + 99, currency: 'USD' },
-      metadata: { correlationId: orderId, traceparent },
+      metadata: { correlationId: orderId, traceparent: inTrace },
     });
   });
 
-  it('publishes the event through the outbox right after commit, with its traceparent', async () => {
+  it('publishes the event through the outbox right after commit, in the request’s trace', async () => {
     const traceparent = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
     const { orderId } = (await (await post(order, { traceparent })).json()) as { orderId: string };
-    await Promise.all(pending);
-    expect(publisher.messages).toEqual([
+    await t.settle();
+    expect(t.publisher.messages).toEqual([
       {
-        id: events.outboxRows()[0]!.id,
+        id: t.events.outboxRows()[0]!.id,
         destination: 'order-events',
-        headers: { traceparent },
+        headers: {
+          traceparent: expect.stringMatching(/^00-0af7651916cd43dd8448eb211c80319c-/) as unknown,
+        },
         body: expect.objectContaining({
           type: 'OrderPlaced',
           streamId: `order-${orderId}`,
         }) as unknown,
       },
     ]);
-    expect(events.outboxRows().every((row) => row.publishedAt !== undefined)).toBe(true);
+    expect(t.events.outboxRows().every((row) => row.publishedAt !== undefined)).toBe(true);
   });
 });
 
@@ -148,7 +128,7 @@ describe('GET /orders/:id', () => {
     const { orderId } = (await (await post({ ...order, currency: 'EUR' })).json()) as {
       orderId: string;
     };
-    const response = await app.request(`/orders/${orderId}`);
+    const response = await t.request(`/orders/${orderId}`);
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({
       orderId,
@@ -157,13 +137,14 @@ describe('GET /orders/:id', () => {
       total: 3 * 120 + 99,
       currency: 'EUR',
       status: 'pending',
+      traceId: expect.stringMatching(/^[\da-f]{32}$/) as unknown,
       version: 1,
       history: [{ type: 'OrderPlaced', at: '2026-11-26T12:00:00.000Z' }],
     });
   });
 
   it('answers 404 problem+json for an unknown order', async () => {
-    const response = await app.request('/orders/00000000-0000-4000-8000-999999999999');
+    const response = await t.request('/orders/00000000-0000-4000-8000-999999999999');
     expect(response.status).toBe(404);
     expect(((await response.json()) as { code: string }).code).toBe('NOT_FOUND');
   });
@@ -171,24 +152,23 @@ describe('GET /orders/:id', () => {
 
 describe('POST /outbox/sweep', () => {
   it('publishes rows a crash left behind', async () => {
-    publisher.failNext(1);
+    t.publisher.failNext(1);
     const { orderId } = (await (await post(order)).json()) as { orderId: string };
-    await Promise.all(pending);
-    expect(publisher.messages).toEqual([]);
-    clock = at + 60_000;
-    const response = await app.request('/outbox/sweep', { method: 'POST' });
+    await t.settle();
+    expect(t.publisher.messages).toEqual([]);
+    t.advance(60_000);
+    const response = await t.deliver('/outbox/sweep', '');
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ claimed: 1, published: 1, failed: 0 });
-    expect(publisher.messages.map((message) => message.body)).toEqual([
+    expect(t.publisher.messages.map((message) => message.body)).toEqual([
       expect.objectContaining({ streamId: `order-${orderId}` }),
     ]);
   });
 
-  it('refuses a sweep without a valid QStash signature when keys are configured', async () => {
-    app = createOrdersApp({ ...deps, verifySchedule: () => Promise.resolve(false) });
-    const unsigned = await app.request('/outbox/sweep', { method: 'POST' });
+  it('refuses a sweep without a valid QStash signature', async () => {
+    const unsigned = await t.request('/outbox/sweep', { method: 'POST' });
     expect(unsigned.status).toBe(401);
-    const forged = await app.request('/outbox/sweep', {
+    const forged = await t.request('/outbox/sweep', {
       method: 'POST',
       headers: { 'upstash-signature': 'forged' },
     });
@@ -196,25 +176,30 @@ describe('POST /outbox/sweep', () => {
     expect(((await forged.json()) as { code: string }).code).toBe('SIGNATURE');
   });
 
+  it('refuses a minAgeMs that is not whole ms up to 10 minutes, and sweeps nothing', async () => {
+    for (const minAgeMs of ['-1', '1.5', 'soon', '600001']) {
+      const response = await t.deliver(`/outbox/sweep?minAgeMs=${minAgeMs}`, '');
+      expect(response.status).toBe(400);
+      expect(((await response.json()) as { code: string }).code).toBe('VALIDATION');
+    }
+  });
+
   it('answers 503 when no publisher is configured', async () => {
-    const withoutRelay = { ...deps };
-    delete withoutRelay.relay;
-    app = createOrdersApp(withoutRelay);
-    const response = await app.request('/outbox/sweep', { method: 'POST' });
+    t = testService(orders, { noQueue: true });
+    const response = await t.deliver('/outbox/sweep', '');
     expect(response.status).toBe(503);
   });
 });
 
 describe('GET /health', () => {
   it('reports 503 and the failing dependency when one is down', async () => {
-    app = createOrdersApp({
-      ...deps,
+    t = testService(orders, {
       healthChecks: [
         { name: 'postgres', probe: () => Promise.resolve() },
         { name: 'redis', probe: () => Promise.reject(new Error('refused')) },
       ],
     });
-    const response = await app.request('/health');
+    const response = await t.request('/health');
     expect(response.status).toBe(503);
     expect(await response.json()).toMatchObject({
       status: 'degraded',

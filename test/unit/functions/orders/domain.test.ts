@@ -56,10 +56,17 @@ describe('orders domain', () => {
       .thenFailsWith('CONFLICT');
   });
 
-  it('confirms a pending order once', () => {
+  it('confirms a pending order once, with what a downstream consumer needs', () => {
     const confirmed: OrderEvent = {
       type: 'OrderConfirmed',
-      data: { orderId, confirmedAt: later.toISOString() },
+      data: {
+        orderId,
+        customerId: 'c-1',
+        items: [{ sku: 'kettle', quantity: 2, unitPrice: 2599 }],
+        total: 5198,
+        currency: 'USD',
+        confirmedAt: later.toISOString(),
+      },
     };
     given(placed).when({ type: 'ConfirmOrder', orderId, at: later }).then([confirmed]);
     given(placed, confirmed).when({ type: 'ConfirmOrder', orderId, at: later }).then([]);
@@ -68,12 +75,21 @@ describe('orders domain', () => {
   it('cancels a pending order with a reason, and never a confirmed one', () => {
     const cancelled: OrderEvent = {
       type: 'OrderCancelled',
-      data: { orderId, reason: 'out of stock', cancelledAt: later.toISOString() },
+      data: {
+        orderId,
+        customerId: 'c-1',
+        reason: 'out of stock',
+        cancelledAt: later.toISOString(),
+      },
     };
     given(placed)
       .when({ type: 'CancelOrder', orderId, reason: 'out of stock', at: later })
       .then([cancelled]);
-    given(placed, { type: 'OrderConfirmed', data: { orderId, confirmedAt: later.toISOString() } })
+    const confirmed = decide(
+      { type: 'ConfirmOrder', orderId, at: later },
+      evolve(initialState(), placed),
+    );
+    given(placed, ...confirmed)
       .when({ type: 'CancelOrder', orderId, reason: 'late', at: later })
       .thenFailsWith('CONFLICT');
     given().when({ type: 'ConfirmOrder', orderId, at }).thenFailsWith('CONFLICT');
@@ -84,7 +100,7 @@ describe('orders domain', () => {
       placed,
       {
         type: 'OrderCancelled',
-        data: { orderId, reason: 'declined', cancelledAt: later.toISOString() },
+        data: { orderId, customerId: 'c-1', reason: 'declined', cancelledAt: later.toISOString() },
       } as const,
     ].reduce(evolve, initialState());
     expect(state).toEqual({

@@ -1,26 +1,16 @@
-// The three functions in one process for unit tests: orders (with its saga), inventory and
-// payments on memory event stores, calling each other through the real service client, with a
-// memory QStash delivering the outbox messages.
-import { createInventoryApp } from '../../../../functions/inventory/app.ts';
-import { inventoryEventSchemas } from '../../../../functions/inventory/schema.ts';
-import { createOrdersApp } from '../../../../functions/orders/app.ts';
-import { orderSagaOrchestrator, type OrdersDeps } from '../../../../functions/orders/deps.ts';
-import { httpParticipants } from '../../../../functions/orders/participants.ts';
-import { orderEventSchemas } from '../../../../functions/orders/schema.ts';
-import { createPaymentsApp } from '../../../../functions/payments/app.ts';
-import { paymentEventSchemas } from '../../../../functions/payments/schema.ts';
-import { memoryBreakerStore } from '../../../../shared/breaker/memory-store.ts';
-import { createBreakerSet } from '../../../../shared/breaker/breakers.ts';
-import { staticRegistry } from '../../../../shared/discovery/static.ts';
-import { memoryEventStore } from '../../../../shared/event-store/memory.ts';
-import { createOutboxRelay } from '../../../../shared/event-store/outbox-relay.ts';
-import { sagaEventSchemas } from '../../../../shared/saga/events.ts';
-import type { SagaFaults } from '../../../../shared/saga/orchestrator.ts';
-import { createTelemetry } from '../../../../shared/telemetry/telemetry.ts';
+// The reference shop in one process for unit tests: orders (with its saga), inventory and
+// payments built as in production on memory adapters (testService), calling each other through
+// the real service client, with a memory QStash delivering the outbox messages.
+import inventory from '../../../../functions/inventory/service.ts';
+import orders from '../../../../functions/orders/service.ts';
+import payments from '../../../../functions/payments/service.ts';
+import type { SagaFaultPoint } from '../../../../shared/saga/index.ts';
+import { testService } from '../../../../shared/service/index.ts';
 import { memoryQstash } from '../../shared/saga/memory-qstash.ts';
 
 export interface ShopOptions {
-  faults?: SagaFaults;
+  /** Crash once at these points of every saga message (`SAGA_FAULTS`). */
+  faults?: readonly SagaFaultPoint[];
   /** Inventory's default reservation hold, ms. Default 60,000. */
   reservationTtlMs?: number;
   deadlineMs?: number;
@@ -31,129 +21,78 @@ export function createShop({
   reservationTtlMs = 60_000,
   deadlineMs = 30_000,
 }: ShopOptions = {}) {
-  let clock = Date.parse('2026-11-26T12:00:00Z');
-  const now = () => clock;
-  const pending: Promise<unknown>[] = [];
-  const waitUntil = (promise: Promise<unknown>) => void pending.push(promise);
-  const apps: Record<
+  const hosts: Record<
     string,
-    { request: (path: string, init: RequestInit) => Response | Promise<Response> }
+    { request: (path: string, init?: RequestInit) => Promise<Response> }
   > = {};
   const route = (url: string, init: RequestInit) => {
-    // A URL group (order-events) no app serves here: accepted and dropped, as by an empty group.
+    // A topic (order-events) no app serves here: accepted and dropped, as by an empty URL group.
     if (!/^https?:\/\//.test(url)) return Promise.resolve(new Response(null, { status: 200 }));
     const target = new URL(url);
-    const app = apps[target.host];
-    if (!app) return Promise.reject(new Error(`no app at ${target.host}`));
-    return Promise.resolve(app.request(target.pathname + target.search, init));
+    const host = hosts[target.host];
+    if (!host) return Promise.reject(new Error(`no app at ${target.host}`));
+    return host.request(target.pathname + target.search, init);
   };
   const qstash = memoryQstash(route);
-
-  const inventoryStore = memoryEventStore({ schemas: inventoryEventSchemas, now });
-  const inventoryRelay = createOutboxRelay({ store: inventoryStore, publisher: qstash.publish });
-  const inventory = createInventoryApp({
-    service: 'inventory',
-    events: inventoryStore,
-    relay: inventoryRelay,
-    selfUrl: 'http://inventory.test',
-    reservationTtlMs,
-    healthChecks: [],
-    now,
-    waitUntil,
-    telemetry: createTelemetry({ service: 'inventory' }),
-  });
-  const paymentsStore = memoryEventStore({ schemas: paymentEventSchemas, now });
-  const payments = createPaymentsApp({
-    service: 'payments',
-    events: paymentsStore,
-    healthChecks: [],
-    now,
-    telemetry: createTelemetry({ service: 'payments' }),
-  });
-
-  const ordersStore = memoryEventStore({
-    schemas: { ...orderEventSchemas, ...sagaEventSchemas },
-    now,
-  });
-  const ordersRelay = createOutboxRelay({ store: ordersStore, publisher: qstash.publish });
-  const saga = orderSagaOrchestrator({
-    events: ordersStore,
-    participants: httpParticipants({
-      registry: staticRegistry({
-        SERVICE_INVENTORY_URL: 'http://inventory.test',
-        SERVICE_PAYMENTS_URL: 'http://payments.test',
-      }),
-      breakers: createBreakerSet({ store: memoryBreakerStore(), waitUntil, log: () => {} }),
-      retry: { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 2 },
-      fetch: (input, init) =>
-        route(String(input instanceof Request ? input.url : input), init ?? {}),
-    }),
-    selfUrl: 'http://orders.test',
-    eventsDestination: 'order-events',
-    deadlineMs,
-    reservationTtlMs,
-    now,
-    ...(faults ? { faults } : {}),
-  });
-  let counter = 0;
-  const ordersDeps: OrdersDeps = {
-    service: 'orders',
-    events: ordersStore,
-    relay: ordersRelay,
-    eventsDestination: 'order-events',
-    saga,
-    healthChecks: [],
-    now,
-    newId: () => `00000000-0000-4000-8000-${String(++counter).padStart(12, '0')}`,
-    waitUntil,
+  const fetch = (input: RequestInfo | URL, init?: RequestInit) =>
+    route(input instanceof Request ? input.url : String(input), init ?? {});
+  const env = {
+    SERVICE_INVENTORY_URL: 'http://inventory.test',
+    SERVICE_PAYMENTS_URL: 'http://payments.test',
+    ORDERS_SAGA_DEADLINE_MS: String(deadlineMs),
+    ORDERS_RESERVATION_TTL_MS: String(reservationTtlMs),
+    INVENTORY_RESERVATION_TTL_MS: String(reservationTtlMs),
+    ...(faults ? { SAGA_FAULTS: faults.join(',') } : {}),
   };
-  const orders = createOrdersApp(ordersDeps);
-  apps['orders.test'] = orders;
-  apps['inventory.test'] = inventory;
-  apps['payments.test'] = payments;
-
-  const json = (method: string, body?: unknown): RequestInit => ({
-    method,
-    headers: { 'content-type': 'application/json' },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
+  const stock = testService(inventory, { env, publisher: qstash.publish });
+  const pay = testService(payments, { env });
+  const shop = testService(orders, { env, publisher: qstash.publish, fetch });
+  hosts['orders.test'] = shop;
+  hosts['inventory.test'] = stock;
+  hosts['payments.test'] = pay;
+  const clocks = [stock, pay, shop];
 
   return {
     qstash,
-    stores: { orders: ordersStore, inventory: inventoryStore, payments: paymentsStore },
-    apps: { orders, inventory, payments },
-    saga,
+    stores: { orders: shop.events, inventory: stock.events, payments: pay.events },
+    apps: { orders: shop.app, inventory: stock.app, payments: pay.app },
+    saga: shop.deps.saga!,
     advance(ms: number) {
-      clock += ms;
+      for (const service of clocks) service.advance(ms);
     },
+    /** A signed QStash delivery to orders. */
+    deliver: (path: string, body: unknown) => shop.deliver(path, body),
     async settle() {
-      while (pending.length > 0) await Promise.all(pending.splice(0));
+      await Promise.all(clocks.map((service) => service.settle()));
     },
     async setStock(sku: string, available: number) {
-      const response = await inventory.request(`/stock/${sku}`, json('PUT', { available }));
+      const response = await stock.send('PUT', `/stock/${sku}`, { available });
       if (response.status !== 200) throw new Error(`PUT /stock/${sku}: ${response.status}`);
     },
     async stock(sku: string) {
-      const response = await inventory.request(`/stock/${sku}`, {});
-      return (await response.json()) as { available: number; reserved: number; sold: number };
+      return (await (await stock.request(`/stock/${sku}`)).json()) as {
+        available: number;
+        reserved: number;
+        sold: number;
+      };
     },
     async place(body: unknown) {
-      const response = await orders.request('/orders', json('POST', body));
+      const response = await shop.send('POST', '/orders', body);
       return { response, orderId: ((await response.json()) as { orderId: string }).orderId };
     },
     async order(orderId: string) {
-      const response = await orders.request(`/orders/${orderId}`, {});
+      const response = await shop.request(`/orders/${orderId}`);
       return (await response.json()) as { status: string; reason?: string; history: unknown[] };
     },
     async timeline(orderId: string) {
-      const response = await orders.request(`/orders/${orderId}/saga`, {});
+      const response = await shop.request(`/orders/${orderId}/saga`);
       return (await response.json()) as {
         status: string;
         steps: Array<{ name: string; status: string }>;
       };
     },
     async payment(orderId: string) {
-      const response = await payments.request(`/payments/${orderId}`, {});
+      const response = await pay.request(`/payments/${orderId}`);
       return response.status === 404 ? undefined : ((await response.json()) as { status: string });
     },
     /** Delivers everything; a crash that lost a relay is picked up by the outbox sweeps. */
@@ -161,8 +100,8 @@ export function createShop({
       for (let round = 0; round < 8; round += 1) {
         await qstash.drain(options);
         await this.settle();
-        await ordersRelay.sweep({ minAgeMs: 0 });
-        await inventoryRelay.sweep({ minAgeMs: 0 });
+        await shop.relay.sweep({ minAgeMs: 0 });
+        await stock.relay.sweep({ minAgeMs: 0 });
       }
       await qstash.drain(options);
     },

@@ -1,21 +1,11 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { createPaymentsApp } from '../../../../functions/payments/app.ts';
 import { declineReason } from '../../../../functions/payments/domain.ts';
-import { paymentEventSchemas } from '../../../../functions/payments/schema.ts';
-import { memoryEventStore } from '../../../../shared/event-store/memory.ts';
-import { createTelemetry } from '../../../../shared/telemetry/telemetry.ts';
+import payments from '../../../../functions/payments/service.ts';
+import { testService, type TestService } from '../../../../shared/service/index.ts';
 
-let app: ReturnType<typeof createPaymentsApp>;
-let events: ReturnType<typeof memoryEventStore>;
+let t: TestService;
 
-const send = (method: string, path: string, body?: unknown) =>
-  Promise.resolve(
-    app.request(path, {
-      method,
-      headers: { 'content-type': 'application/json' },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    }),
-  );
+const send = (method: string, path: string, body?: unknown) => t.send(method, path, body);
 const authorize = (
   paymentId: string,
   customerId = 'c-1',
@@ -26,14 +16,7 @@ const status = async (id: string) =>
   ((await (await send('GET', `/payments/${id}`)).json()) as { status: string }).status;
 
 beforeEach(() => {
-  events = memoryEventStore({ schemas: paymentEventSchemas });
-  app = createPaymentsApp({
-    service: 'payments',
-    events,
-    healthChecks: [],
-    now: () => Date.parse('2026-11-26T12:00:00Z'),
-    telemetry: createTelemetry({ service: 'payments' }),
-  });
+  t = testService(payments);
 });
 
 describe('payments', () => {
@@ -47,7 +30,7 @@ describe('payments', () => {
     expect((await authorize('p-1')).status).toBe(201);
     expect((await send('POST', '/payments/p-1/confirm')).status).toBe(200);
     expect((await send('POST', '/payments/p-1/confirm')).status).toBe(200);
-    const captures = (await events.readStream('payment-p-1')).filter(
+    const captures = (await t.events.readStream('payment-p-1')).filter(
       (e) => e.type === 'PaymentCaptured',
     );
     expect(captures).toHaveLength(1);

@@ -6,8 +6,13 @@ import { z } from 'zod';
 import { signDelivery } from '../../../../devstack/qstash/signing.ts';
 import { problemErrorHandler } from '../../../../shared/errors/hono.ts';
 import { memoryEventStore } from '../../../../shared/event-store/memory.ts';
-import { consumer, nonRetryable } from '../../../../shared/queue/consumer.ts';
-import { deadLetterHandler, readDeadLetters } from '../../../../shared/queue/dead-letters.ts';
+import { consumer } from '../../../../shared/queue/consumer.ts';
+import {
+  deadLetterEventSchemas,
+  deadLetterHandler,
+  readDeadLetters,
+} from '../../../../shared/queue/dead-letters.ts';
+import { nonRetryable } from '../../../../shared/queue/non-retryable.ts';
 import { messageDeadlineHeader } from '../../../../shared/queue/publisher.ts';
 import { qstashVerifier } from '../../../../shared/queue/signature.ts';
 
@@ -18,8 +23,13 @@ const verify = qstashVerifier(
 const event = z.object({ eventId: z.string(), orderId: z.string(), note: z.string().optional() });
 const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
 
-function setup({ failures = 0 }: { failures?: number } = {}) {
-  const store = memoryEventStore();
+function setup({
+  failures = 0,
+  recordDeadLetters = false,
+}: { failures?: number; recordDeadLetters?: boolean } = {}) {
+  const store = memoryEventStore(
+    recordDeadLetters ? { schemas: { Handled: z.unknown(), ...deadLetterEventSchemas } } : {},
+  );
   const handled: Array<{ traceId?: string; retried: number }> = [];
   let left = failures;
   const app = new Hono();
@@ -30,6 +40,7 @@ function setup({ failures = 0 }: { failures?: number } = {}) {
       schema: event,
       verify,
       store,
+      recordDeadLetters,
       async handle(message) {
         if (left-- > 0) throw new Error('database unavailable');
         if (message.body.note === 'never') throw nonRetryable('notes of never are refused');
@@ -273,6 +284,46 @@ describe('dead-letter callback', () => {
       signature: null,
     });
     expect(response.status).toBe(401);
+    expect(await readDeadLetters(store, 'test')).toEqual([]);
+  });
+});
+
+describe('dead letters recorded by the consumer', () => {
+  it('records a poison message once, with the problem it answered', async () => {
+    const { app, store } = setup({ recordDeadLetters: true });
+    const body = JSON.stringify({ eventId: 'e-poison', orderId: 'o-1', note: 'never' });
+    const messageId = `msg_${randomUUID()}`;
+    expect((await deliver(app, { body, messageId })).status).toBe(489);
+    expect((await deliver(app, { body, messageId })).status).toBe(489);
+    const letters = await readDeadLetters(store, 'test');
+    expect(letters).toHaveLength(1);
+    expect(letters[0]).toMatchObject({ messageId, status: 489, retried: 0, messageBody: body });
+    expect(JSON.parse(letters[0]!.responseBody)).toMatchObject({ code: 'UNPROCESSABLE_MESSAGE' });
+  });
+
+  it('records a failure only on the last attempt the publisher announced', async () => {
+    const { app, store } = setup({ failures: 5, recordDeadLetters: true });
+    const messageId = `msg_${randomUUID()}`;
+    const body = JSON.stringify({ eventId: 'e-fail', orderId: 'o-2' });
+    const attempt = (retried: number) =>
+      deliver(app, {
+        body,
+        messageId,
+        headers: { 'upstash-retried': String(retried), 'x-edgemesh-max-retries': '2' },
+      });
+    expect((await attempt(0)).status).toBe(500);
+    expect((await attempt(1)).status).toBe(500);
+    expect(await readDeadLetters(store, 'test')).toEqual([]);
+    expect((await attempt(2)).status).toBe(500);
+    expect(await readDeadLetters(store, 'test')).toEqual([
+      expect.objectContaining({ messageId, retried: 2, maxRetries: 2, status: 500 }),
+    ]);
+  });
+
+  it('records nothing unless asked to', async () => {
+    const { app, store } = setup();
+    const body = JSON.stringify({ eventId: 'e-p', orderId: 'o-3', note: 'never' });
+    expect((await deliver(app, { body })).status).toBe(489);
     expect(await readDeadLetters(store, 'test')).toEqual([]);
   });
 });

@@ -1,12 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import {
-  failureCallbacksOf,
   planTopology,
   resolveTopology,
-  systemTopology,
   type CurrentTopology,
   type ResolvedTopology,
 } from '../../../../shared/queue/topology.ts';
+import { referenceTopology } from '../../../support/reference-topology.ts';
 
 const urls = {
   notifications: 'http://127.0.0.1:8788',
@@ -29,12 +28,11 @@ function applied(desired: ResolvedTopology): CurrentTopology {
 
 describe('topology', () => {
   it('subscribes notifications to order events and sweeps the orders and inventory outboxes', () => {
-    const resolved = resolveTopology(systemTopology, urls);
+    const resolved = resolveTopology(referenceTopology, urls);
     expect(resolved.topics).toEqual([
       {
         name: 'order-events',
         endpoints: [{ name: 'notifications', url: 'http://127.0.0.1:8788/events/orders' }],
-        failureCallback: 'http://127.0.0.1:8788/dead-letters',
       },
     ]);
     expect(resolved.schedules).toEqual([
@@ -49,13 +47,10 @@ describe('topology', () => {
         cron: '* * * * *',
       },
     ]);
-    expect(failureCallbacksOf(resolved)).toEqual({
-      'order-events': 'http://127.0.0.1:8788/dead-letters',
-    });
   });
 
   it('suffixes topic names and schedule ids, to keep runs apart', () => {
-    const resolved = resolveTopology(systemTopology, urls, { suffix: '-run7' });
+    const resolved = resolveTopology(referenceTopology, urls, { suffix: '-run7' });
     expect(resolved.topics.map((t) => t.name)).toEqual(['order-events-run7']);
     expect(resolved.schedules.map((s) => s.id)).toEqual([
       'orders-outbox-sweep-run7',
@@ -64,20 +59,24 @@ describe('topology', () => {
   });
 
   it('names every missing SERVICE_<NAME>_URL in one CONFIG error', () => {
-    expect(() => resolveTopology(systemTopology, {})).toThrow(
+    expect(() => resolveTopology(referenceTopology, {})).toThrow(
       /SERVICE_NOTIFICATIONS_URL, SERVICE_ORDERS_URL, SERVICE_INVENTORY_URL/,
     );
   });
 
   it('leaves out services without a URL when told to skip them', () => {
-    const resolved = resolveTopology(systemTopology, { orders: urls.orders }, { missing: 'skip' });
+    const resolved = resolveTopology(
+      referenceTopology,
+      { orders: urls.orders },
+      { missing: 'skip' },
+    );
     expect(resolved.topics[0]?.endpoints).toEqual([]);
     expect(resolved.skipped).toEqual(['notifications', 'inventory']);
     expect(resolved.schedules).toHaveLength(1);
   });
 
   it('plans every endpoint and schedule on an empty QStash', () => {
-    const changes = planTopology(resolveTopology(systemTopology, urls), {
+    const changes = planTopology(resolveTopology(referenceTopology, urls), {
       topics: [],
       schedules: [],
     });
@@ -89,14 +88,14 @@ describe('topology', () => {
   });
 
   it('plans nothing when QStash already matches', () => {
-    const desired = resolveTopology(systemTopology, urls);
+    const desired = resolveTopology(referenceTopology, urls);
     expect(planTopology(desired, applied(desired))).toEqual([]);
   });
 
   it('replaces a moved subscriber and updates a changed schedule, leaving others alone', () => {
-    const desired = resolveTopology(systemTopology, urls);
+    const desired = resolveTopology(referenceTopology, urls);
     const current = applied(
-      resolveTopology(systemTopology, { ...urls, notifications: 'http://old' }),
+      resolveTopology(referenceTopology, { ...urls, notifications: 'http://old' }),
     );
     const changes = planTopology(desired, {
       topics: [...current.topics, { name: 'someone-elses', endpoints: [{ url: 'http://x' }] }],

@@ -1,10 +1,12 @@
 // A QStash stand-in for unit tests: keeps published outbox messages, delivers them to in-process
-// apps with QStash's headers, retries non-2xx up to Upstash-Retries, then calls the failure
+// apps with QStash's headers (signed with the toolkit's test key), retries non-2xx up to Upstash-Retries, then calls the failure
 // callback; delayed messages wait for `fireDelayed()`. Deliveries may be duplicated on purpose.
 import type {
   OutboxMessageToPublish,
   OutboxPublisher,
 } from '../../../../shared/event-store/publisher.ts';
+import { signQstashMessage } from '../../../../shared/queue/index.ts';
+import { testSigningKey } from '../../../../shared/service/index.ts';
 
 export interface Queued {
   id: string;
@@ -57,13 +59,17 @@ export function memoryQstash(route: Route) {
     };
     const traceparent = header(item.headers, 'traceparent');
     if (traceparent) headers.traceparent = traceparent;
+    const body = JSON.stringify(item.body);
+    if (/^https?:\/\//.test(item.destination)) {
+      headers['upstash-signature'] = await signQstashMessage({
+        key: testSigningKey,
+        url: item.destination,
+        body,
+      });
+    }
     let status: number;
     try {
-      const response = await route(item.destination, {
-        method: 'POST',
-        headers,
-        body: JSON.stringify(item.body),
-      });
+      const response = await route(item.destination, { method: 'POST', headers, body });
       status = response.status;
       await response.arrayBuffer();
     } catch {
@@ -77,10 +83,12 @@ export function memoryQstash(route: Route) {
     const url = header(item.headers, 'upstash-failure-callback');
     if (!url) return;
     const sourceBody = btoa(JSON.stringify(item.body));
+    const body = JSON.stringify({ status, retried: item.retried, sourceBody, dlqId: item.id });
+    const signature = await signQstashMessage({ key: testSigningKey, url, body });
     await route(url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ status, retried: item.retried, sourceBody, dlqId: item.id }),
+      headers: { 'content-type': 'application/json', 'upstash-signature': signature },
+      body,
     }).then((response) => response.arrayBuffer());
   }
 

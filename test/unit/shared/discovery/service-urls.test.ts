@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { serviceUrlsFromEnv } from '../../../../shared/queue/outbox-wiring.ts';
+import { serviceUrlsFromEnv } from '../../../../shared/discovery/index.ts';
 
 describe('serviceUrlsFromEnv', () => {
   it('maps SERVICE_<NAME>_URL to service names and ignores empty or other variables', () => {

@@ -1,0 +1,1 @@
+export { crashOnce, sagaFaultPoints, sagaFaultsFromList } from './crash-once.ts';

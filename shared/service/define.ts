@@ -1,0 +1,88 @@
+import type { Hono } from 'hono';
+import type { z } from 'zod';
+import { denoServeHandler } from '../runtime/deno-serve.ts';
+import { workerEntry } from '../runtime/entry.ts';
+import { currentPlatform } from '../runtime/platform.ts';
+import type { ExecutionContextLike } from '../runtime/index.ts';
+import { serviceApp } from './app.ts';
+import { checkDefinition, type ServiceDefinition, type ServiceRoutes } from './definition.ts';
+import type { ServiceDeps } from './deps.ts';
+import { depsFromEnv } from './from-env.ts';
+
+/** A defined function: its declaration, an app builder, and the `fetch` every platform calls. */
+export interface Service<
+  Config extends z.ZodObject = z.ZodObject,
+  Extra extends object = object,
+  Routes extends ServiceRoutes = ServiceRoutes,
+> {
+  readonly name: string;
+  readonly port: number;
+  readonly definition: ServiceDefinition<Config, Extra, Routes>;
+  /** The whole app (routes, toolkit routes, telemetry) over given base deps; tests and hosts. */
+  build(base: ServiceDeps<z.infer<Config>>): {
+    app: Hono;
+    deps: ServiceDeps<z.infer<Config>> & Extra;
+  };
+  /**
+   * Workers' module `fetch(request, env, ctx)`, and `deno serve`'s `fetch(request)`: the app is
+   * built once per isolate from the platform's env.
+   */
+  fetch(request: Request, env?: unknown, ctx?: ExecutionContextLike): Promise<Response>;
+}
+
+/**
+ * Declares a function; the toolkit derives its entries, `/health`, `/metrics`, errors,
+ * telemetry, service auth, outbox relay and sweep, consumers and dead letters. Default-export
+ * the result from `functions/<name>/service.ts`: that module is the Workers entry and what
+ * `deno serve` runs.
+ * @example export default defineService({ name: 'shipping', port: 8792, events, routes });
+ */
+export function defineService<
+  Config extends z.ZodObject = z.ZodObject,
+  Extra extends object = object,
+  Routes extends ServiceRoutes = ServiceRoutes,
+>(definition: ServiceDefinition<Config, Extra, Routes>): Service<Config, Extra, Routes> {
+  const generic = definition as unknown as ServiceDefinition;
+  checkDefinition(generic);
+
+  function build(base: ServiceDeps<z.infer<Config>>) {
+    const deps = { ...base, ...definition.deps?.(base) } as ServiceDeps<z.infer<Config>> & Extra;
+    return { deps, app: serviceApp(generic, deps, definition.routes(deps)) };
+  }
+
+  const fromEnv = (
+    env: Parameters<typeof depsFromEnv>[1],
+    runtime: Parameters<typeof depsFromEnv>[2],
+    bindings: Readonly<Record<string, unknown>> = {},
+  ) => build(depsFromEnv<z.infer<Config>>(generic, env, runtime, bindings)).app;
+  let entry:
+    | ((request: Request, env?: unknown, ctx?: ExecutionContextLike) => Promise<Response>)
+    | undefined;
+
+  function platformEntry() {
+    if (currentPlatform() === 'deno') {
+      const serve = denoServeHandler(fromEnv, {
+        mainModuleSuffix: `/${definition.name}/service.ts`,
+      });
+      return (request: Request) => serve(request);
+    }
+    const worker = workerEntry(fromEnv);
+    return (request: Request, env?: unknown, ctx?: ExecutionContextLike) =>
+      worker.fetch(request, (env ?? {}) as Record<string, unknown>, ctx!);
+  }
+
+  // On Deno, `deno serve` evaluates this module as its main one: build now, so a bad
+  // configuration stops the process before it listens.
+  if (currentPlatform() === 'deno') entry = platformEntry();
+
+  return {
+    name: definition.name,
+    port: definition.port,
+    definition,
+    build,
+    fetch(request, env, ctx) {
+      entry ??= platformEntry();
+      return entry(request, env, ctx);
+    },
+  };
+}

@@ -1,0 +1,114 @@
+import type { Hono } from 'hono';
+import type { z } from 'zod';
+import type { BreakerOptions } from '../breaker/index.ts';
+import { EdgeMeshError } from '../errors/index.ts';
+import type { EventSchemas } from '../event-store/index.ts';
+import type { ServiceClientOptions } from '../http/index.ts';
+import type { Migration } from '../postgres/migrate.ts';
+import type { ServiceDeps, ServiceEnv } from './deps.ts';
+
+/** A Hono app of a service's own routes, typed so `hono/client` callers see them. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type ServiceRoutes = Hono<ServiceEnv, any, any>;
+
+/** `'<METHOD> <route template>'`, e.g. `'POST /reservations/:id/confirm'`. */
+export type RouteRef = `${'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'} /${string}`;
+
+/**
+ * A subscription of this service to a topic (QStash URL group): QStash delivers the topic's
+ * messages to `path`, a POST route whose handler is `deps.consume(...)`.
+ */
+export interface SubscriptionDefinition {
+  /** The topic, e.g. `order-events`. */
+  readonly topic: string;
+  /** The route QStash delivers to, e.g. `/events/orders`. */
+  readonly path: `/${string}`;
+  /** Inbox scope (`inbox:<name>`), dead-letter stream and URL group endpoint name; default the service's name. */
+  readonly name?: string;
+}
+
+/** A QStash schedule that POSTs to one of this service's routes. */
+export interface ScheduleDefinition {
+  /** Unique within the service; the QStash schedule id is `<service>-<id>`. */
+  readonly id: string;
+  readonly path: `/${string}`;
+  /** Cron expression, 1-minute resolution, UTC unless prefixed `CRON_TZ=`. */
+  readonly cron: string;
+  /** Delivery retries. Default QStash's (3). */
+  readonly retries?: number;
+}
+
+/** How calls to one dependency are made (timeouts, retries, balancer…); see the service client. */
+export type CallPolicy = Omit<
+  ServiceClientOptions,
+  'service' | 'registry' | 'breakers' | 'authSecret' | 'observe' | 'fetch' | 'now'
+>;
+
+/** Everything a function declares; the toolkit derives the rest. */
+export interface ServiceDefinition<
+  Config extends z.ZodObject = z.ZodObject,
+  Extra extends object = object,
+  Routes extends ServiceRoutes = ServiceRoutes,
+> {
+  /** Lower-case name, `[a-z][a-z0-9-]*`: `SERVICE_<NAME>_URL`, metrics, the wrangler env. */
+  readonly name: string;
+  /** Local port: `npm start` and the Deno task serve the function here. */
+  readonly port: number;
+  /** The function's own env variables (zod object); the toolkit's are added. */
+  readonly config?: Config;
+  /** zod schemas of the events its store accepts, by type. */
+  readonly events: EventSchemas;
+  /** Writes outbox rows: relay after commit, a signed `POST /outbox/sweep` and its schedule. Default false. */
+  readonly outbox?: boolean;
+  /** Topics it publishes to (documentation, the console's map, a check that someone subscribes). */
+  readonly topics?: readonly string[];
+  /** Services it calls, with the policy of those calls. */
+  readonly calls?: Readonly<Record<string, CallPolicy>>;
+  /** Breaker settings of every call it makes (state shared through Redis). */
+  readonly breaker?: BreakerOptions;
+  /** Routes only other services may call: they need a valid service signature. */
+  readonly internal?: readonly RouteRef[];
+  /** What it needs besides the base deps (built once per isolate). */
+  deps?(base: ServiceDeps<z.infer<Config>>): Extra;
+  /** Its HTTP routes; `/health`, `/metrics`, errors and not-found are added. */
+  routes(deps: ServiceDeps<z.infer<Config>> & Extra): Routes;
+  /** Topics it consumes, and the route each is delivered to. */
+  readonly subscriptions?: readonly SubscriptionDefinition[];
+  readonly schedules?: readonly ScheduleDefinition[];
+  /** Its own tables, applied after the toolkit's by `npm start` and `npm run migrate`. */
+  readonly migrations?: readonly Migration[];
+}
+
+/** The service name alphabet: it becomes env variable names, URLs and metric labels. */
+export const serviceNamePattern = /^[a-z][a-z0-9-]{0,38}$/;
+
+/** The subscriptions of a definition with their names filled in. */
+export function subscriptionsOf(definition: {
+  name: string;
+  subscriptions?: readonly SubscriptionDefinition[] | undefined;
+}): Array<SubscriptionDefinition & { name: string }> {
+  return (definition.subscriptions ?? []).map((subscription) => ({
+    ...subscription,
+    name: subscription.name ?? definition.name,
+  }));
+}
+
+/** Checks what the types cannot: names, ports, unique consumer names and paths. Throws CONFIG. */
+export function checkDefinition(definition: ServiceDefinition): void {
+  const problems: string[] = [];
+  if (!serviceNamePattern.test(definition.name)) {
+    problems.push(`name "${definition.name}" must match ${String(serviceNamePattern)}`);
+  }
+  if (!Number.isInteger(definition.port) || definition.port < 1024 || definition.port > 65535) {
+    problems.push(`port ${definition.port} must be an integer from 1024 to 65535`);
+  }
+  const names = subscriptionsOf(definition).map((subscription) => subscription.name);
+  if (new Set(names).size !== names.length) {
+    problems.push('each subscription needs its own name when a service has several');
+  }
+  const ids = (definition.schedules ?? []).map((schedule) => schedule.id);
+  if (new Set(ids).size !== ids.length) problems.push('schedule ids must be unique');
+  if (problems.length > 0) {
+    throw new EdgeMeshError('CONFIG', `invalid service ${definition.name}: ${problems.join('; ')}`);
+  }
+}

@@ -1,0 +1,211 @@
+import type { Context, Env as HonoEnv, Handler, Hono } from 'hono';
+import type { z } from 'zod';
+import { createBreakerSet, type BreakerSet, type BreakerStore } from '../breaker/index.ts';
+import type { Registry } from '../discovery/index.ts';
+import { EdgeMeshError } from '../errors/index.ts';
+import type { EventStore, OutboxRecord, OutboxRelay } from '../event-store/index.ts';
+import { tracedEventStore } from '../event-store/index.ts';
+import type { HealthCheck } from '../health/health.ts';
+import { createServiceClient, keepAlive } from '../http/index.ts';
+import { consumer, type ConsumerOptions, type SignatureVerifier } from '../queue/index.ts';
+import {
+  requestScope,
+  serviceCallObserver,
+  type Telemetry,
+  type TelemetryVariables,
+} from '../telemetry/index.ts';
+import type { CallPolicy, ServiceDefinition } from './definition.ts';
+
+/** The Hono env of a service's routes: `c.get('telemetry')` is the request's trace scope. */
+export interface ServiceEnv extends HonoEnv {
+  Variables: TelemetryVariables;
+}
+
+/** Outbox rows an append committed, and how they leave. */
+export interface ServiceOutbox {
+  /** Publishes outbox rows; absent when no queue is configured (rows wait for a sweep). */
+  readonly relay?: OutboxRelay;
+  /** Publishes rows an append just committed after the response, when a relay is configured. */
+  afterCommit: (c: Context, rows: readonly OutboxRecord[]) => void;
+}
+
+/** What every function gets from the toolkit, built once per isolate from its env. */
+export interface ServiceDeps<Config = object> {
+  /** The service's name. */
+  readonly service: string;
+  /** Its validated configuration: its own variables and the toolkit's. */
+  readonly config: Readonly<Config>;
+  /** Events, read models, outbox, idempotency and inbox claims. */
+  readonly events: EventStore;
+  readonly outbox: ServiceOutbox;
+  /** Traces, metrics and logs. */
+  readonly telemetry: Telemetry;
+  /** This function's base URL as QStash reaches it (`<NAME>_SELF_URL`, else the first `SERVICE_<NAME>_URL`). */
+  readonly selfUrl?: string;
+  /** Checks `Upstash-Signature`; absent when no signing keys are configured. */
+  readonly qstashVerifier?: SignatureVerifier;
+  readonly healthChecks: readonly HealthCheck[];
+  /** Which local devstack started this function (`EDGEMESH_INSTANCE`), shown on `/health`. */
+  readonly instance?: string;
+  /** Wall clock, ms since the epoch. */
+  now: () => number;
+  /** A new UUID. */
+  newId: () => string;
+  /** Keeps work alive after the response. */
+  waitUntil: (promise: Promise<unknown>) => void;
+  /** Whether discovery knows `service` (a binding or `SERVICE_<NAME>_URL`). */
+  knows: (service: string) => boolean;
+  /** The store, each statement traced in the request's trace. */
+  eventsFor: (c: Context) => EventStore;
+  /** Reads a request's body after checking its QStash signature; 401 SIGNATURE when it fails. */
+  signedBody: (c: Context, what: string) => Promise<string>;
+  /**
+   * A typed `hono/client` of a service this one declares in `calls`: discovery, breaker (shared
+   * through Redis), retries, deadline, service signature, spans and dependency metrics.
+   * @example const inventory = deps.client<InventoryApp>('inventory');
+   */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  client<App extends Hono<any, any, any>>(service: string): ServiceClient<App>;
+  /**
+   * The handler of a subscription's route: verifies `Upstash-Signature` (current, then next key),
+   * validates the body (else 489, dead-lettered at once), dedupes by event id in the same append
+   * as the handler's writes, and records in `/dead-letters` what it gives up on.
+   * @example .post('/events/orders', deps.consume({ schema: orderEvent, handle: async (message) => {…} }))
+   */
+  consume<Schema extends z.ZodType>(options: ConsumeOptions<Schema>): Handler;
+}
+
+/** What a subscription's handler is made of; see `consumer` of the queue module. */
+export type ConsumeOptions<Schema extends z.ZodType> = Pick<
+  ConsumerOptions<Schema>,
+  'schema' | 'handle' | 'eventIdOf'
+> & {
+  /** The subscription's name (inbox scope, dead letters). Default the service's. */
+  name?: string;
+};
+
+/** The parts the base deps are made of: from the env in production, memory in tests. */
+export interface DepsParts<Config> {
+  config: Readonly<Config>;
+  events: EventStore;
+  relay?: OutboxRelay;
+  telemetry: Telemetry;
+  qstashVerifier?: SignatureVerifier;
+  registry: Registry;
+  breakerStore: BreakerStore;
+  healthChecks: readonly HealthCheck[];
+  selfUrl?: string;
+  authSecret?: string;
+  instance?: string;
+  fetch: typeof fetch;
+  now: () => number;
+  newId: () => string;
+  waitUntil: (promise: Promise<unknown>) => void;
+}
+
+/** A typed `hono/client` of another service, over the resilient service fetch. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type ServiceClient<App extends Hono<any, any, any>> = ReturnType<
+  typeof createServiceClient<App>
+>;
+
+/** Assembles the base deps of a definition from its parts. */
+export function assembleDeps<Config>(
+  definition: Pick<ServiceDefinition, 'name' | 'calls' | 'breaker'>,
+  parts: DepsParts<Config>,
+): ServiceDeps<Config> {
+  const { telemetry, registry } = parts;
+  let breakers: BreakerSet | undefined;
+  const clients = new Map<string, unknown>();
+
+  function breakerSet(): BreakerSet {
+    breakers ??= createBreakerSet({
+      ...definition.breaker,
+      store: parts.breakerStore,
+      now: parts.now,
+      waitUntil: parts.waitUntil,
+      log: (line) => telemetry.log.warn(line),
+      onTransition: (transition) => telemetry.standard.recordBreakerTransition(transition),
+    });
+    return breakers;
+  }
+
+  function policyOf(service: string): CallPolicy {
+    const policy = definition.calls?.[service];
+    if (!policy) {
+      throw new EdgeMeshError(
+        'CONFIG',
+        `${definition.name} does not declare calls to ${service} (add it to \`calls\`)`,
+      );
+    }
+    return policy;
+  }
+
+  return {
+    service: definition.name,
+    config: parts.config,
+    events: parts.events,
+    outbox: {
+      ...(parts.relay ? { relay: parts.relay } : {}),
+      afterCommit(c, rows) {
+        if (rows.length === 0 || !parts.relay) return;
+        keepAlive(c, parts.relay.relay(rows), parts.waitUntil);
+      },
+    },
+    telemetry,
+    ...(parts.selfUrl ? { selfUrl: parts.selfUrl.replace(/\/$/, '') } : {}),
+    ...(parts.qstashVerifier ? { qstashVerifier: parts.qstashVerifier } : {}),
+    healthChecks: parts.healthChecks,
+    ...(parts.instance ? { instance: parts.instance } : {}),
+    now: parts.now,
+    newId: parts.newId,
+    waitUntil: parts.waitUntil,
+    knows: (service) => registry.knows?.(service) ?? true,
+    eventsFor: (c) => tracedEventStore(parts.events, requestScope(c)),
+    async signedBody(c, what) {
+      const body = await c.req.text();
+      const verify = parts.qstashVerifier;
+      if (!verify) return body;
+      const signature = c.req.header('upstash-signature');
+      if (!signature || !(await verify({ signature, body, url: c.req.url }))) {
+        throw new EdgeMeshError('SIGNATURE', `${what} must be a signed QStash message.`);
+      }
+      return body;
+    },
+    consume(options) {
+      const verify = parts.qstashVerifier;
+      if (!verify) {
+        throw new EdgeMeshError(
+          'CONFIG',
+          `${definition.name} consumes messages but has no QStash signing keys`,
+        );
+      }
+      return consumer({
+        ...options,
+        name: options.name ?? definition.name,
+        verify,
+        store: parts.events,
+        now: parts.now,
+        recordDeadLetters: true,
+      });
+    },
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    client<App extends Hono<any, any, any>>(service: string) {
+      let client = clients.get(service);
+      if (!client) {
+        client = createServiceClient<App>({
+          ...policyOf(service),
+          service,
+          registry,
+          breakers: breakerSet(),
+          observe: serviceCallObserver(telemetry),
+          ...(parts.authSecret ? { authSecret: parts.authSecret } : {}),
+          fetch: parts.fetch,
+          now: parts.now,
+        });
+        clients.set(service, client);
+      }
+      return client as ServiceClient<App>;
+    },
+  };
+}

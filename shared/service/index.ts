@@ -1,0 +1,25 @@
+export { defineService, type Service } from './define.ts';
+export {
+  serviceNamePattern,
+  type CallPolicy,
+  type SubscriptionDefinition,
+  type RouteRef,
+  type ScheduleDefinition,
+  type ServiceDefinition,
+  type ServiceRoutes,
+} from './definition.ts';
+export type {
+  ConsumeOptions,
+  ServiceClient,
+  ServiceDeps,
+  ServiceEnv,
+  ServiceOutbox,
+} from './deps.ts';
+export { selfUrlVariable, serviceConfigSchema, toolkitVars } from './from-env.ts';
+export {
+  testService,
+  testSigningKey,
+  type TestService,
+  type TestServiceOptions,
+} from './testing.ts';
+export { outboxSweepCron, topologyOf } from './topology.ts';

@@ -1,0 +1,158 @@
+import { Receiver } from '@upstash/qstash';
+import type { z } from 'zod';
+import { memoryBreakerStore } from '../breaker/index.ts';
+import { loadConfig } from '../config/index.ts';
+import { staticRegistry } from '../discovery/index.ts';
+import {
+  createOutboxRelay,
+  memoryEventStore,
+  memoryPublisher,
+  type OutboxMessageToPublish,
+  type OutboxPublisher,
+} from '../event-store/index.ts';
+import type { HealthCheck } from '../health/index.ts';
+import { qstashVerifier, signQstashMessage } from '../queue/index.ts';
+import type { Env } from '../runtime/index.ts';
+import { createTelemetry, type Telemetry } from '../telemetry/index.ts';
+import type { ServiceRoutes } from './definition.ts';
+import type { Service } from './define.ts';
+import { assembleDeps, type ServiceDeps } from './deps.ts';
+import { storeSchemas } from './schemas.ts';
+
+/** The signing key test deliveries are signed with (current and next). */
+export const testSigningKey = 'sig_edgemesh_test_key';
+
+export interface TestServiceOptions {
+  /** Env the function's own config schema parses (defaults apply); `SERVICE_<NAME>_URL` for calls. */
+  env?: Env;
+  /** Start of the test clock, ms since the epoch. Default 2026-11-26T12:00:00Z. */
+  now?: number;
+  /** Where outbox messages go; default a memory publisher (`published`). */
+  publisher?: OutboxPublisher;
+  /** fetch for calls to other services. Default: refuses every call. */
+  fetch?: typeof fetch;
+  /** This function's URL as QStash reaches it. Default `http://<name>.test`. */
+  selfUrl?: string;
+  /** Ids; default `00000000-0000-4000-8000-<counter>`. */
+  newId?: () => string;
+  telemetry?: Telemetry;
+  /** No queue configured: no relay, rows wait for a sweep that cannot publish. Default false. */
+  noQueue?: boolean;
+  /** Health probes. Default none. */
+  healthChecks?: readonly HealthCheck[];
+}
+
+/**
+ * A function built the way production builds it, on memory adapters: memory event store and
+ * publisher, a fixed clock you advance, memory breakers, QStash signatures with
+ * {@link testSigningKey}. Use `request` like `app.request`, `deliver` for signed QStash
+ * deliveries, `settle` to run what waitUntil holds.
+ * @example const t = testService(inventory); await t.request('/stock/kettle');
+ */
+export function testService<
+  Config extends z.ZodObject,
+  Extra extends object,
+  Routes extends ServiceRoutes,
+>(service: Service<Config, Extra, Routes>, options: TestServiceOptions = {}) {
+  const { definition } = service;
+  let clock = options.now ?? Date.parse('2026-11-26T12:00:00Z');
+  const now = () => clock;
+  const pending: Promise<unknown>[] = [];
+  const memory = memoryPublisher();
+  const events = memoryEventStore({ schemas: storeSchemas(definition), now });
+  const relay = createOutboxRelay({
+    store: events,
+    publisher: options.publisher ?? memory.publish,
+  });
+  const env = options.env ?? {};
+  let counter = 0;
+  const selfUrl = options.selfUrl ?? `http://${definition.name}.test`;
+  const base: ServiceDeps<z.infer<Config>> = assembleDeps<z.infer<Config>>(definition, {
+    config: (definition.config ? loadConfig(env, definition.config) : {}) as z.infer<Config>,
+    events,
+    ...(options.noQueue ? {} : { relay }),
+    telemetry: options.telemetry ?? createTelemetry({ service: definition.name }),
+    qstashVerifier: qstashVerifier(
+      new Receiver({ currentSigningKey: testSigningKey, nextSigningKey: testSigningKey }),
+    ),
+    registry: staticRegistry(env),
+    breakerStore: memoryBreakerStore(),
+    healthChecks: options.healthChecks ?? [],
+    selfUrl,
+    fetch:
+      options.fetch ??
+      ((input) =>
+        Promise.reject(
+          new Error(
+            `no fetch in this test for ${input instanceof Request ? input.url : input.toString()}`,
+          ),
+        )),
+    now,
+    newId:
+      options.newId ?? (() => `00000000-0000-4000-8000-${String(++counter).padStart(12, '0')}`),
+    waitUntil: (promise) => void pending.push(promise),
+  });
+  const { app, deps } = service.build(base);
+
+  return {
+    app,
+    deps,
+    events,
+    relay,
+    /** The memory publisher (unless `publisher` was given): `messages`, `failNext(n)`. */
+    publisher: memory,
+    /** Outbox messages the memory publisher accepted, in order. */
+    published: memory.messages as readonly OutboxMessageToPublish[],
+    now,
+    advance(ms: number) {
+      clock += ms;
+    },
+    /** Runs everything handed to waitUntil (outbox relays, flushes) to the end. */
+    async settle() {
+      while (pending.length > 0) await Promise.all(pending.splice(0));
+    },
+    request(path: string, init: RequestInit = {}) {
+      return Promise.resolve(app.request(new URL(path, selfUrl).toString(), init));
+    },
+    /** A JSON request: method, path, body. */
+    send(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
+      return Promise.resolve(
+        app.request(new URL(path, selfUrl).toString(), {
+          method,
+          headers: { 'content-type': 'application/json', ...headers },
+          ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        }),
+      );
+    },
+    /** A QStash delivery to `path`, signed with {@link testSigningKey}, with QStash's headers. */
+    async deliver(
+      path: string,
+      body: unknown,
+      {
+        messageId = `msg_${crypto.randomUUID()}`,
+        retried = 0,
+        headers = {},
+      }: {
+        messageId?: string;
+        retried?: number;
+        headers?: Record<string, string>;
+      } = {},
+    ) {
+      const url = new URL(path, selfUrl).toString();
+      const text = typeof body === 'string' ? body : JSON.stringify(body);
+      return app.request(url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'upstash-message-id': messageId,
+          'upstash-retried': String(retried),
+          'upstash-signature': await signQstashMessage({ key: testSigningKey, url, body: text }),
+          ...headers,
+        },
+        body: text,
+      });
+    },
+  };
+}
+
+export type TestService = ReturnType<typeof testService>;
