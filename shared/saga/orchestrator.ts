@@ -1,8 +1,7 @@
-import { isConcurrencyError } from '../event-store/concurrency-error.ts';
+import { commandHandler } from '../event-store/command-handler.ts';
 import type {
   AppendResult,
   CallOptions,
-  DocumentWrite,
   EventStore,
   NewEvent,
   OutboxMessage,
@@ -10,7 +9,7 @@ import type {
 } from '../event-store/event-store.ts';
 import { EdgeMeshError } from '../errors/edgemesh-error.ts';
 import type { TraceScope } from '../telemetry/telemetry.ts';
-import { decideSaga, type SagaCommand, type SagaStart } from './decide.ts';
+import { decideSaga, type SagaCommand, type SagaDecision, type SagaStart } from './decide.ts';
 import {
   defaultAttempts,
   isStepRejected,
@@ -319,6 +318,15 @@ export function createSagaOrchestrator<Input>({
     return {};
   }
 
+  const sagaStreams = commandHandler<SagaState, NewEvent>({
+    streamType,
+    streamId,
+    initialState: initialSagaState,
+    evolve: evolveSaga,
+    // Someone recorded first (a duplicate delivery, the deadline): decide again on what is there.
+    maxRetries: 4,
+  });
+
   async function commit(
     sagaId: string,
     known: { state: SagaState; version: number },
@@ -326,74 +334,59 @@ export function createSagaOrchestrator<Input>({
     start: SagaStart | undefined,
     delivery: SagaDelivery,
   ): Promise<SagaHandleResult> {
-    let { state, version } = known;
     const traceHeaders = traceOnly(delivery.traceHeaders);
-    for (let round = 0; round < 5; round += 1) {
-      const decision = decideSaga(generic, state, command, start);
-      if (decision.events.length === 0) return { status: 'duplicate' };
-      const terminal = terminalWrites(
-        decision.outcome,
-        sagaId,
-        decision.state,
-        command.at,
-        version + decision.events.length,
-      );
-      const events: NewEvent[] = [...decision.events, ...(terminal.events ?? [])];
-      const nextVersion = version + events.length;
-      // The owner's terminal messages (order events) stay in the saga's trace unless they carry one.
-      const outbox: OutboxMessage[] = (terminal.outbox ?? []).map((message) =>
-        message.headers?.traceparent
-          ? message
-          : { ...message, headers: { ...message.headers, ...traceHeaders } },
-      );
-      if (decision.next) {
-        outbox.push(
-          workMessage(
-            decision.next.kind,
-            sagaId,
-            decision.next.index,
-            nextVersion,
-            decision.state,
-            traceHeaders,
-          ),
-        );
-      }
-      const documents: readonly DocumentWrite[] = terminal.documents ?? [];
-      try {
-        const result = await store.append(streamId(sagaId), events, {
-          streamType,
-          expectedVersion: version === 0 ? 'no_stream' : version,
-          at: command.at,
-          metadata: { correlationId: sagaId, ...traceHeaders },
-          outbox,
-          documents,
-          ...callOf(delivery),
-        });
-        if (result.status !== 'appended') return { status: 'duplicate' };
-        if (decision.outcome) {
-          const started = Date.parse(decision.state.startedAt ?? '');
-          delivery.scope?.metrics.recordSaga(
-            definition.name,
-            decision.outcome,
-            decision.outcome === 'aborted' ? (decision.state.reason ?? 'aborted') : undefined,
-            Number.isNaN(started) ? undefined : (command.at.getTime() - started) / 1000,
-          );
-        }
-        await faults?.('after-commit', {
+    let decision: SagaDecision | undefined;
+    const result = await sagaStreams.handle(
+      store,
+      sagaId,
+      (state, version) => {
+        decision = decideSaga(generic, state, command, start);
+        if (decision.events.length === 0) return [];
+        const terminal = terminalWrites(
+          decision.outcome,
           sagaId,
-          kind: kindOf(command),
-          ...(command.type === 'Expire' ? {} : { index: command.index }),
-        });
-        return { status: decision.outcome ?? 'advanced', outbox: result.outbox };
-      } catch (error) {
-        if (!isConcurrencyError(error)) throw error;
-        // Someone recorded first (a duplicate delivery, the deadline): decide again on what is there.
-        const fresh = await readState(sagaId, callOf(delivery));
-        state = fresh.state;
-        version = fresh.version;
-      }
+          decision.state,
+          command.at,
+          version + decision.events.length,
+        );
+        const events: NewEvent[] = [...decision.events, ...(terminal.events ?? [])];
+        // The owner's terminal messages (order events) stay in the saga's trace unless they carry one.
+        const outbox: OutboxMessage[] = (terminal.outbox ?? []).map((message) =>
+          message.headers?.traceparent
+            ? message
+            : { ...message, headers: { ...message.headers, ...traceHeaders } },
+        );
+        if (decision.next) {
+          const { kind, index } = decision.next;
+          const nextVersion = version + events.length;
+          outbox.push(workMessage(kind, sagaId, index, nextVersion, decision.state, traceHeaders));
+        }
+        return { events, outbox, documents: terminal.documents ?? [] };
+      },
+      {
+        guess: known,
+        at: command.at,
+        metadata: { correlationId: sagaId, ...traceHeaders },
+        ...callOf(delivery),
+      },
+    );
+    if (result.status !== 'appended' || !decision) return { status: 'duplicate' };
+    const { outcome, state } = decision;
+    if (outcome) {
+      const started = Date.parse(state.startedAt ?? '');
+      delivery.scope?.metrics.recordSaga(
+        definition.name,
+        outcome,
+        outcome === 'aborted' ? (state.reason ?? 'aborted') : undefined,
+        Number.isNaN(started) ? undefined : (command.at.getTime() - started) / 1000,
+      );
     }
-    throw new EdgeMeshError('CONCURRENCY', `Saga ${sagaId} kept changing while recording.`);
+    await faults?.('after-commit', {
+      sagaId,
+      kind: kindOf(command),
+      ...(command.type === 'Expire' ? {} : { index: command.index }),
+    });
+    return { status: outcome ?? 'advanced', outbox: result.outbox };
   }
 
   async function handleWork(
