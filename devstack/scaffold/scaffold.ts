@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { format, resolveConfig } from 'prettier';
 import { serviceNamePattern } from '../../shared/service/index.ts';
 import { listFunctions, loadServices } from '../functions/catalog.ts';
 import { denoTasks } from './deno-tasks.ts';
@@ -83,15 +84,25 @@ export async function scaffold({ root, name, consumer }: ScaffoldOptions): Promi
   const ports = [...services.map((s) => ({ name: s.name, port: s.port })), { name, port }];
   denoConfig.tasks = denoTasks(denoConfig.tasks ?? {}, ports);
 
+  // Formatted as `npm run lint` expects, so the new function passes it untouched.
+  const formatted = async (path: string, content: string) =>
+    format(content, { ...(await resolveConfig(join(root, path))), filepath: join(root, path) });
+  const contents = Object.fromEntries(
+    await Promise.all(
+      Object.entries(files).map(async ([path, content]) => [path, await formatted(path, content)]),
+    ),
+  ) as Record<string, string>;
+  const denoText = await formatted('deno.json', JSON.stringify(denoConfig));
+
   const written: string[] = [];
   try {
-    for (const [path, content] of Object.entries(files)) {
+    for (const [path, content] of Object.entries(contents)) {
       await mkdir(dirname(join(root, path)), { recursive: true });
       await writeFile(join(root, path), content, { flag: 'wx' });
       written.push(path);
     }
     await writeFile(wranglerFile, `${wrangler.trimEnd()}\n${wranglerSection(name)}`);
-    await writeFile(denoFile, `${JSON.stringify(denoConfig, null, 2)}\n`);
+    await writeFile(denoFile, denoText);
   } catch (error) {
     await Promise.all(written.map((path) => rm(join(root, path), { force: true })));
     await rm(join(root, 'functions', name), { recursive: true, force: true });
