@@ -1,4 +1,5 @@
 import js from '@eslint/js';
+import importPlugin from 'eslint-plugin-import';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
@@ -21,8 +22,18 @@ export default tseslint.config(
     },
   },
   {
+    // No import cycle anywhere: a module that needs its importer is one module split wrongly.
+    files: ['**/*.ts'],
+    plugins: { import: importPlugin },
+    settings: {
+      'import/parsers': { '@typescript-eslint/parser': ['.ts'] },
+      'import/resolver': { node: { extensions: ['.ts', '.js'] } },
+    },
+    rules: { 'import/no-cycle': ['error', { ignoreExternal: true }] },
+  },
+  {
     files: ['shared/**/*.ts', 'functions/**/*.ts'],
-    ignores: ['shared/runtime/**', 'functions/*/deno.ts'],
+    ignores: ['shared/runtime/**'],
     languageOptions: { globals: { ...globals.serviceworker } },
     rules: {
       'no-restricted-imports': [
@@ -47,16 +58,33 @@ export default tseslint.config(
     },
   },
   {
+    // A function uses each toolkit module through its public API, never its internals.
+    files: ['functions/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['node:*'], message: 'shared/ and functions/ use Web-standard APIs only.' },
+            {
+              group: ['../../shared/*/*', '!../../shared/*/index.ts'],
+              message: 'Import a toolkit module through its index.ts.',
+            },
+            {
+              group: ['../../devstack/*', '../devstack/*', '**/devstack/**'],
+              message: 'devstack is Node-only.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['**/*.js', '**/*.mjs', '**/*.cjs'],
     ...tseslint.configs.disableTypeChecked,
   },
   {
-    files: [
-      'functions/*/deno.ts',
-      'test/fixtures/**/*deno.ts',
-      'shared/runtime/deno.ts',
-      'shared/runtime/deno-serve.ts',
-    ],
+    files: ['test/fixtures/**/*deno.ts'],
     ...tseslint.configs.disableTypeChecked,
     languageOptions: {
       globals: { Deno: 'readonly' },

@@ -1,3 +1,5 @@
+import { nextTurn } from '../runtime/index.ts';
+
 export interface AppendBatchingOptions {
   /** Most appends sent as one statement. Default 32. */
   maxBatch?: number;
@@ -90,6 +92,7 @@ export function appendBatcher<Item, Result>(
   }
 
   let pumpScheduled = false;
+  /** The next batch leaves on the next turn, so the callers a finished batch released can append again first. */
   function schedulePump(): void {
     if (pumpScheduled) return;
     pumpScheduled = true;
@@ -103,15 +106,4 @@ export function appendBatcher<Item, Result>(
       if (inFlight === 0 && !pumpScheduled) pump();
       else schedulePump();
     });
-}
-
-/**
- * Runs `task` after the microtasks queued now, so the callers a finished batch released can append
- * again before the next batch leaves: `setImmediate` where the host has it (Node; a zero timeout
- * there waits 1 ms), else a zero timeout.
- */
-function nextTurn(task: () => void): void {
-  const immediate = (globalThis as { setImmediate?: (task: () => void) => unknown }).setImmediate;
-  if (immediate) immediate(task);
-  else setTimeout(task, 0);
 }

@@ -7,9 +7,9 @@ import { logStart } from '../../../../shared/event-store/event-store.ts';
 import { eventStoreMigrations } from '../../../../shared/event-store/migrations.ts';
 import { neonHttpEventStore, neonPoolEventStore } from '../../../../shared/event-store/neon.ts';
 import { migrate } from '../../../../shared/postgres/migrate.ts';
-import { coalescingWebSocket } from '../../../../shared/postgres/coalescing-websocket.ts';
+import { coalescingWebSocket } from '../../../../devstack/postgres/coalescing-websocket.ts';
 import { createPool, createSql, type PostgresConfig } from '../../../../shared/postgres/neon.ts';
-import { undiciFetch } from '../../../../shared/postgres/undici-fetch.ts';
+import { undiciFetch } from '../../../../devstack/postgres/undici-fetch.ts';
 import { eventStoreContract } from '../../../unit/shared/event-store/contract.ts';
 
 // The contract suite through the official Neon driver and the devstack's endpoints: against the

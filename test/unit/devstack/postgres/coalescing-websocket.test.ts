@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { neonConfig } from '@neondatabase/serverless';
-import { coalescingWebSocket } from '../../../../shared/postgres/coalescing-websocket.ts';
+import { coalescingWebSocket } from '../../../../devstack/postgres/coalescing-websocket.ts';
 import { createPool } from '../../../../shared/postgres/neon.ts';
 
 /** Stands in for `ws`: records what reaches the wire, one entry per frame. */

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { undiciFetch } from '../../../../shared/postgres/undici-fetch.ts';
+import { undiciFetch } from '../../../../devstack/postgres/undici-fetch.ts';
 
 let url = '';
 const seen: { method?: string; headers: IncomingMessage['headers']; body: string }[] = [];
