@@ -8,7 +8,6 @@ import {
   mergeVectors,
   vectorOf,
   type Causality,
-  type VersionVector,
 } from '../../../../shared/consistency/index.ts';
 import { hasCode } from '../../../../shared/errors/index.ts';
 
@@ -156,7 +155,7 @@ describe('version vector laws', () => {
   it('merge keeps entries sorted and free of zeros (one canonical form)', () => {
     fc.assert(
       fc.property(vector, vector, (a, b) => {
-        const { entries } = mergeVectors(a, b) as VersionVector;
+        const { entries } = mergeVectors(a, b);
         const ids = entries.map(([id]) => id);
         expect(ids).toEqual([...ids].sort());
         expect(new Set(ids).size).toBe(ids.length);
