@@ -104,6 +104,11 @@ export function beyond(vector: VersionVector, context: VersionVector): VersionVe
   return entries.length === 0 ? emptyVector : { entries, truncated: false };
 }
 
+/** A client's context as the cart reads it: its visible entries (a truncated one under-covers). */
+function exact(context: VersionVector): VersionVector {
+  return context.truncated ? { entries: context.entries, truncated: false } : context;
+}
+
 function compareDots([ra, na]: Dot, [rb, nb]: Dot): number {
   return compareIds(ra, rb) || na - nb;
 }
@@ -141,7 +146,7 @@ export function applyPut(
   assertSku(sku);
   assertQuantity(quantity);
   assertReplicaId(replica);
-  const seen = context ?? state.context;
+  const seen = exact(context ?? state.context);
   const line = lineOf(state, sku);
   // Past every event of this replica that anything here claims, so the new dot is unseen.
   const reach = mergeVectors(mergeVectors(state.context, line.supersededUpTo), seen);
@@ -171,7 +176,7 @@ export function applyRemove(
   context: VersionVector | undefined,
 ): CartChange {
   assertSku(sku);
-  const seen = context ?? state.context;
+  const seen = exact(context ?? state.context);
   const line = lineOf(state, sku);
   const versions = line.versions.filter((version) => !coversDot(seen, version.dot));
   const supersededUpTo = beyond(mergeVectors(line.supersededUpTo, seen), state.context);
@@ -244,10 +249,10 @@ export function readCart(state: CartState, seen?: VersionVector): CartView {
       quantity: resolveQuantity(line.versions.map((version) => version.quantity)),
     }));
   if (seen === undefined) return { items, context: state.context, caughtUp: true };
-  const order = compareVectors(seen, state.context);
+  const order = compareVectors(exact(seen), state.context);
   return {
     items,
-    context: mergeVectors(seen, state.context),
+    context: mergeVectors(exact(seen), state.context),
     caughtUp: order === 'before' || order === 'equal',
   };
 }

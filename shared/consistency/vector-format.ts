@@ -18,6 +18,7 @@ export function formatVector(vector: VersionVector): string {
   return vector.truncated ? `~${body}` : body;
 }
 
+/** Options of {@link parseVector}. */
 export interface ParseVectorOptions {
   /** The field named in a VALIDATION issue. Default `context`. */
   path?: string;

@@ -39,7 +39,7 @@ function invalid(message: string, path: string): EdgeMeshError {
 }
 
 /** Throws VALIDATION unless `counter` is an integer in 0..Number.MAX_SAFE_INTEGER. */
-export function assertCounter(counter: unknown, path: string): asserts counter is number {
+function assertCounter(counter: unknown, path: string): asserts counter is number {
   if (typeof counter !== 'number' || !Number.isSafeInteger(counter) || counter < 0) {
     throw invalid('counters are integers from 0 to 2^53 - 1', path);
   }

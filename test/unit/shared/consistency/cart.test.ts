@@ -161,6 +161,14 @@ describe('cart', () => {
       expect(us.context).toEqual(vectorOf({ eu: 1, us: 1 }));
     });
 
+    it('a truncated context counts for its visible entries, and answers come back exact', () => {
+      const eu = applyPut(emptyCart, 'SKU-1', 1, undefined, 'eu').state;
+      const removed = applyRemove(eu, 'SKU-1', vectorOf({ eu: 1 }, { truncated: true }));
+      expect(readCart(removed.state).items).toEqual([]);
+      expect(removed.context).toEqual(vectorOf({ eu: 1 }));
+      expect(readCart(eu, vectorOf({ eu: 1 }, { truncated: true })).caughtUp).toBe(true);
+    });
+
     it('a context claiming more of this region than it wrote cannot hide the next write', () => {
       const eu = applyPut(emptyCart, 'SKU-1', 1, undefined, 'eu').state;
       const { state } = applyPut(eu, 'SKU-1', 2, vectorOf({ eu: 5 }), 'eu');
