@@ -1,0 +1,60 @@
+export { isReplicaId, type ReplicaId } from './replica-id.ts';
+export {
+  compareVectors,
+  counterOf,
+  coversDot,
+  emptyVector,
+  incrementVector,
+  mergeVectors,
+  pruneVector,
+  vectorOf,
+  type Causality,
+  type Dot,
+  type PruneOptions,
+  type VersionVector,
+  type VersionVectorEntry,
+} from './version-vector.ts';
+export {
+  defaultMaxVectorEntries,
+  formatVector,
+  parseVector,
+  type ParseVectorOptions,
+} from './vector-format.ts';
+export {
+  dvvContext,
+  dvvDiscard,
+  dvvEqual,
+  dvvLess,
+  dvvLww,
+  dvvReconcile,
+  dvvSize,
+  dvvSync,
+  dvvUpdate,
+  dvvValues,
+  emptyDvvSet,
+  type DvvSet,
+  type DvvSetEntry,
+} from './dvv-set.ts';
+export {
+  applyPut,
+  applyRemove,
+  cartConflicts,
+  emptyCart,
+  maxSkuLength,
+  mergeCarts,
+  readCart,
+  resolveQuantity,
+  type CartChange,
+  type CartItem,
+  type CartLine,
+  type CartState,
+  type CartVersion,
+  type CartView,
+} from './cart.ts';
+export {
+  cartFormatVersion,
+  formatCart,
+  parseCart,
+  type CartJson,
+  type CartLineJson,
+} from './cart-format.ts';
