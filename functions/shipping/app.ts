@@ -2,85 +2,79 @@ import { Hono } from 'hono';
 import { EdgeMeshError } from '../../shared/errors/index.ts';
 import { commandHandler } from '../../shared/event-store/index.ts';
 import { validate } from '../../shared/http/index.ts';
+import { nonRetryable } from '../../shared/queue/index.ts';
 import type { ServiceDeps, ServiceEnv } from '../../shared/service/index.ts';
-import { decide, evolve, initialState, type ShippingEvent, type ShippingState } from './domain.ts';
-import { createBody, idParam, itemView, topicMessage, type Config } from './schema.ts';
+import {
+  decide,
+  evolve,
+  initialState,
+  shipmentIdOf,
+  type ShippingEvent,
+  type ShippingState,
+} from './domain.ts';
+import { idParam, orderEvent, shipmentsQuery, shipmentView } from './schema.ts';
 
-const items = commandHandler<ShippingState, ShippingEvent>({
-  streamType: 'item',
-  streamId: (id) => `item-${id}`,
+const shipments = commandHandler<ShippingState, ShippingEvent>({
+  streamType: 'shipment',
+  streamId: (id) => id,
   initialState,
   evolve,
-  stateDocument: 'items',
+  stateDocument: 'shipments',
 });
 
-function view(state: ShippingState) {
-  if (state.status === 'none') throw new EdgeMeshError('NOT_FOUND', 'No such item.');
-  return itemView.parse(state);
-}
+const view = (state: ShippingState) => shipmentView.parse(state);
 
-/** The routes; `/health`, `/metrics`, errors and telemetry come from the toolkit. */
-export function shippingRoutes(deps: ServiceDeps<Config>) {
+/** Shipping: one shipment per confirmed order, listed by order, dispatched once. */
+export function shippingRoutes(deps: ServiceDeps) {
   return new Hono<ServiceEnv>()
-    .post('/items', validate('json', createBody), async (c) => {
-      const { id, note } = c.req.valid('json');
-      if (note.length > deps.config.SHIPPING_MAX_NOTE) {
-        throw new EdgeMeshError('VALIDATION', 'The note is too long.', {
-          issues: [
-            { path: 'note', message: `at most ${deps.config.SHIPPING_MAX_NOTE} characters` },
-          ],
-        });
-      }
-      const command = { type: 'Create' as const, id, note, at: new Date(deps.now()) };
-      const result = await items.handle(deps.eventsFor(c), id, (state) => decide(command, state), {
-        at: command.at,
-      });
-      return c.json(view(result.state), 201);
-    })
-    .get('/items/:id', validate('param', idParam), async (c) => {
-      const { state } = await items.read(deps.eventsFor(c), c.req.valid('param').id);
-      return c.json(view(state), 200);
-    })
-    .post('/items/:id/close', validate('param', idParam), async (c) => {
-      const command = {
-        type: 'Close' as const,
-        id: c.req.valid('param').id,
-        at: new Date(deps.now()),
-      };
-      const result = await items.handle(
-        deps.eventsFor(c),
-        command.id,
-        (state) => decide(command, state),
-        {
-          at: command.at,
-        },
-      );
-      return c.json(view(result.state), 200);
-    })
     .post(
       '/events/order-events',
       deps.consume({
-        schema: topicMessage,
+        schema: orderEvent,
         async handle(message) {
+          const { type, data } = message.body;
+          if (type !== 'OrderConfirmed') return;
+          const { orderId, customerId, items } = data;
+          if (!customerId || !items?.length)
+            throw nonRetryable('OrderConfirmed without customer or items.');
           const at = new Date(deps.now());
-          // Recorded once per event, however often QStash delivers it.
-          await message.append(
-            `received-${message.body.eventId}`,
-            [
-              {
-                type: 'MessageReceived',
-                data: {
-                  eventId: message.body.eventId,
-                  type: message.body.type,
-                  at: at.toISOString(),
-                },
-              },
-            ],
-            { streamType: 'received', at },
+          const shipmentId = shipmentIdOf(orderId);
+          const events = decide(
+            { type: 'CreateShipment', shipmentId, orderId, customerId, items, at },
+            initialState(),
           );
+          const doc = events.reduce(evolve, initialState());
+          // Written with the inbox claim: one shipment however often the event is delivered.
+          const documents = [{ projection: 'shipments', id: shipmentId, doc }];
+          await message.append(shipmentId, events, {
+            streamType: 'shipment',
+            at,
+            expectedVersion: 'no_stream',
+            documents,
+          });
         },
       }),
-    );
+    )
+    .get('/shipments', validate('query', shipmentsQuery), async (c) => {
+      const { orderId } = c.req.valid('query');
+      const { state } = await shipments.read(deps.eventsFor(c), shipmentIdOf(orderId));
+      return c.json({ orderId, shipments: state.status === 'none' ? [] : [view(state)] }, 200);
+    })
+    .post('/shipments/:id/dispatch', validate('param', idParam), async (c) => {
+      const command = {
+        type: 'Dispatch' as const,
+        shipmentId: c.req.valid('param').id,
+        at: new Date(deps.now()),
+      };
+      const result = await shipments.handle(
+        deps.eventsFor(c),
+        command.shipmentId,
+        (state) => decide(command, state),
+        { at: command.at },
+      );
+      if (result.state.status === 'none') throw new EdgeMeshError('NOT_FOUND', 'No such shipment.');
+      return c.json(view(result.state), 200);
+    });
 }
 
 export type ShippingApp = ReturnType<typeof shippingRoutes>;

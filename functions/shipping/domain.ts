@@ -1,37 +1,46 @@
 import { EdgeMeshError } from '../../shared/errors/index.ts';
+import type { Shipment } from './schema.ts';
 
-// Pure decisions, one stream per item: time and ids come in with the command.
+// One shipment per confirmed order, one stream per shipment.
 
 export type ShippingCommand =
-  { type: 'Create'; id: string; note: string; at: Date } | { type: 'Close'; id: string; at: Date };
+  | ({ type: 'CreateShipment'; at: Date } & Shipment)
+  | { type: 'Dispatch'; shipmentId: string; at: Date };
 
 export type ShippingEvent =
-  | { type: 'ItemCreated'; data: { id: string; note: string; at: string } }
-  | { type: 'ItemClosed'; data: { id: string; at: string } };
+  | { type: 'ShipmentCreated'; data: Shipment & { at: string } }
+  | { type: 'ShipmentDispatched'; data: { shipmentId: string; at: string } };
 
 export type ShippingState =
-  { status: 'none' } | { status: 'open' | 'closed'; id: string; note: string; createdAt: string };
+  | { status: 'none' }
+  | (Shipment & { status: 'pending' | 'dispatched'; createdAt: string; dispatchedAt?: string });
 
 export const initialState = (): ShippingState => ({ status: 'none' });
 
+/** The shipment of an order: one per order, so a redelivered event finds it. */
+export const shipmentIdOf = (orderId: string) => `shipment-${orderId}`;
+
 export function decide(command: ShippingCommand, state: ShippingState): ShippingEvent[] {
   const at = command.at.toISOString();
-  switch (command.type) {
-    case 'Create':
-      if (state.status !== 'none') return [];
-      return [{ type: 'ItemCreated', data: { id: command.id, note: command.note, at } }];
-    case 'Close':
-      if (state.status === 'none') throw new EdgeMeshError('NOT_FOUND', `No item ${command.id}.`);
-      if (state.status === 'closed') return [];
-      return [{ type: 'ItemClosed', data: { id: command.id, at } }];
+  if (command.type === 'Dispatch') {
+    if (state.status === 'none')
+      throw new EdgeMeshError('NOT_FOUND', `No shipment ${command.shipmentId}.`);
+    return state.status === 'dispatched'
+      ? []
+      : [{ type: 'ShipmentDispatched', data: { shipmentId: command.shipmentId, at } }];
   }
+  const { shipmentId, orderId, customerId, items } = command;
+  return state.status === 'none'
+    ? [{ type: 'ShipmentCreated', data: { shipmentId, orderId, customerId, items, at } }]
+    : [];
 }
 
 export function evolve(state: ShippingState, event: ShippingEvent): ShippingState {
-  switch (event.type) {
-    case 'ItemCreated':
-      return { status: 'open', id: event.data.id, note: event.data.note, createdAt: event.data.at };
-    case 'ItemClosed':
-      return state.status === 'none' ? state : { ...state, status: 'closed' };
+  if (event.type === 'ShipmentCreated') {
+    const { at, ...shipment } = event.data;
+    return { status: 'pending', ...shipment, createdAt: at };
   }
+  return state.status === 'none'
+    ? state
+    : { ...state, status: 'dispatched', dispatchedAt: event.data.at };
 }

@@ -1,12 +1,11 @@
 import { defineService } from '../../shared/service/index.ts';
 import { shippingRoutes } from './app.ts';
-import { config, eventSchemas } from './schema.ts';
+import { eventSchemas } from './schema.ts';
 
-/** shipping: what it is for, in one line. */
+/** Shipping: ships each confirmed order once, however often its event arrives. */
 export default defineService({
   name: 'shipping',
   port: 8791,
-  config,
   events: eventSchemas,
   subscriptions: [{ topic: 'order-events', path: '/events/order-events' }],
   routes: shippingRoutes,
