@@ -89,6 +89,9 @@ export async function startQstashServer(options: QstashServerOptions): Promise<Q
     ...(options.synchronousCommit ? {} : { options: '-c synchronous_commit=off' }),
   });
   pool.on('error', (error) => log(`qstash: idle Postgres connection failed: ${error.message}`));
+  // pg-pool listens only on idle clients; one that is checked out when Postgres restarts would
+  // emit an unhandled 'error' and take the process down. Its query fails and the caller retries.
+  pool.on('connect', (client) => client.on('error', () => {}));
   let server: Server | undefined;
   let pruneTimer: NodeJS.Timeout | undefined;
   try {
