@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { performance } from 'node:perf_hooks';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis as UpstashRedis } from '@upstash/redis';
@@ -126,6 +127,31 @@ describe.skipIf(!hasRedisServer)(
 
     afterAll(async () => {
       await plane?.stop();
+    });
+
+    it('puts the functions’ Postgres and Redis behind fault proxies the plane exposes', async () => {
+      const sql = dataPlaneSql(plane);
+      await sql`select 1`;
+      await redis.ping();
+      expect(plane.vars.DATABASE_URL).toContain(`:${plane.faults.postgres!.port}/`);
+      plane.faults.postgres!.set({ latencyMs: 100, latencyDirection: 'downstream' });
+      plane.faults.redis!.set({ latencyMs: 100, latencyDirection: 'downstream' });
+      try {
+        const started = performance.now();
+        await sql`select 1`;
+        await redis.ping();
+        expect(performance.now() - started).toBeGreaterThanOrEqual(195);
+      } finally {
+        plane.faults.postgres!.clear();
+        plane.faults.redis!.clear();
+      }
+      // A reset drops the endpoint's pooled connections; a request racing the reset may fail
+      // once, the next one opens a new connection.
+      plane.faults.postgres!.set({ reset: 'existing' });
+      const first = await outcome(sql`select 2 as two`);
+      if (first.message !== 'resolved') expect(first.message).toMatch(/HTTP status 502/);
+      expect(await sql`select 2 as two`).toEqual([{ two: 2 }]);
+      expect(plane.faults.postgres!.state().stats.reset).toBeGreaterThanOrEqual(1);
     });
 
     it('keeps every key across a redis-server restart, and answers through the same REST URL', async () => {
