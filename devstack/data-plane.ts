@@ -3,7 +3,7 @@ import { createSql } from '../shared/postgres/neon.ts';
 import { startNeonEndpoint, startPostgresBackend } from './postgres/index.ts';
 import { startRedisBackend, startUpstashEndpoint } from './redis/index.ts';
 import { startQstashServer, type QstashServerOptions } from './qstash/index.ts';
-import { onlyKeepingData, type RestartCommand } from './faults/restart.ts';
+import { oneAtATime, onlyKeepingData, type RestartCommand } from './faults/restart.ts';
 import { startTcpFaultProxy, type TcpFaultProxy } from './faults/tcp-proxy.ts';
 import { freePort } from './listen.ts';
 import { startOtlpCollector } from './otlp/collector.ts';
@@ -140,18 +140,18 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<DataPla
     let qstash = await startQstashServer(qstashOptions);
     stops.push(() => qstash.close());
     const restarts: Record<string, RestartCommand> = {
-      postgres: {
+      postgres: oneAtATime('postgres', {
         description: `${postgres.description}: ${postgres.kind === 'pglite' ? 'closed and reopened on its data directory' : 'pg_ctlcluster restart'}, data kept`,
         run: async (restartOptions) => {
           onlyKeepingData('postgres', restartOptions);
           return postgres.restart();
         },
-      },
-      redis: {
+      }),
+      redis: oneAtATime('redis', {
         description: `${redis.description}: ${redis.kind === 'redis' ? 'not started by the devstack, refused' : 'keys kept unless keepData is false'}`,
         run: (restartOptions) => redis.restart(restartOptions),
-      },
-      qstash: {
+      }),
+      qstash: oneAtATime('qstash', {
         description: `local QStash on port ${qstash.port}: stopped and started on the same schema, messages kept`,
         run: async (restartOptions) => {
           onlyKeepingData('qstash', restartOptions);
@@ -159,7 +159,7 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<DataPla
           qstash = await startQstashServer({ ...qstashOptions, port: qstash.port });
           return `local QStash restarted on port ${qstash.port}, schema ${qstash.schema}`;
         },
-      },
+      }),
     };
     const otlp = await startOtlpCollector({
       port: options.otlpPort ?? 0,

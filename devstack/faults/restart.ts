@@ -64,3 +64,20 @@ export async function runRestart(
   const detail = await command.run(options);
   return { name, tookMs: Date.now() - started, detail };
 }
+
+/** The same command, refusing (CONFLICT) to start while a run of it is still going. */
+export function oneAtATime(name: string, command: RestartCommand): RestartCommand {
+  let running = false;
+  return {
+    description: command.description,
+    async run(options) {
+      if (running) throw new EdgeMeshError('CONFLICT', `${name} is already restarting`);
+      running = true;
+      try {
+        return await command.run(options);
+      } finally {
+        running = false;
+      }
+    },
+  };
+}

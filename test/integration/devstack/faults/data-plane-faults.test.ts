@@ -167,6 +167,15 @@ describe.skipIf(!hasRedisServer)(
       expect(await redis.get('dropped')).toBeNull();
     });
 
+    it('refuses a second restart of the same dependency while the first runs', async () => {
+      const [first, second] = await Promise.allSettled([
+        plane.restarts.qstash!.run({}),
+        plane.restarts.qstash!.run({}),
+      ]);
+      expect(first.status).toBe('fulfilled');
+      expect(second.status === 'rejected' && hasCode(second.reason, 'CONFLICT')).toBe(true);
+    });
+
     it('restarts the local QStash on the same URL, delivering what it had accepted before', async () => {
       const url = plane.qstash.url;
       const delayed = await qstashOf(plane).publish({
