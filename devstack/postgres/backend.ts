@@ -1,5 +1,6 @@
 import { Client } from 'pg';
 import { EdgeMeshError } from '../../shared/errors/index.ts';
+import { findLocalCluster, restartLocalCluster } from './local-cluster.ts';
 import { errorText } from './pg-error.ts';
 import { startPgliteServer } from './pglite.ts';
 
@@ -18,6 +19,12 @@ export interface PostgresBackend {
   readonly url: string;
   /** One line for the devstack banner. */
   readonly description: string;
+  /**
+   * Restarts the server under the same URL and resolves once it answers again, with one line
+   * saying what was restarted. Real Postgres: `pg_ctlcluster restart` when the URL is a local
+   * cluster (else CONFLICT); PGlite: closed and reopened on its data directory. Data is kept.
+   */
+  restart(): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -34,13 +41,40 @@ export async function startPostgresBackend({
     await checkAnswers(databaseUrl);
     const description = `Postgres at ${redact(databaseUrl)}`;
     log(`postgres: ${description}`);
-    return { kind: 'postgres', url: databaseUrl, description, close: async () => {} };
+    return {
+      kind: 'postgres',
+      url: databaseUrl,
+      description,
+      restart: () => restartServer(databaseUrl),
+      close: async () => {},
+    };
   }
   const server = await startPgliteServer({ dataDir });
   const where = dataDir.startsWith('memory://') ? 'in memory' : `persisted in ${dataDir}`;
   const description = `PGlite ${where}, served at 127.0.0.1:${server.port}`;
   log(`postgres: ${description}`);
-  return { kind: 'pglite', url: server.url, description, close: () => server.close() };
+  return {
+    kind: 'pglite',
+    url: server.url,
+    description,
+    async restart() {
+      await server.restart();
+      return `PGlite closed and reopened on ${dataDir}, port ${server.port}`;
+    },
+    close: () => server.close(),
+  };
+}
+
+async function restartServer(databaseUrl: string): Promise<string> {
+  const cluster = await findLocalCluster(databaseUrl);
+  if (!cluster) {
+    throw new EdgeMeshError(
+      'CONFLICT',
+      `Postgres at ${redact(databaseUrl)} is not a local cluster pg_lsclusters knows; restart it yourself`,
+    );
+  }
+  await restartLocalCluster(cluster);
+  return `Postgres cluster ${cluster.version}/${cluster.name} restarted with pg_ctlcluster (fast mode)`;
 }
 
 async function checkAnswers(databaseUrl: string): Promise<void> {

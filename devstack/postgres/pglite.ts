@@ -2,6 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
 import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketHandler, type PGLiteSocketHandlerOptions } from '@electric-sql/pglite-socket';
+import { EdgeMeshError } from '../../shared/errors/index.ts';
 import { PgliteQueryQueue } from './pglite-query-queue.ts';
 
 export interface PgliteServerOptions {
@@ -15,6 +16,13 @@ export interface PgliteServerOptions {
 export interface PgliteServer {
   readonly url: string;
   readonly port: number;
+  /**
+   * Restarts the database as a Postgres restart looks to its clients: every open connection gets
+   * FATAL 57P01 and is closed, PGlite is closed and opened again on the same data directory, and
+   * connections meanwhile are refused with 57P03. The port stays the same. A `memory://` database
+   * would come back empty, so it is refused (CONFLICT).
+   */
+  restart(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -27,20 +35,28 @@ export async function startPgliteServer({
   maxConnections = 32,
 }: PgliteServerOptions): Promise<PgliteServer> {
   if (!dataDir.startsWith('memory://')) await mkdir(dataDir, { recursive: true });
-  const db = await PGlite.create(dataDir);
-  // The option is typed as pglite-socket's own (unexported) queue class; ours has its methods.
-  const queryQueue = new PgliteQueryQueue(
-    db,
-  ) as unknown as PGLiteSocketHandlerOptions['queryQueue'];
-  const handlers = new Set<PGLiteSocketHandler>();
+  const open = async () => {
+    const db = await PGlite.create(dataDir);
+    // The option is typed as pglite-socket's own (unexported) queue class; ours has its methods.
+    const queue = new PgliteQueryQueue(db) as unknown as PGLiteSocketHandlerOptions['queryQueue'];
+    return { db, queue };
+  };
+  let current = await open();
+  let restarting = false;
+  const handlers = new Map<PGLiteSocketHandler, Socket>();
 
   const server = createServer((socket: Socket) => {
+    socket.on('error', () => {});
+    if (restarting) {
+      socket.end(errorResponse('57P03', 'the database system is starting up'));
+      return;
+    }
     if (handlers.size >= maxConnections) {
       socket.end(errorResponse('53300', `too many connections (max ${maxConnections})`));
       return;
     }
-    const handler = new PGLiteSocketHandler({ queryQueue, closeOnDetach: true });
-    handlers.add(handler);
+    const handler = new PGLiteSocketHandler({ queryQueue: current.queue, closeOnDetach: true });
+    handlers.set(handler, socket);
     const forget = () => handlers.delete(handler);
     handler.addEventListener('close', forget);
     handler.addEventListener('error', forget);
@@ -54,20 +70,48 @@ export async function startPgliteServer({
   try {
     port = await listenOnFreePort(server);
   } catch (error) {
-    await db.close();
+    await current.db.close();
     throw error;
   }
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
     port,
+    async restart() {
+      if (dataDir.startsWith('memory://')) {
+        throw new EdgeMeshError(
+          'CONFLICT',
+          'PGlite runs in memory:// and would come back empty; not restarted',
+        );
+      }
+      if (restarting) throw new EdgeMeshError('CONFLICT', 'PGlite is already restarting');
+      restarting = true;
+      try {
+        const connections = [...handlers];
+        handlers.clear();
+        await Promise.allSettled(
+          connections.map(async ([handler, socket]) => {
+            // detach() rolls back the connection's open transaction and leaves the socket to us.
+            await handler.detach(false);
+            socket.on('error', () => {});
+            socket.end(
+              errorResponse('57P01', 'terminating connection due to administrator command'),
+            );
+          }),
+        );
+        await current.db.close();
+        current = await open();
+      } finally {
+        restarting = false;
+      }
+    },
     async close() {
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         // detach() rolls back a connection's open transaction before closing its socket.
-        void Promise.allSettled([...handlers].map((handler) => handler.detach(true)));
+        void Promise.allSettled([...handlers.keys()].map((handler) => handler.detach(true)));
       });
       handlers.clear();
-      await db.close();
+      await current.db.close();
     },
   };
 }

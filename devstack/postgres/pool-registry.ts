@@ -43,9 +43,13 @@ export function createPoolRegistry({
           idleTimeoutMillis: idleTimeoutMs,
           allowExitOnIdle: true,
         });
-        // An idle connection dropped by the server (restart, PGlite stopped) must not crash the
-        // devstack; the pool discards it and the next request opens a new one.
+        // A connection dropped by the server (restart, PGlite stopped) must not crash the
+        // devstack. pg-pool listens only on idle clients; a checked-out client whose server goes
+        // away emits 'error' with no listener (even after its running query got the 57P01), so
+        // every client gets its own listener. The request using it fails, the pool discards it,
+        // and the next request opens a new one.
         pool.on('error', () => {});
+        pool.on('connect', (client) => client.on('error', () => {}));
         pools.set(key, pool);
       }
       return pool;

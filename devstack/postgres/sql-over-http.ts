@@ -39,6 +39,11 @@ class QueryFailed extends Error {
   constructor(readonly body: NeonErrorBody) {
     super(body.message);
   }
+
+  /** The server ended the session with this error (FATAL or PANIC). */
+  get fatal(): boolean {
+    return this.body.severity === 'FATAL' || this.body.severity === 'PANIC';
+  }
 }
 
 /** A named statement failed where the same text unnamed would not; the request runs again. */
@@ -111,7 +116,8 @@ async function runPooled(
   try {
     return await run(client, request, statements);
   } catch (error) {
-    if (!(error instanceof QueryFailed)) broken = asError(error);
+    // A FATAL error (57P01 on a server restart) ends the session: the connection is gone.
+    if (!(error instanceof QueryFailed) || error.fatal) broken = asError(error);
     throw error;
   } finally {
     client.release(broken);
@@ -122,6 +128,9 @@ async function connect(pools: PoolRegistry, key: string, target: PgTarget) {
   try {
     return await pools.pool(key, target).connect();
   } catch (error) {
+    // The server answered but refused the session, e.g. 57P03 while it starts up or shuts
+    // down: Neon passes such errors on with their SQLSTATE, so the driver's error has the code.
+    if (isPostgresError(error)) throw new QueryFailed(toNeonError(error));
     throw new EdgeMeshError(
       'UPSTREAM',
       `cannot connect to Postgres at ${target.host}:${target.port}: ${errorText(error)}`,

@@ -62,6 +62,11 @@ export interface QstashServer {
   readonly vars: Record<string, string>;
   /** Stops accepting, lets deliveries in flight finish (up to closeGraceMs), keeps the rest. */
   close(): Promise<void>;
+  /**
+   * Like close(), but never drops the schema even with dropSchemaOnClose: for a restart, where a
+   * server started again on the same schema resumes every message.
+   */
+  stop(): Promise<void>;
 }
 
 const eventRetentionMs = 3 * 86_400_000;
@@ -89,6 +94,9 @@ export async function startQstashServer(options: QstashServerOptions): Promise<Q
     ...(options.synchronousCommit ? {} : { options: '-c synchronous_commit=off' }),
   });
   pool.on('error', (error) => log(`qstash: idle Postgres connection failed: ${error.message}`));
+  // pg-pool listens only on idle clients; one that is checked out when Postgres restarts would
+  // emit an unhandled 'error' and take the process down. Its query fails and the caller retries.
+  pool.on('connect', (client) => client.on('error', () => {}));
   let server: Server | undefined;
   let pruneTimer: NodeJS.Timeout | undefined;
   try {
@@ -141,6 +149,13 @@ export async function startQstashServer(options: QstashServerOptions): Promise<Q
     log(`qstash: serving ${url} (schema ${schema}, retry delays ÷${delayScale})`);
 
     let closed: Promise<void> | undefined;
+    const shutdown = async (dropSchema: boolean) => {
+      clearInterval(pruneTimer);
+      await stopHttp(http);
+      await engine.close(options.closeGraceMs ?? 5_000);
+      if (dropSchema) await store.dropSchema().catch(() => {});
+      await pool.end();
+    };
     return {
       url,
       port,
@@ -155,13 +170,11 @@ export async function startQstashServer(options: QstashServerOptions): Promise<Q
         QSTASH_NEXT_SIGNING_KEY: keys.next,
       },
       close() {
-        closed ??= (async () => {
-          clearInterval(pruneTimer);
-          await stopHttp(http);
-          await engine.close(options.closeGraceMs ?? 5_000);
-          if (options.dropSchemaOnClose) await store.dropSchema().catch(() => {});
-          await pool.end();
-        })();
+        closed ??= shutdown(options.dropSchemaOnClose === true);
+        return closed;
+      },
+      stop() {
+        closed ??= shutdown(false);
         return closed;
       },
     };

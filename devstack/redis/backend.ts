@@ -19,7 +19,20 @@ export interface RedisBackend {
     commands: readonly (readonly string[])[],
     atomic: boolean,
   ): Promise<Reply[] | DiscardedTransaction>;
+  /**
+   * Restarts the Redis behind the backend and resolves once it answers, with one line saying
+   * what happened. keepData (default true) keeps the keys, as a Redis with persistence (or
+   * Upstash) does; false starts empty. A Redis the devstack did not start is refused (CONFLICT).
+   */
+  restart(options?: RedisRestartOptions): Promise<string>;
   close(): Promise<void>;
+}
+
+export interface RedisRestartOptions {
+  /** Keep every key across the restart. Default true. */
+  keepData?: boolean;
+  /** Embedded engine only: how long commands fail while it "restarts", ms. Default 1000. */
+  downMs?: number;
 }
 
 export const EXECABORT = 'EXECABORT Transaction discarded because of previous errors.';

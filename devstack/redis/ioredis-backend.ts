@@ -1,13 +1,18 @@
 import { Redis } from 'ioredis';
-import type { RedisBackend } from './backend.ts';
+import { EdgeMeshError } from '../../shared/errors/index.ts';
+import type { RedisBackend, RedisRestartOptions } from './backend.ts';
 import { errorReply, type Reply } from './reply.ts';
 
 export interface IoredisBackendOptions {
   url: string;
+  /** Where the connection actually goes when not `url`, e.g. a fault proxy in front of it. */
+  connectUrl?: string;
   kind: 'redis' | 'redis-server';
   description: string;
   /** Runs after the connection is closed, e.g. to stop a spawned server. */
   onClose?: () => Promise<void>;
+  /** Restarts the server (one the devstack spawned); absent = restart is refused. */
+  onRestart?: (options: RedisRestartOptions) => Promise<string>;
 }
 
 const isReplyError = (error: unknown): error is Error =>
@@ -34,7 +39,7 @@ function nameOf(command: readonly string[]): string {
 
 /** A backend on a real Redis server through one shared ioredis connection. */
 export async function ioredisBackend(options: IoredisBackendOptions): Promise<RedisBackend> {
-  const client = new Redis(options.url, {
+  const client = new Redis(options.connectUrl ?? options.url, {
     lazyConnect: true,
     maxRetriesPerRequest: 2,
     connectTimeout: 2_000,
@@ -71,6 +76,27 @@ export async function ioredisBackend(options: IoredisBackendOptions): Promise<Re
         }
         throw error;
       }
+    },
+    async restart(restartOptions = {}) {
+      if (!options.onRestart) {
+        throw new EdgeMeshError(
+          'CONFLICT',
+          `Redis at ${options.url} was not started by the devstack; restart it yourself`,
+        );
+      }
+      if (restartOptions.downMs !== undefined) {
+        throw new EdgeMeshError(
+          'VALIDATION',
+          'a Redis server is down as long as its restart takes',
+          {
+            issues: [{ path: 'downMs', message: 'only the embedded Redis engine takes downMs' }],
+          },
+        );
+      }
+      const done = await options.onRestart(restartOptions);
+      // ioredis reconnects by itself; waiting for it here means the restart ends when Redis answers.
+      await client.ping().catch(() => client.ping());
+      return done;
     },
     async close() {
       await client.quit().catch(() => client.disconnect());

@@ -1,10 +1,19 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { freePort } from '../listen.ts';
 import { pingsWithin } from './probe.ts';
 
 export interface RedisServerProcess {
   readonly host: string;
   readonly port: number;
+  /**
+   * Stops the server and starts it again on the same port. keepData (default true) saves an RDB
+   * snapshot on shutdown and loads it on start, as a Redis with persistence does; false starts empty.
+   */
+  restart(options?: { keepData?: boolean }): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -14,16 +23,23 @@ const exited = (child: ChildProcess) =>
     else child.once('exit', () => resolve());
   });
 
-/**
- * Starts `redis-server` from PATH on a free port with persistence off; resolves null when it
- * is not installed or does not answer PING within readyTimeoutMs.
- */
-export async function spawnRedisServer({
-  host = '127.0.0.1',
-  readyTimeoutMs = 5_000,
-} = {}): Promise<RedisServerProcess | null> {
-  const port = await freePort(host);
+interface Running {
+  child: ChildProcess;
+  stop(): Promise<void>;
+  /** Sends SHUTDOWN SAVE|NOSAVE and waits for the exit (SIGKILL after 5 s). */
+  shutdown(save: boolean): Promise<void>;
+}
+
+/** Spawns redis-server and waits until it answers PING; null when it does not. */
+async function launch(
+  host: string,
+  port: number,
+  dir: string,
+  readyTimeoutMs: number,
+): Promise<Running | null> {
+  // No save points and no AOF: nothing is written while it runs, only on SHUTDOWN SAVE.
   const args = ['--port', String(port), '--bind', host, '--save', '', '--appendonly', 'no'];
+  args.push('--dir', dir, '--dbfilename', 'dump.rdb');
   const child = spawn('redis-server', args, { stdio: 'ignore' });
   let failed = false;
   child.once('error', () => (failed = true));
@@ -43,19 +59,78 @@ export async function spawnRedisServer({
   (watchdog.stdin as { unref?: () => void } | null)?.unref?.();
   const killOnExit = () => child.kill('SIGKILL');
   process.once('exit', killOnExit);
-
-  const stop = async () => {
+  const disarm = () => {
     process.off('exit', killOnExit);
     watchdog.kill('SIGKILL');
-    child.kill('SIGTERM');
-    await exited(child);
   };
 
+  const running: Running = {
+    child,
+    async stop() {
+      disarm();
+      child.kill('SIGTERM');
+      await exited(child);
+    },
+    async shutdown(save) {
+      disarm();
+      await sendCommand(host, port, `SHUTDOWN ${save ? 'SAVE' : 'NOSAVE'}`);
+      const kill = setTimeout(() => child.kill('SIGKILL'), 5_000);
+      await exited(child);
+      clearTimeout(kill);
+    },
+  };
   const deadline = Date.now() + readyTimeoutMs;
   while (!failed && Date.now() < deadline) {
-    if (await pingsWithin(host, port, 200)) return { host, port, stop };
+    if (await pingsWithin(host, port, 200)) return running;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  await stop();
+  await running.stop();
   return null;
+}
+
+/** Sends one inline command and waits for the server to answer or close the connection. */
+function sendCommand(host: string, port: number, command: string): Promise<void> {
+  return new Promise((resolve) => {
+    const socket = connect({ host, port });
+    const done = () => {
+      socket.destroy();
+      resolve();
+    };
+    socket.once('connect', () => socket.write(`${command}\r\n`));
+    socket.once('data', done);
+    socket.once('close', done);
+    socket.once('error', done);
+  });
+}
+
+/**
+ * Starts `redis-server` from PATH on a free port, its snapshot directory a fresh temporary one
+ * (removed on stop); resolves null when it is not installed or does not answer PING within
+ * readyTimeoutMs.
+ */
+export async function spawnRedisServer({
+  host = '127.0.0.1',
+  readyTimeoutMs = 5_000,
+} = {}): Promise<RedisServerProcess | null> {
+  const port = await freePort(host);
+  const dir = await mkdtemp(join(tmpdir(), 'edgemesh-redis-'));
+  let running = await launch(host, port, dir, readyTimeoutMs);
+  if (!running) {
+    await rm(dir, { recursive: true, force: true });
+    return null;
+  }
+  return {
+    host,
+    port,
+    async restart({ keepData = true } = {}) {
+      await running?.shutdown(keepData);
+      running = await launch(host, port, dir, readyTimeoutMs);
+      if (!running) throw new Error(`redis-server did not come back on ${host}:${port}`);
+    },
+    async stop() {
+      await running?.stop();
+      running = null;
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
 }

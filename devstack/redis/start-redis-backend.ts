@@ -15,6 +15,8 @@ export interface StartRedisBackendOptions {
   /** Options for the embedded engine, e.g. a fake clock. */
   engine?: EngineOptions;
   log?: (line: string) => void;
+  /** Gives the redis:// URL the backend connects to instead of a server's own, e.g. a proxy's. */
+  connectThrough?: (url: string) => Promise<string>;
 }
 
 /**
@@ -27,6 +29,7 @@ export async function startRedisBackend({
   localPort = 6379,
   engine,
   log = () => undefined,
+  connectThrough = (url) => Promise.resolve(url),
 }: StartRedisBackendOptions = {}): Promise<RedisBackend> {
   const report = (backend: RedisBackend) => {
     log(`redis: ${backend.description}`);
@@ -35,12 +38,24 @@ export async function startRedisBackend({
   if (force === 'embedded') return report(embeddedRedisBackend(engine));
   if (redisUrl && force !== 'redis-server') {
     return report(
-      await ioredisBackend({ url: redisUrl, kind: 'redis', description: `redis ${redisUrl}` }),
+      await ioredisBackend({
+        url: redisUrl,
+        connectUrl: await connectThrough(redisUrl),
+        kind: 'redis',
+        description: `redis ${redisUrl}`,
+      }),
     );
   }
   if (force !== 'redis-server' && (await pingsWithin('127.0.0.1', localPort, 300))) {
     const url = `redis://127.0.0.1:${localPort}`;
-    return report(await ioredisBackend({ url, kind: 'redis', description: `redis ${url}` }));
+    return report(
+      await ioredisBackend({
+        url,
+        connectUrl: await connectThrough(url),
+        kind: 'redis',
+        description: `redis ${url}`,
+      }),
+    );
   }
   if (force === 'redis') throw new Error(`redis: nothing answers on 127.0.0.1:${localPort}`);
   const server = await spawnRedisServer();
@@ -49,9 +64,14 @@ export async function startRedisBackend({
     return report(
       await ioredisBackend({
         url,
+        connectUrl: await connectThrough(url),
         kind: 'redis-server',
         description: `redis-server ${server.host}:${server.port} (spawned, stopped on close)`,
         onClose: () => server.stop(),
+        async onRestart({ keepData = true }) {
+          await server.restart({ keepData });
+          return `redis-server ${server.host}:${server.port} restarted, ${keepData ? 'keys kept (RDB snapshot on shutdown)' : 'every key dropped'}`;
+        },
       }),
     );
   }

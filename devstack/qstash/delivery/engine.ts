@@ -50,6 +50,9 @@ interface FlowState {
   wake?: NodeJS.Timeout;
 }
 
+/** How long a schedule whose firing failed waits before it tries again, ms. */
+const scheduleRetryMs = 1000;
+
 const insertSorted = (list: Entry[], entry: Entry) => {
   let at = list.length;
   while (at > 0 && list[at - 1]!.seq > entry.seq) at -= 1;
@@ -392,13 +395,18 @@ export function createDeliveryEngine(options: EngineOptions) {
 
   // Schedules -----------------------------------------------------------------------------------
 
+  /** Schedules whose last firing failed, and when to try again. */
+  const retryScheduleAt = new Map<string, number>();
+  const dueAt = (schedule: ScheduleRecord) =>
+    Math.max(schedule.nextAt, retryScheduleAt.get(schedule.id) ?? 0);
+
   const armSchedules = () => {
     if (scheduleTimer) clearTimeout(scheduleTimer);
     scheduleTimer = undefined;
     if (closing) return;
     let next = Infinity;
     for (const schedule of schedules.values())
-      if (!schedule.paused) next = Math.min(next, schedule.nextAt);
+      if (!schedule.paused) next = Math.min(next, dueAt(schedule));
     if (next === Infinity) return;
     scheduleTimer = setTimeout(
       () => void fireDueSchedules(),
@@ -409,9 +417,15 @@ export function createDeliveryEngine(options: EngineOptions) {
   async function fireDueSchedules() {
     const at = now();
     for (const schedule of [...schedules.values()]) {
-      if (schedule.paused || schedule.nextAt > at) continue;
-      await fire(schedule, at).catch((error: unknown) =>
-        log(`qstash: schedule ${schedule.id} failed to fire: ${(error as Error).message}`),
+      if (schedule.paused || dueAt(schedule) > at) continue;
+      await fire(schedule, at).then(
+        () => retryScheduleAt.delete(schedule.id),
+        (error: unknown) => {
+          // Without a pause a schedule whose write fails (Postgres restarting) would fire again
+          // at once, in a loop, until Postgres is back.
+          retryScheduleAt.set(schedule.id, now() + scheduleRetryMs);
+          log(`qstash: schedule ${schedule.id} failed to fire: ${(error as Error).message}`);
+        },
       );
     }
     armSchedules();
@@ -564,6 +578,7 @@ export function createDeliveryEngine(options: EngineOptions) {
 
     deleteSchedule(id: string): void {
       schedules.delete(id);
+      retryScheduleAt.delete(id);
       armSchedules();
     },
 
