@@ -7,7 +7,7 @@ export function embeddedRedisBackend(options: EngineOptions = {}): RedisBackend 
   const engine = createEngine(options);
   return {
     kind: 'embedded',
-    description: 'embedded in-memory engine (no Lua scripting)',
+    description: 'embedded in-memory engine (Lua scripts through fengari)',
     execute: (command) => Promise.resolve(engine.execute(command)),
     executeBatch(commands, atomic) {
       // MULTI rejects unknown commands and wrong arity while queueing, then EXEC aborts.
