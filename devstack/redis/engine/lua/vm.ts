@@ -108,6 +108,10 @@ function loadTrusted(L: LuaState, source: string, name: string): void {
   }
 }
 
+/** Lua 5.3 leaves token names unquoted where Lua 5.1 wrote "'<eof>' expected near '<eof>'". */
+const compileMessage = (message: string) =>
+  message.replace(/(?<!')<(eof|name|string|number)>(?!')/g, "'<$1>'");
+
 /** The error reply for a failed run, from the table Redis' message handler made. */
 function runError(L: LuaState, sha: string): Reply {
   if (lua.lua_type(L, -1) !== lua.LUA_TTABLE) {
@@ -208,13 +212,18 @@ export function createLuaVm({ call, timeLimitMs }: LuaVmOptions): LuaVm {
 
   return {
     compile(body) {
+      lua.lua_settop(L, 0);
       const status = lauxlib.luaL_loadbuffer(L, luaString(floatLiterals(body)), null, CHUNK_NAME);
-      if (status !== lua.LUA_OK) {
-        const message = jsString(lua.lua_tolstring(L, -1));
-        lua.lua_settop(L, 0);
-        return { ok: false, error: `ERR Error compiling script (new function): ${message}` };
+      if (status === lua.LUA_OK) {
+        return { ok: true, script: { ref: lauxlib.luaL_ref(L, lua.LUA_REGISTRYINDEX) } };
       }
-      return { ok: true, script: { ref: lauxlib.luaL_ref(L, lua.LUA_REGISTRYINDEX) } };
+      // The script as written gives the same error without our ".0"s in its "near '…'".
+      const original = lauxlib.luaL_loadbuffer(L, luaString(body), null, CHUNK_NAME);
+      const message = compileMessage(
+        jsString(lua.lua_tolstring(L, original === lua.LUA_OK ? 1 : -1)),
+      );
+      lua.lua_settop(L, 0);
+      return { ok: false, error: `ERR Error compiling script (new function): ${message}` };
     },
     run(script, sha, keys, args) {
       lua.lua_settop(L, 0);

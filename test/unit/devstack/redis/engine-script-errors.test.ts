@@ -76,7 +76,7 @@ describe('embedded engine scripting: errors worded like Redis 7.0', () => {
 
   it('answers a script that does not compile with the compiler message', () => {
     expect(evalError('return x y')).toBe(
-      "ERR Error compiling script (new function): user_script:1: <eof> expected near 'y'",
+      "ERR Error compiling script (new function): user_script:1: '<eof>' expected near 'y'",
     );
   });
 
