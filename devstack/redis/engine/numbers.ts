@@ -67,6 +67,8 @@ export function formatG(value: number, precision: number): string {
   if (value === Infinity) return 'inf';
   if (value === -Infinity) return '-inf';
   if (value === 0) return Object.is(value, -0) ? '-0' : '0';
+  // Integers below 10^precision print in full either way; most numbers scripts send are.
+  if (Number.isSafeInteger(value) && Math.abs(value) < 10 ** precision) return String(value);
   const [mantissa = '', exponentText = '0'] = value.toExponential(precision - 1).split('e');
   const exponent = Number(exponentText);
   const negative = mantissa.startsWith('-');

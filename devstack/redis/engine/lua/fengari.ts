@@ -90,9 +90,28 @@ export const fengari: FengariApi = loadFengari();
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
+// Keys, numbers and short values are mostly ASCII; a loop beats TextEncoder's call overhead.
+const SHORT = 64;
 
 /** A JS string as Lua bytes (UTF-8). */
-export const luaString = (text: string): LuaString => encoder.encode(text);
+export function luaString(text: string): LuaString {
+  if (text.length > SHORT) return encoder.encode(text);
+  const bytes = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code > 0x7f) return encoder.encode(text);
+    bytes[i] = code;
+  }
+  return bytes;
+}
 
 /** Lua bytes as a JS string; bytes that are not UTF-8 become U+FFFD like the engine's other input. */
-export const jsString = (bytes: LuaString): string => decoder.decode(bytes);
+export function jsString(bytes: LuaString): string {
+  if (bytes.length > SHORT) return decoder.decode(bytes);
+  let text = '';
+  for (const byte of bytes) {
+    if (byte > 0x7f) return decoder.decode(bytes);
+    text += String.fromCharCode(byte);
+  }
+  return text;
+}

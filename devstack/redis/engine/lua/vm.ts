@@ -32,6 +32,8 @@ export interface LuaVm {
 export const sha1hex = (text: string | Uint8Array) => createHash('sha1').update(text).digest('hex');
 
 const CHUNK_NAME = luaString('@user_script');
+const KEYS = luaString('KEYS');
+const ARGV = luaString('ARGV');
 const HOOK_EVERY = 10_000;
 const ARG_TYPE_ERROR = 'Lua redis lib command arguments must be strings or integers';
 
@@ -231,9 +233,9 @@ export function createLuaVm({ call, timeLimitMs }: LuaVmOptions): LuaVm {
       lua.lua_rawgeti(L, lua.LUA_REGISTRYINDEX, script.ref);
       lua.lua_createtable(L, 0, 2);
       pushStrings(keys);
-      lua.lua_setfield(L, -2, luaString('KEYS'));
+      lua.lua_setfield(L, -2, KEYS);
       pushStrings(args);
-      lua.lua_setfield(L, -2, luaString('ARGV'));
+      lua.lua_setfield(L, -2, ARGV);
       lua.lua_rawgeti(L, lua.LUA_REGISTRYINDEX, envMetaRef);
       lua.lua_setmetatable(L, -2);
       lua.lua_setupvalue(L, 2, 1);
