@@ -119,6 +119,14 @@ describe.each(available)('@upstash/ratelimit through the REST endpoint on $name'
     expect(target.commands.length).toBe(before);
   });
 
+  it('cachedFixedWindow refuses the 4th request of a window and allows again in the next', async () => {
+    const limiter = limiterOn(target, Ratelimit.cachedFixedWindow(LIMIT, '10 s'), true);
+    const first = await calls(limiter, LIMIT + 2);
+    expect(first.map((r) => r.success)).toEqual([true, true, true, false, false]);
+    advance(WINDOW_MS + 1);
+    expect((await calls(limiter, 1))[0]?.success).toBe(true);
+  });
+
   it('runs its scripts by EVALSHA once the endpoint has seen them by EVAL', async () => {
     const limiter = limiterOn(target, Ratelimit.tokenBucket(1, '10 s', 100));
     await calls(limiter, 1);
@@ -133,27 +141,33 @@ describe.skipIf(!targets.real)(
     ? 'MultiRegionRatelimit across the embedded engine and real Redis'
     : 'MultiRegionRatelimit across two engines (skipped: no real Redis available)',
   () => {
-    it('holds the limit across both regions once each call has synced', async () => {
-      const prefix = uniquePrefix('ratelimit-multi');
-      prefixes.push(prefix);
-      const limiter = new MultiRegionRatelimit({
-        redis: [targets.embedded.redis, ...(targets.real ? [targets.real.redis] : [])],
-        limiter: MultiRegionRatelimit.fixedWindow(LIMIT, '10 s'),
-        prefix,
-        analytics: false,
-        ephemeralCache: false,
-      });
-      const results = [];
-      for (let i = 0; i < LIMIT + 1; i++) {
-        const result = await limiter.limit('customer-1');
-        await result.pending;
-        results.push(result.success);
-      }
-      expect(results).toEqual([true, true, true, false]);
-      // MultiRegionRatelimit keeps an ephemeral cache even when told not to, and it blocks up
-      // to and including the reset instant.
-      advance(WINDOW_MS + 1);
-      expect((await limiter.limit('customer-1')).success).toBe(true);
-    });
+    it.each([
+      ['fixedWindow', MultiRegionRatelimit.fixedWindow(LIMIT, '10 s')],
+      ['slidingWindow', MultiRegionRatelimit.slidingWindow(LIMIT, '10 s')],
+    ] as const)(
+      '%s holds the limit across both regions once each call has synced',
+      async (_, algorithm) => {
+        const prefix = uniquePrefix('ratelimit-multi');
+        prefixes.push(prefix);
+        const limiter = new MultiRegionRatelimit({
+          redis: [targets.embedded.redis, ...(targets.real ? [targets.real.redis] : [])],
+          limiter: algorithm,
+          prefix,
+          analytics: false,
+          ephemeralCache: false,
+        });
+        const results = [];
+        for (let i = 0; i < LIMIT + 1; i++) {
+          const result = await limiter.limit('customer-1');
+          await result.pending;
+          results.push(result.success);
+        }
+        expect(results).toEqual([true, true, true, false]);
+        // MultiRegionRatelimit keeps an ephemeral cache even when told not to, and it blocks up
+        // to and including the reset instant; two windows on, the sliding one has slid out too.
+        advance(2 * WINDOW_MS + 1);
+        expect((await limiter.limit('customer-1')).success).toBe(true);
+      },
+    );
   },
 );

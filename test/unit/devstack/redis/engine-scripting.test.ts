@@ -121,6 +121,21 @@ describe('embedded engine scripting: Redis replies become Lua values as in Redis
     expect(run('get', 'joined')).toBe('ab');
     expect(run('get', 'third')).toBe('3.3333333333333335');
   });
+  it('passes UTF-8 text through scripts as bytes, short and long', () => {
+    const { engine, run } = fakeEngine();
+    const long = 'é'.repeat(100);
+    const script =
+      "redis.call('set', KEYS[1], ARGV[1]); redis.call('set', KEYS[2], ARGV[2]); return {#ARGV[1], #ARGV[2], redis.call('get', KEYS[1])}";
+    expect(engine.execute(['eval', script, '2', 'short', 'long', 'héllo', long])).toEqual({
+      kind: 'array',
+      value: [
+        { kind: 'integer', value: 6 },
+        { kind: 'integer', value: 200 },
+        { kind: 'bulk', value: 'héllo' },
+      ],
+    });
+    expect(run('get', 'long')).toBe(long);
+  });
 });
 
 describe('embedded engine scripting: numbers behave like Lua 5.1 doubles', () => {
