@@ -1,7 +1,5 @@
 import { array, bulk, errorReply, integer, NIL, status, type Reply } from '../../reply.ts';
-import { fengari, jsString, luaString, type LuaState } from './fengari.ts';
-
-const { lua } = fengari;
+import { fengariApi, jsString, luaString, type LuaState } from './fengari.ts';
 
 const ERR = luaString('err');
 const OK_FIELD = luaString('ok');
@@ -15,6 +13,7 @@ const MAX_DEPTH = 1000;
  * errors as {err=…}. Numbers are pushed as floats, as Lua 5.1 had only doubles.
  */
 export function pushReply(L: LuaState, reply: Reply): void {
+  const { lua } = fengariApi();
   switch (reply.kind) {
     case 'integer':
       lua.lua_pushnumber(L, reply.value);
@@ -45,6 +44,7 @@ export function pushReply(L: LuaState, reply: Reply): void {
 }
 
 function pushField(L: LuaState, field: Uint8Array, value: string): void {
+  const { lua } = fengariApi();
   lua.lua_createtable(L, 0, 1);
   lua.lua_pushstring(L, luaString(value));
   lua.lua_setfield(L, -2, field);
@@ -79,6 +79,7 @@ export function errorTableMessage(text: string): string {
  * tables → arrays of their elements 1..n up to the first nil.
  */
 export function toReply(L: LuaState, index: number, depth = 0): Reply {
+  const { lua } = fengariApi();
   switch (lua.lua_type(L, index)) {
     case lua.LUA_TSTRING:
       return bulk(jsString(lua.lua_tolstring(L, index)));
@@ -94,6 +95,7 @@ export function toReply(L: LuaState, index: number, depth = 0): Reply {
 }
 
 function tableToReply(L: LuaState, index: number, depth: number): Reply {
+  const { lua } = fengariApi();
   if (depth >= MAX_DEPTH || !lua.lua_checkstack(L, 4)) {
     return errorReply('ERR reached lua stack limit');
   }
@@ -117,6 +119,7 @@ function tableToReply(L: LuaState, index: number, depth: number): Reply {
 
 /** t[field] when it is a string (rawget, as Redis reads it), else null. */
 function stringField(L: LuaState, table: number, field: Uint8Array): string | null {
+  const { lua } = fengariApi();
   lua.lua_pushstring(L, field);
   const type = lua.lua_rawget(L, table);
   const value = type === lua.LUA_TSTRING ? jsString(lua.lua_tolstring(L, -1)) : null;

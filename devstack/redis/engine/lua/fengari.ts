@@ -86,7 +86,12 @@ function loadFengari(): FengariApi {
   return requireCjs('fengari') as FengariApi;
 }
 
-export const fengari: FengariApi = loadFengari();
+let loaded: FengariApi | undefined;
+
+/** fengari, required on first use: it takes about a second to load on a busy machine. */
+export function fengariApi(): FengariApi {
+  return (loaded ??= loadFengari());
+}
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();

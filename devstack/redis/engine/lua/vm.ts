@@ -2,11 +2,9 @@ import { createHash } from 'node:crypto';
 import { errorReply, type Reply } from '../../reply.ts';
 import { formatG } from '../numbers.ts';
 import { pushErrorTable, pushReply, toReply } from './conversions.ts';
-import { fengari, jsString, luaString, type LuaFunction, type LuaState } from './fengari.ts';
+import { fengariApi, jsString, luaString, type LuaFunction, type LuaState } from './fengari.ts';
 import { floatLiterals } from './float-literals.ts';
 import { PRELUDE, REDIS_LIBRARY } from './prelude.ts';
-
-const { lua, lauxlib, lualib } = fengari;
 
 export interface LuaVmOptions {
   /** Runs one command for redis.call / redis.pcall and returns its reply (errors included). */
@@ -39,6 +37,7 @@ const ARG_TYPE_ERROR = 'Lua redis lib command arguments must be strings or integ
 
 /** The JS side of redis.call (raise = true) and redis.pcall (raise = false). */
 function redisCall(call: LuaVmOptions['call'], raise: boolean): LuaFunction {
+  const { lua } = fengariApi();
   const fail = (L: LuaState, message: string) => {
     pushErrorTable(L, message);
     return raise ? lua.lua_error(L) : 1;
@@ -62,6 +61,7 @@ function redisCall(call: LuaVmOptions['call'], raise: boolean): LuaFunction {
 }
 
 function sha1Function(L: LuaState): number {
+  const { lua } = fengariApi();
   if (lua.lua_gettop(L) !== 1) {
     pushErrorTable(L, 'wrong number of arguments');
     return lua.lua_error(L);
@@ -71,6 +71,7 @@ function sha1Function(L: LuaState): number {
 }
 
 function errorReplyFunction(L: LuaState): number {
+  const { lua } = fengariApi();
   if (lua.lua_gettop(L) !== 1 || lua.lua_type(L, -1) !== lua.LUA_TSTRING) {
     pushErrorTable(L, 'wrong number or type of arguments');
     return 1;
@@ -81,16 +82,19 @@ function errorReplyFunction(L: LuaState): number {
 }
 
 function floatLiteralsFunction(L: LuaState): number {
+  const { lua } = fengariApi();
   lua.lua_pushstring(L, luaString(floatLiterals(jsString(lua.lua_tolstring(L, 1)))));
   return 1;
 }
 
 // Raised from JS, like Redis' C functions, so that the error handler reports the script's line.
 function readonlyError(L: LuaState): number {
+  const { lauxlib } = fengariApi();
   return lauxlib.luaL_error(L, luaString('Attempt to modify a readonly table'));
 }
 
 function missingGlobal(L: LuaState): number {
+  const { lua, lauxlib } = fengariApi();
   return lauxlib.luaL_error(
     L,
     luaString("Script attempted to access nonexistent global variable '%s'"),
@@ -99,12 +103,14 @@ function missingGlobal(L: LuaState): number {
 }
 
 function setFunction(L: LuaState, name: string, fn: LuaFunction): void {
+  const { lua } = fengariApi();
   lua.lua_pushjsfunction(L, fn);
   lua.lua_setfield(L, -2, luaString(name));
 }
 
 /** Compiles the engine's own setup code, which must compile. */
 function loadTrusted(L: LuaState, source: string, name: string): void {
+  const { lua, lauxlib } = fengariApi();
   if (lauxlib.luaL_loadbuffer(L, luaString(source), null, luaString(`=${name}`)) !== lua.LUA_OK) {
     throw new Error(`lua ${name} does not compile: ${jsString(lua.lua_tolstring(L, -1))}`);
   }
@@ -116,6 +122,7 @@ const compileMessage = (message: string) =>
 
 /** The error reply for a failed run, from the table Redis' message handler made. */
 function runError(L: LuaState, sha: string): Reply {
+  const { lua } = fengariApi();
   if (lua.lua_type(L, -1) !== lua.LUA_TTABLE) {
     const text =
       lua.lua_type(L, -1) === lua.LUA_TSTRING
@@ -146,6 +153,7 @@ function runError(L: LuaState, sha: string): Reply {
  * and coroutine libraries, the `redis` table, read-only globals, and Redis' error handler.
  */
 export function createLuaVm({ call, timeLimitMs }: LuaVmOptions): LuaVm {
+  const { lua, lauxlib, lualib } = fengariApi();
   const L = lauxlib.luaL_newstate();
   for (const [name, open] of [
     ['_G', lualib.luaopen_base],
