@@ -14,7 +14,7 @@ export function embeddedRedisBackend(options: EngineOptions = {}): RedisBackend 
       : undefined;
   return {
     kind: 'embedded',
-    description: 'embedded in-memory engine (no Lua scripting)',
+    description: 'embedded in-memory engine (Lua scripts through fengari)',
     execute(command) {
       const down = restarting();
       return down ? Promise.reject(down) : Promise.resolve(engine.execute(command));

@@ -12,6 +12,7 @@ import {
   type ParsedCommand,
 } from './request-commands.ts';
 import { toUpstashItem, toUpstashValue } from './upstash-encoding.ts';
+import { upstashScriptFlags } from './upstash-script-flags.ts';
 
 export interface UpstashRestOptions {
   backend: RedisBackend;
@@ -44,6 +45,18 @@ const wantsBase64 = (c: Context) => c.req.header('upstash-encoding')?.toLowerCas
 export function upstashRestApp({ backend, token }: UpstashRestOptions): Hono {
   const app = new Hono();
   let syncToken = 0;
+  const scripts = upstashScriptFlags();
+
+  /** Runs commands as one batch, with Upstash-only script flags translated for Redis. */
+  const executeBatch = async (commands: readonly (readonly string[])[], atomic: boolean) => {
+    const translated = commands.map((command) => scripts.translate(command));
+    const replies = await backend.executeBatch(
+      translated.map((t) => t.command),
+      atomic,
+    );
+    if (!Array.isArray(replies)) return replies;
+    return replies.map((reply, i) => translated[i]?.reply?.(reply) ?? reply);
+  };
 
   app.use('*', async (c, next) => {
     const header = c.req.header('authorization') ?? '';
@@ -57,7 +70,9 @@ export function upstashRestApp({ backend, token }: UpstashRestOptions): Hono {
 
   const single = async (c: Context, parsed: ParsedCommand) => {
     if (!parsed.ok) return fail(c, 400, parsed.error);
-    const reply = await backend.execute(parsed.command);
+    const translated = scripts.translate(parsed.command);
+    const raw = await backend.execute(translated.command);
+    const reply = translated.reply?.(raw) ?? raw;
     if (reply.kind === 'error') return fail(c, 400, reply.message);
     return c.json({ result: toUpstashValue(reply, wantsBase64(c)) });
   };
@@ -76,7 +91,7 @@ export function upstashRestApp({ backend, token }: UpstashRestOptions): Hono {
     const list = parseCommandList(body.value);
     if (!list.ok) return fail(c, 400, list.error);
     const runnable = list.commands.flatMap((parsed) => (parsed.ok ? [parsed.command] : []));
-    const replies = await backend.executeBatch(runnable, false);
+    const replies = await executeBatch(runnable, false);
     if (!Array.isArray(replies)) return fail(c, 500, replies.discarded.message);
     let next = 0;
     const items = list.commands.map((parsed): Reply => {
@@ -96,7 +111,7 @@ export function upstashRestApp({ backend, token }: UpstashRestOptions): Hono {
       if (!parsed.ok) return fail(c, 400, parsed.error);
       commands.push(parsed.command);
     }
-    const replies = await backend.executeBatch(commands, true);
+    const replies = await executeBatch(commands, true);
     // A 200 that is not an array crashes the client, so a discarded transaction is a 400.
     if (!Array.isArray(replies)) return fail(c, 400, replies.discarded.message);
     return c.json(replies.map((reply) => toUpstashItem(reply, wantsBase64(c))));

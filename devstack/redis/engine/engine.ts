@@ -1,14 +1,16 @@
 import { errorReply, type Reply } from '../reply.ts';
-import type { CommandContext, CommandTable } from './command.ts';
+import type { CommandContext, CommandSpec, CommandTable } from './command.ts';
 import { CommandError, wrongArity } from './errors.ts';
 import { Keyspace } from './keyspace.ts';
 import { hashCommands } from './commands/hashes.ts';
 import { keyCommands } from './commands/keys.ts';
 import { listCommands } from './commands/lists.ts';
-import { scriptingCommands, serverCommands } from './commands/server.ts';
+import { scriptingCommands } from './commands/scripting.ts';
+import { serverCommands } from './commands/server.ts';
 import { setCommands } from './commands/sets.ts';
 import { sortedSetCommands } from './commands/sorted-sets.ts';
 import { stringCommands } from './commands/strings.ts';
+import { createScripting } from './scripting.ts';
 
 const COMMANDS: CommandTable = {
   ...stringCommands,
@@ -24,6 +26,11 @@ const COMMANDS: CommandTable = {
 export interface EngineOptions {
   /** Clock in unix ms; defaults to Date.now. Inject a fake one to test expiry. */
   now?: () => number;
+  /**
+   * A Lua script running longer than this (wall clock, ms) is stopped with an error; default
+   * 5000, Redis' busy-reply-threshold. Redis itself keeps running it and answers BUSY.
+   */
+  scriptTimeLimitMs?: number;
 }
 
 /** An in-memory, single-database Redis that answers like redis-server 7.0. */
@@ -45,15 +52,62 @@ function unknownCommand(args: readonly string[]): Reply {
   return errorReply(message.replace(/[\r\n]/g, ' '));
 }
 
-export function createEngine({ now = Date.now }: EngineOptions = {}): Engine {
-  const db = new Keyspace(now);
-  const ctx: CommandContext = { db, now, flush: () => db.clear() };
+const SCRIPT_ERRORS = {
+  unknown: 'ERR Unknown Redis command called from script',
+  arity: 'ERR Wrong number of args calling Redis command from script',
+  noscript: 'ERR This Redis command is not allowed from script',
+  write: 'ERR Write commands are not allowed from read-only scripts.',
+};
+
+function findSpec(args: readonly string[]): CommandSpec | undefined {
+  const name = (args[0] ?? '').toLowerCase();
+  return Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+}
+
+const arityFits = (spec: CommandSpec, args: readonly string[]) =>
+  spec.arity >= 0 ? args.length === spec.arity : args.length >= -spec.arity;
+
+export function createEngine({
+  now = Date.now,
+  scriptTimeLimitMs = 5_000,
+}: EngineOptions = {}): Engine {
+  // While a script runs, keys expire against the time it started (Redis 7).
+  let frozenAt: number | null = null;
+  const db = new Keyspace(() => frozenAt ?? now());
+  const runSpec = (spec: CommandSpec, args: readonly string[]): Reply => {
+    try {
+      return spec.run(args.slice(1), ctx);
+    } catch (error) {
+      if (error instanceof CommandError) return errorReply(error.message);
+      throw error;
+    } finally {
+      db.settle();
+    }
+  };
+  const scripting = createScripting({
+    dispatch(args, readOnly) {
+      const spec = findSpec(args);
+      if (!spec) return errorReply(SCRIPT_ERRORS.unknown);
+      if (!arityFits(spec, args)) return errorReply(SCRIPT_ERRORS.arity);
+      if (spec.noscript) return errorReply(SCRIPT_ERRORS.noscript);
+      if (readOnly && spec.write) return errorReply(SCRIPT_ERRORS.write);
+      return runSpec(spec, args);
+    },
+    frozen(fn) {
+      frozenAt = now();
+      try {
+        return fn();
+      } finally {
+        frozenAt = null;
+      }
+    },
+    timeLimitMs: scriptTimeLimitMs,
+  });
+  const ctx: CommandContext = { db, now, flush: () => db.clear(), scripting };
   const lookup = (args: readonly string[]) => {
-    const name = (args[0] ?? '').toLowerCase();
-    const spec = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+    const spec = findSpec(args);
     if (!spec) return unknownCommand(args);
-    const arityOk = spec.arity >= 0 ? args.length === spec.arity : args.length >= -spec.arity;
-    return arityOk ? spec : errorReply(wrongArity(name));
+    return arityFits(spec, args) ? spec : errorReply(wrongArity((args[0] ?? '').toLowerCase()));
   };
   return {
     check(args) {
@@ -62,15 +116,7 @@ export function createEngine({ now = Date.now }: EngineOptions = {}): Engine {
     },
     execute(args) {
       const spec = lookup(args);
-      if (!('run' in spec)) return spec;
-      try {
-        return spec.run(args.slice(1), ctx);
-      } catch (error) {
-        if (error instanceof CommandError) return errorReply(error.message);
-        throw error;
-      } finally {
-        db.settle();
-      }
+      return 'run' in spec ? runSpec(spec, args) : spec;
     },
   };
 }

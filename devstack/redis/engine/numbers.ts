@@ -55,15 +55,26 @@ export function requireDouble(text: string, message = NOT_FLOAT): number {
 
 /** Redis 7.0 replies with doubles formatted as printf("%.17g"); -0 is shown as 0. */
 export function formatDouble(value: number): string {
+  return value === 0 ? '0' : formatG(value, 17);
+}
+
+/**
+ * C's printf("%.<precision>g") as glibc prints it on x86: "inf", "-inf", "-nan" (the sign x86
+ * gives 0/0), "-0", exponents of at least two digits, trailing zeros removed.
+ */
+export function formatG(value: number, precision: number): string {
+  if (Number.isNaN(value)) return '-nan';
   if (value === Infinity) return 'inf';
   if (value === -Infinity) return '-inf';
-  if (value === 0) return '0';
-  const [mantissa = '', exponentText = '0'] = value.toExponential(16).split('e');
+  if (value === 0) return Object.is(value, -0) ? '-0' : '0';
+  // Integers below 10^precision print in full either way; most numbers scripts send are.
+  if (Number.isSafeInteger(value) && Math.abs(value) < 10 ** precision) return String(value);
+  const [mantissa = '', exponentText = '0'] = value.toExponential(precision - 1).split('e');
   const exponent = Number(exponentText);
   const negative = mantissa.startsWith('-');
   const digits = mantissa.replace('-', '').replace('.', '');
   const sign = negative ? '-' : '';
-  if (exponent < -4 || exponent >= 17) {
+  if (exponent < -4 || exponent >= precision) {
     const fraction = digits.slice(1).replace(/0+$/, '');
     const expSign = exponent < 0 ? '-' : '+';
     const expDigits = String(Math.abs(exponent)).padStart(2, '0');

@@ -21,9 +21,10 @@ function setFields(name: string, args: readonly string[], ctx: CommandContext): 
 }
 
 export const hashCommands: CommandTable = {
-  hset: { arity: -4, run: (args, ctx) => integer(setFields('hset', args, ctx)) },
+  hset: { arity: -4, write: true, run: (args, ctx) => integer(setFields('hset', args, ctx)) },
   hmset: {
     arity: -4,
+    write: true,
     run: (args, ctx) => {
       setFields('hmset', args, ctx);
       return OK;
@@ -31,6 +32,7 @@ export const hashCommands: CommandTable = {
   },
   hsetnx: {
     arity: 4,
+    write: true,
     run: ([key = '', field = '', value = ''], ctx) => {
       const hash = ctx.db.getOrCreate(key, 'hash').data;
       if (hash.has(field)) return integer(0);
@@ -67,6 +69,7 @@ export const hashCommands: CommandTable = {
   },
   hdel: {
     arity: -3,
+    write: true,
     run: ([key = '', ...fields], ctx) => {
       const hash = readHash(ctx, key);
       if (!hash) return integer(0);
@@ -76,6 +79,7 @@ export const hashCommands: CommandTable = {
   },
   hincrby: {
     arity: 4,
+    write: true,
     run: ([key = '', field = '', by = ''], ctx) => {
       const increment = requireInt64(by);
       const hash = ctx.db.getOrCreate(key, 'hash').data;
@@ -90,6 +94,7 @@ export const hashCommands: CommandTable = {
   },
   hincrbyfloat: {
     arity: 4,
+    write: true,
     run: ([key = '', field = '', by = ''], ctx) => {
       if (!parseLongDouble(by)) {
         fail(

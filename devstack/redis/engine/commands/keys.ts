@@ -26,6 +26,7 @@ function parseExpireFlags(words: readonly string[]): Set<ExpireFlag> {
 function expireCommand(name: string, seconds: boolean, relative: boolean) {
   return {
     arity: -3,
+    write: true,
     run: ([key = '', amount = '', ...rest]: readonly string[], ctx: CommandContext) => {
       const flags = parseExpireFlags(rest);
       let when = requireInt64(amount);
@@ -104,8 +105,8 @@ function scan(args: readonly string[], ctx: CommandContext) {
 }
 
 export const keyCommands: CommandTable = {
-  del: { arity: -2, run: deleteKeys },
-  unlink: { arity: -2, run: deleteKeys },
+  del: { arity: -2, write: true, run: deleteKeys },
+  unlink: { arity: -2, write: true, run: deleteKeys },
   exists: {
     arity: -2,
     run: (keys, ctx) => integer(keys.filter((key) => ctx.db.exists(key)).length),
@@ -117,6 +118,7 @@ export const keyCommands: CommandTable = {
   pexpireat: expireCommand('pexpireat', false, false),
   persist: {
     arity: 2,
+    write: true,
     run: ([key = ''], ctx) => {
       if (ctx.db.expiresAt(key) == null) return integer(0);
       ctx.db.setExpiresAt(key, null);

@@ -18,6 +18,7 @@ function clampRange(start: number, stop: number, length: number): [number, numbe
 function push(left: boolean) {
   return {
     arity: -3,
+    write: true,
     run: ([key = '', ...values]: readonly string[], ctx: CommandContext) => {
       const list = ctx.db.getOrCreate(key, 'list');
       if (left) list.data.unshift(...[...values].reverse());
@@ -30,6 +31,7 @@ function push(left: boolean) {
 function pop(left: boolean, name: string) {
   return {
     arity: -2,
+    write: true,
     run: ([key = '', ...rest]: readonly string[], ctx: CommandContext) => {
       if (rest.length > 1) fail(wrongArity(name));
       const countText = rest[0];
@@ -77,6 +79,7 @@ export const listCommands: CommandTable = {
   },
   ltrim: {
     arity: 4,
+    write: true,
     run: ([key = '', start = '', stop = ''], ctx) => {
       const from = requireInteger(start);
       const to = requireInteger(stop);

@@ -25,26 +25,7 @@ export const serverCommands: CommandTable = {
     },
   },
   // Nobody can subscribe to the embedded engine, so no one ever receives a message.
-  publish: { arity: 3, run: () => integer(0) },
-  flushdb: { arity: -1, run: flush },
-  flushall: { arity: -1, run: flush },
-};
-
-/**
- * Lua is not embedded: EVAL, EVALSHA, SCRIPT and FCALL answer with this error. Scripts work
- * when the devstack runs on a real redis-server.
- */
-export const SCRIPTING_UNSUPPORTED = 'ERR scripting is not supported by the embedded engine';
-
-const unsupported = { arity: -1, run: () => fail(SCRIPTING_UNSUPPORTED) };
-
-export const scriptingCommands: CommandTable = {
-  eval: unsupported,
-  evalsha: unsupported,
-  eval_ro: unsupported,
-  evalsha_ro: unsupported,
-  script: unsupported,
-  fcall: unsupported,
-  fcall_ro: unsupported,
-  function: unsupported,
+  publish: { arity: 3, write: true, run: () => integer(0) },
+  flushdb: { arity: -1, write: true, run: flush },
+  flushall: { arity: -1, write: true, run: flush },
 };

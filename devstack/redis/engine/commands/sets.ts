@@ -6,6 +6,7 @@ const readSet = (ctx: CommandContext, key: string) => ctx.db.getAs(key, 'set')?.
 export const setCommands: CommandTable = {
   sadd: {
     arity: -3,
+    write: true,
     run: ([key = '', ...members], ctx) => {
       const set = ctx.db.getOrCreate(key, 'set').data;
       let added = 0;
@@ -19,6 +20,7 @@ export const setCommands: CommandTable = {
   },
   srem: {
     arity: -3,
+    write: true,
     run: ([key = '', ...members], ctx) => {
       const set = readSet(ctx, key);
       if (!set) return integer(0);

@@ -194,6 +194,7 @@ const rangeCommand = (direction: Direction | null, type: RangeType | null) => ({
 export const sortedSetCommands: CommandTable = {
   zadd: {
     arity: -4,
+    write: true,
     run: ([key = '', ...words], ctx) => {
       const { options, rest } = parseAddOptions(words);
       return zadd(key, options, rest, ctx);
@@ -201,6 +202,7 @@ export const sortedSetCommands: CommandTable = {
   },
   zincrby: {
     arity: 4,
+    write: true,
     run: ([key = '', by = '', member = ''], ctx) =>
       zadd(
         key,
@@ -231,6 +233,7 @@ export const sortedSetCommands: CommandTable = {
   zcard: { arity: 2, run: ([key = ''], ctx) => integer(readZset(ctx, key)?.size ?? 0) },
   zrem: {
     arity: -3,
+    write: true,
     run: ([key = '', ...members], ctx) => {
       const zset = readZset(ctx, key);
       if (!zset) return integer(0);
@@ -266,6 +269,7 @@ export const sortedSetCommands: CommandTable = {
   },
   zremrangebyscore: {
     arity: 4,
+    write: true,
     run: ([key = '', min = '', max = ''], ctx) => {
       const range = parseScoreRange(min, max);
       const zset = readZset(ctx, key);

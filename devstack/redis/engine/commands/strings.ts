@@ -75,6 +75,7 @@ export const stringCommands: CommandTable = {
   get: { arity: 2, run: ([key = ''], ctx) => bulk(readString(ctx, key)) },
   getdel: {
     arity: 2,
+    write: true,
     run: ([key = ''], ctx) => {
       const value = readString(ctx, key);
       if (value !== null) ctx.db.delete(key);
@@ -83,6 +84,7 @@ export const stringCommands: CommandTable = {
   },
   getset: {
     arity: 3,
+    write: true,
     run: ([key = '', value = ''], ctx) => {
       const old = readString(ctx, key);
       ctx.db.set(key, { type: 'string', data: value });
@@ -91,6 +93,7 @@ export const stringCommands: CommandTable = {
   },
   set: {
     arity: -3,
+    write: true,
     run: ([key = '', value = '', ...rest], ctx) => {
       const options = parseSetOptions(rest);
       const expiresAt = options.expire ? expireAtFor(options.expire, ctx, 'set') : null;
@@ -104,6 +107,7 @@ export const stringCommands: CommandTable = {
   },
   setnx: {
     arity: 3,
+    write: true,
     run: ([key = '', value = ''], ctx) => {
       if (ctx.db.exists(key)) return integer(0);
       ctx.db.set(key, { type: 'string', data: value });
@@ -112,6 +116,7 @@ export const stringCommands: CommandTable = {
   },
   setex: {
     arity: 4,
+    write: true,
     run: ([key = '', seconds = '', value = ''], ctx) => {
       const at = expireAtFor({ unit: 'ex', text: seconds }, ctx, 'setex');
       ctx.db.set(key, { type: 'string', data: value });
@@ -121,6 +126,7 @@ export const stringCommands: CommandTable = {
   },
   psetex: {
     arity: 4,
+    write: true,
     run: ([key = '', ms = '', value = ''], ctx) => {
       const at = expireAtFor({ unit: 'px', text: ms }, ctx, 'psetex');
       ctx.db.set(key, { type: 'string', data: value });
@@ -140,6 +146,7 @@ export const stringCommands: CommandTable = {
   },
   mset: {
     arity: -3,
+    write: true,
     run: (args, ctx) => {
       if (args.length % 2 !== 0) fail(wrongArity('mset'));
       for (let i = 0; i < args.length; i += 2) {
@@ -148,14 +155,16 @@ export const stringCommands: CommandTable = {
       return OK;
     },
   },
-  incr: { arity: 2, run: ([key = ''], ctx) => incrementBy(ctx, key, 1n) },
-  decr: { arity: 2, run: ([key = ''], ctx) => incrementBy(ctx, key, -1n) },
+  incr: { arity: 2, write: true, run: ([key = ''], ctx) => incrementBy(ctx, key, 1n) },
+  decr: { arity: 2, write: true, run: ([key = ''], ctx) => incrementBy(ctx, key, -1n) },
   incrby: {
     arity: 3,
+    write: true,
     run: ([key = '', by = ''], ctx) => incrementBy(ctx, key, requireInt64(by)),
   },
   decrby: {
     arity: 3,
+    write: true,
     run: ([key = '', by = ''], ctx) => {
       const amount = requireInt64(by);
       if (amount === INT64_MIN) fail('ERR decrement would overflow');
@@ -164,6 +173,7 @@ export const stringCommands: CommandTable = {
   },
   incrbyfloat: {
     arity: 3,
+    write: true,
     run: ([key = '', by = ''], ctx) => {
       const current = readString(ctx, key) ?? '0';
       const sum = addFloatTexts(current, by, NOT_FLOAT);
@@ -173,6 +183,7 @@ export const stringCommands: CommandTable = {
   },
   append: {
     arity: 3,
+    write: true,
     run: ([key = '', suffix = ''], ctx) => {
       const next = (readString(ctx, key) ?? '') + suffix;
       ctx.db.set(key, { type: 'string', data: next }, { keepTtl: true });

@@ -411,21 +411,6 @@ describe.skipIf(!haveReal)(
   },
 );
 
-describe.skipIf(!haveReal)(
-  haveReal ? 'scripts on real Redis' : 'scripts on real Redis (skipped: no real Redis available)',
-  () => {
-    it('runs createScript().exec(), falling back from EVALSHA to EVAL on NOSCRIPT', async () => {
-      const key = namespace();
-      await real.redis.scriptFlush();
-      const script = real.redis.createScript<string>(
-        "redis.call('set', KEYS[1], ARGV[1]); return redis.call('get', KEYS[1])",
-      );
-      expect(await script.exec([key('k')], ['from lua'])).toBe('from lua');
-      expect(await real.redis.eval('return ARGV[1] .. ARGV[2]', [], ['a', 'b'])).toBe('ab');
-    });
-  },
-);
-
 describe('the REST endpoint itself', () => {
   it('refuses requests without a token or with a wrong one', async () => {
     const noToken = await fetch(`${embedded.endpoint.url}/`, {
@@ -473,12 +458,6 @@ describe('the REST endpoint itself', () => {
       'content-type': 'text/plain',
     });
     expect(await response.json()).toEqual({ result: 'plain' });
-  });
-
-  it('answers the embedded engine scripting commands with a clear error', async () => {
-    await expect(embedded.redis.eval('return 1', [], [])).rejects.toThrow(
-      'ERR scripting is not supported by the embedded engine',
-    );
   });
 
   it('echoes an increasing upstash-sync-token', async () => {

@@ -52,11 +52,11 @@ describe('embedded engine: errors worded like Redis 7', () => {
     expect(run('set', 'k', 'v', 'ex')).toEqual({ error: 'ERR syntax error' });
   });
 
-  it('answers the scripting commands with a clear error', () => {
+  it('answers Redis Functions (FUNCTION, FCALL) with a clear error', () => {
     const { run } = fakeEngine();
-    expect(run('eval', 'return 1', '0')).toEqual({
-      error: 'ERR scripting is not supported by the embedded engine',
-    });
+    const error = 'ERR Redis Functions (FUNCTION, FCALL) are not supported by the embedded engine';
+    expect(run('fcall', 'f', '0')).toEqual({ error });
+    expect(run('function', 'list')).toEqual({ error });
   });
 });
 
