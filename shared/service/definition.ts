@@ -3,9 +3,8 @@ import type { z } from 'zod';
 import type { BreakerOptions } from '../breaker/index.ts';
 import { EdgeMeshError } from '../errors/index.ts';
 import type { EventSchemas } from '../event-store/index.ts';
-import type { ServiceClientOptions } from '../http/index.ts';
 import type { Migration } from '../postgres/migrate.ts';
-import type { ServiceDeps, ServiceEnv } from './deps.ts';
+import type { CallPolicy, ServiceDeps, ServiceEnv } from './deps.ts';
 
 /** A Hono app of a service's own routes, typed so `hono/client` callers see them. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -37,12 +36,6 @@ export interface ScheduleDefinition {
   /** Delivery retries. Default QStash's (3). */
   readonly retries?: number;
 }
-
-/** How calls to one dependency are made (timeouts, retries, balancer…); see the service client. */
-export type CallPolicy = Omit<
-  ServiceClientOptions,
-  'service' | 'registry' | 'breakers' | 'authSecret' | 'observe' | 'fetch' | 'now'
->;
 
 /** Everything a function declares; the toolkit derives the rest. */
 export interface ServiceDefinition<

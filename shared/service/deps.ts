@@ -1,12 +1,17 @@
 import type { Context, Env as HonoEnv, Handler, Hono } from 'hono';
 import type { z } from 'zod';
-import { createBreakerSet, type BreakerSet, type BreakerStore } from '../breaker/index.ts';
+import {
+  createBreakerSet,
+  type BreakerOptions,
+  type BreakerSet,
+  type BreakerStore,
+} from '../breaker/index.ts';
 import type { Registry } from '../discovery/index.ts';
 import { EdgeMeshError } from '../errors/index.ts';
 import type { EventStore, OutboxRecord, OutboxRelay } from '../event-store/index.ts';
 import { tracedEventStore } from '../event-store/index.ts';
-import type { HealthCheck } from '../health/health.ts';
-import { createServiceClient, keepAlive } from '../http/index.ts';
+import type { HealthCheck } from '../health/index.ts';
+import { createServiceClient, keepAlive, type ServiceClientOptions } from '../http/index.ts';
 import { consumer, type ConsumerOptions, type SignatureVerifier } from '../queue/index.ts';
 import {
   requestScope,
@@ -14,7 +19,6 @@ import {
   type Telemetry,
   type TelemetryVariables,
 } from '../telemetry/index.ts';
-import type { CallPolicy, ServiceDefinition } from './definition.ts';
 
 /** The Hono env of a service's routes: `c.get('telemetry')` is the request's trace scope. */
 export interface ServiceEnv extends HonoEnv {
@@ -109,9 +113,22 @@ export type ServiceClient<App extends Hono<any, any, any>> = ReturnType<
   typeof createServiceClient<App>
 >;
 
+/** How calls to one dependency are made (timeouts, retries, balancer…); see the service client. */
+export type CallPolicy = Omit<
+  ServiceClientOptions,
+  'service' | 'registry' | 'breakers' | 'authSecret' | 'observe' | 'fetch' | 'now'
+>;
+
+/** What the base deps need of a definition: its name and how it calls others. */
+export interface CallingService {
+  readonly name: string;
+  readonly calls?: Readonly<Record<string, CallPolicy>> | undefined;
+  readonly breaker?: BreakerOptions | undefined;
+}
+
 /** Assembles the base deps of a definition from its parts. */
 export function assembleDeps<Config>(
-  definition: Pick<ServiceDefinition, 'name' | 'calls' | 'breaker'>,
+  definition: CallingService,
   parts: DepsParts<Config>,
 ): ServiceDeps<Config> {
   const { telemetry, registry } = parts;

@@ -1,7 +1,6 @@
 export { defineService, type Service } from './define.ts';
 export {
   serviceNamePattern,
-  type CallPolicy,
   type SubscriptionDefinition,
   type RouteRef,
   type ScheduleDefinition,
@@ -9,6 +8,8 @@ export {
   type ServiceRoutes,
 } from './definition.ts';
 export type {
+  CallPolicy,
+  CallingService,
   ConsumeOptions,
   ServiceClient,
   ServiceDeps,
