@@ -2,7 +2,7 @@
 // `npm start` of this checkout (.devstack/endpoints.json, its functions answering its instance id)
 // or starts one itself; seeds stock, places N orders with
 // a mix of outcomes (confirmed, out_of_stock, payment_declined), shows a progress bar while the
-// sagas settle, prints a summary and checks DESIGN.md §5's invariants; exits 1 if one fails.
+// sagas settle, prints a summary and checks the shop's invariants (README, the reference shop); exits 1 if one fails.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';

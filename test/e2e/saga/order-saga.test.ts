@@ -98,7 +98,7 @@ describe.each(runtimes)('the order saga on %s against the devstack', (runtime) =
     const response = await fetch(`${url('payments')}/payments/${orderId}`);
     return response.status === 404 ? undefined : ((await response.json()) as { status: string });
   };
-  /** DESIGN §5: terminal orders, stock total per sku constant, captures only for confirmed orders. */
+  /** The shop's invariants: terminal orders, stock total per sku constant, captures only for confirmed orders. */
   const expectInvariants = async (seeded: Record<string, number>, orders: Order[]) => {
     for (const [sku, total] of Object.entries(seeded)) {
       const { available = -1, reserved = -1, sold = -1 } = await stock(sku);

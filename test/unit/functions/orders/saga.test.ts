@@ -4,7 +4,7 @@ import { createShop, type Shop } from './shop.ts';
 
 const item = (sku: string, quantity = 1, unitPrice = 500) => ({ sku, quantity, unitPrice });
 
-/** DESIGN §5's invariants: terminal orders, constant stock per sku, captures only for confirmed orders. */
+/** The shop's invariants: terminal orders, constant stock per sku, captures only for confirmed orders. */
 async function expectInvariants(shop: Shop, seeded: Record<string, number>, orderIds: string[]) {
   for (const [sku, total] of Object.entries(seeded)) {
     const stock = await shop.stock(sku);
