@@ -156,7 +156,9 @@ export function applyParams(batch: WriteBatch): unknown[] {
 /**
  * Applies batches in one round trip each, as a named prepared statement. PGlite serves every
  * connection from one session, where a second connection's PREPARE of the same name fails
- * (42P05); then the store falls back to unnamed statements.
+ * (42P05); then the store falls back to unnamed statements. The Parse fails before anything
+ * runs, so a batch sent named is sent again unnamed, also when another batch in flight at the
+ * same time already made the switch.
  */
 export function createBatchApplier(pool: pg.Pool, schema: string) {
   const text = applyStatement(schema);
@@ -164,10 +166,11 @@ export function createBatchApplier(pool: pg.Pool, schema: string) {
   let prepared = true;
   type Row = { claimed: string[]; held: Record<string, unknown> | null };
   const run = async (values: unknown[]) => {
+    const named = prepared;
     try {
-      return await pool.query<Row>(prepared ? { name, text, values } : { text, values });
+      return await pool.query<Row>(named ? { name, text, values } : { text, values });
     } catch (error) {
-      if (!prepared || (error as { code?: string }).code !== '42P05') throw error;
+      if (!named || (error as { code?: string }).code !== '42P05') throw error;
       prepared = false;
       return await pool.query<Row>({ text, values });
     }
