@@ -6,6 +6,22 @@ export interface CallbackOptions {
   retryDelay?: string;
   /** Upstash-Callback-Forward-* headers, unprefixed. */
   headers: Record<string, string>;
+  /** The workflow run the callback message belongs to, if any. */
+  workflow?: WorkflowTag;
+}
+
+/** How a message takes part in an Upstash Workflow run. */
+export interface WorkflowTag {
+  runId: string;
+  /** The run's creation time, unix ms. */
+  createdAt: number;
+  /** The workflow endpoint. */
+  url: string;
+  /**
+   * `step`: delivers the run's steps to the workflow endpoint; `call`: a `context.call` request to
+   * a third party; `callback`: the third party's answer, delivered to the workflow endpoint.
+   */
+  role: 'step' | 'call' | 'callback';
 }
 
 /** Upstash-Flow-Control-Key/-Value: at most `parallelism` in flight, `rate` starts per period. */
@@ -39,6 +55,8 @@ export interface MessageSpec {
   redact?: string;
   /** Callback messages carry a callback body and trigger no callbacks themselves. */
   kind?: 'callback' | 'failure-callback';
+  /** Set when the message belongs to an Upstash Workflow run. */
+  workflow?: WorkflowTag;
 }
 
 /** An accepted, not yet acknowledged message as the delivery engine holds it. */

@@ -9,6 +9,8 @@ import { resolveDestination } from './destinations.ts';
 import { migrateSchema } from './store/schema.ts';
 import { createQstashStore } from './store/store.ts';
 import { createWriteBatcher } from './store/write-batch.ts';
+import { createWorkflowStore } from './workflow/store.ts';
+import { createWorkflows } from './workflow/workflows.ts';
 
 export interface QstashServerOptions {
   /** The Postgres the server keeps its state in (its own schema). */
@@ -96,6 +98,7 @@ export async function startQstashServer(options: QstashServerOptions): Promise<Q
     const store = createQstashStore(pool, schema);
     const writer = createWriteBatcher((batch) => store.apply(batch));
     const defaultRetries = options.defaultRetries ?? 3;
+    const limits = { defaultRetries, maxRetries: 100 };
     const engine = createDeliveryEngine({
       store,
       writer,
@@ -107,26 +110,37 @@ export async function startQstashServer(options: QstashServerOptions): Promise<Q
       maxInFlight: options.maxInFlight ?? 256,
       maxResponseBytes: 64 * 1024,
       resolveDestination: (destination) => resolveDestination(store, destination),
+      // Called only once deliveries run, after `workflows` below exists.
+      onDeadLetter: (dead) => workflows.onDeadLetter(dead),
+      log,
+    });
+    const workflows = createWorkflows({
+      store: createWorkflowStore(pool, schema),
+      engine,
+      writer,
+      now,
+      limits,
       log,
     });
     const prune = () =>
-      store.prune(now() - eventRetentionMs, now()).catch((error: unknown) => {
+      Promise.all([
+        store.prune(now() - eventRetentionMs, now()),
+        workflows.prune(now() - eventRetentionMs),
+      ]).catch((error: unknown) => {
         log(`qstash: pruning old events failed: ${(error as Error).message}`);
       });
     await prune();
     await engine.start();
+    await workflows.start();
     pruneTimer = setInterval(() => void prune(), 3_600_000).unref();
 
     const app = createQstashApp({
       store,
       engine,
       writer,
+      workflows,
       now,
-      limits: {
-        defaultRetries,
-        maxRetries: 100,
-        maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024,
-      },
+      limits: { ...limits, maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024 },
       keys,
       dedupWindowMs: 10 * 60_000,
       knownQueues: new Set(),
@@ -158,6 +172,7 @@ export async function startQstashServer(options: QstashServerOptions): Promise<Q
         closed ??= (async () => {
           clearInterval(pruneTimer);
           await stopHttp(http);
+          workflows.close();
           await engine.close(options.closeGraceMs ?? 5_000);
           if (options.dropSchemaOnClose) await store.dropSchema().catch(() => {});
           await pool.end();

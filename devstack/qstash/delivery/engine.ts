@@ -24,6 +24,8 @@ export interface EngineOptions {
   maxInFlight: number;
   maxResponseBytes: number;
   resolveDestination: (destination: string) => Promise<Target[]>;
+  /** Called once a message's move to the DLQ is committed. */
+  onDeadLetter?: (dead: DeadLetter) => void;
   log: (line: string) => void;
 }
 
@@ -176,6 +178,17 @@ export function createDeliveryEngine(options: EngineOptions) {
       entry.dueAt = dueAt;
       accepted(callbacks);
       enqueue(entry);
+    } else if (entry.spec.workflow?.role === 'call') {
+      // A context.call's answer, whatever its status, goes to the workflow in the callback: the
+      // run goes on with it, so the request is done rather than dead.
+      const callbacks = callbacksFor(entry, result, undefined, buildContext());
+      events.push(
+        messageEvent(entry, 'ERROR', at, { error, responseStatus: result.status }),
+        messageEvent(entry, 'FAILED', at, { error: outcome.reason }),
+      );
+      if (!(await writeDurably({ deletes: [entry.id], inserts: callbacks, events }))) return;
+      finish(entry);
+      accepted(callbacks);
     } else {
       const dead = deadLetterOf(entry, result, at);
       const callbacks = callbacksFor(entry, result, dead, buildContext());
@@ -186,6 +199,7 @@ export function createDeliveryEngine(options: EngineOptions) {
       if (!(await writeDurably({ deadLetters: [dead], inserts: callbacks, events }))) return;
       finish(entry);
       accepted(callbacks);
+      options.onDeadLetter?.(dead);
     }
   }
 
@@ -211,11 +225,18 @@ export function createDeliveryEngine(options: EngineOptions) {
 
   // The API's view ------------------------------------------------------------------------------
 
-  const cancelEntries = async (entries: Entry[]): Promise<number> => {
+  const cancelEntries = async (
+    entries: Entry[],
+    extra: Partial<WriteBatch> = {},
+  ): Promise<number> => {
     const live = entries.filter((entry) => !entry.cancelled && entry.phase !== 'done');
-    if (live.length === 0) return 0;
+    if (live.length === 0) {
+      if (Object.keys(extra).length > 0) await writer.write(extra);
+      return 0;
+    }
     const at = now();
     await writer.write({
+      ...extra,
       deletes: live.map((entry) => entry.id),
       events: live.flatMap((entry) => [
         messageEvent(entry, 'CANCEL_REQUESTED', at),
@@ -253,12 +274,17 @@ export function createDeliveryEngine(options: EngineOptions) {
     nextSeq,
 
     /**
-     * Persists new messages with their CREATED events, then schedules them. A message named by a
-     * deduplication claim is kept only if its claim wins, in the same write.
+     * Persists new messages with their CREATED events (and `extra`, in the same write), then
+     * schedules them. A message named by a deduplication claim is kept only if its claim wins.
      */
-    async accept(messages: PendingMessage[], claims: DedupClaim[] = []): Promise<WriteOutcome> {
+    async accept(
+      messages: PendingMessage[],
+      claims: DedupClaim[] = [],
+      extra: Partial<WriteBatch> = {},
+    ): Promise<WriteOutcome> {
       const at = now();
       const outcome = await writer.write({
+        ...extra,
         claims,
         inserts: messages,
         events: messages.map((message) => messageEvent(message, 'CREATED', at)),
@@ -277,9 +303,12 @@ export function createDeliveryEngine(options: EngineOptions) {
       return [...pending.values()].filter(match).sort((a, b) => a.seq - b.seq);
     },
 
-    /** Cancels the given pending messages; returns how many were cancelled. */
-    cancel(ids: readonly string[]): Promise<number> {
-      return cancelEntries(ids.flatMap((id) => pending.get(id) ?? []));
+    /** Cancels the given pending messages (writing `extra` with them); returns how many. */
+    cancel(ids: readonly string[], extra?: Partial<WriteBatch>): Promise<number> {
+      return cancelEntries(
+        ids.flatMap((id) => pending.get(id) ?? []),
+        extra,
+      );
     },
 
     /** Puts DLQ entries back as new messages and removes them from the DLQ, atomically. */
