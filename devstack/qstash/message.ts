@@ -135,6 +135,13 @@ export function messageJson(message: PendingMessage): Record<string, unknown> {
     createdAt: message.createdAt,
     ...(spec.scheduleId ? { scheduleId: spec.scheduleId } : {}),
     ...deliveryOptionFields(spec),
+    ...(spec.workflow
+      ? {
+          workflowRunId: spec.workflow.runId,
+          workflowUrl: spec.workflow.url,
+          workflowCreatedAt: spec.workflow.createdAt,
+        }
+      : {}),
   };
 }
 

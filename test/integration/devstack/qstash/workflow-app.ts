@@ -21,6 +21,8 @@ export interface Journal {
   executed: string[];
   /** `x-tenant` as `context.headers` gave it on each call of the route function. */
   tenants: Array<string | null>;
+  /** `context.label` on each call of the route function. */
+  labels: Array<string | undefined>;
   /** Bodies the third-party endpoint received from `context.call`. */
   calls: unknown[];
   /** What the failure function was told. */
@@ -49,7 +51,7 @@ export async function startWorkflowApp(env: Record<string, string>): Promise<Wor
   const journal = (orderId: string) => {
     let entry = journals.get(orderId);
     if (!entry) {
-      entry = { executed: [], tenants: [], calls: [], failures: [] };
+      entry = { executed: [], tenants: [], labels: [], calls: [], failures: [] };
       journals.set(orderId, entry);
     }
     return entry;
@@ -72,6 +74,7 @@ export async function startWorkflowApp(env: Record<string, string>): Promise<Wor
         const { orderId, amount } = context.requestPayload;
         const seen = journal(orderId);
         seen.tenants.push(context.headers.get('x-tenant'));
+        seen.labels.push(context.label);
         const reservation = await context.run('reserve', () => {
           seen.executed.push('reserve');
           return { reservationId: `res-${orderId}` };

@@ -56,6 +56,10 @@ describe.concurrent('Upstash Workflow features on the devstack QStash', () => {
     const { workflowRunId } = await client.trigger({ url: `${app.url}/fragile`, body: order });
     const run = await settled(workflowRunId, 'RUN_FAILED');
     expect(run.dlqId).toBeTruthy();
+    const { messages } = await client.dlq.list({ filter: { workflowRunId } });
+    expect(messages.map((entry) => [entry.dlqId, entry.workflowRunId])).toEqual([
+      [run.dlqId, workflowRunId],
+    ]);
     const seen = app.journal(order.orderId);
     await eventually(() =>
       expect(seen.failures).toEqual([{ status: 489, response: 'the card was stolen' }]),

@@ -41,6 +41,7 @@ const trigger = (order: Order, extra: { workflowRunId?: string } = {}) =>
     url: `${app.url}/order`,
     body: order,
     headers: { 'x-tenant': 'acme' },
+    label: 'checkout',
     ...extra,
   });
 
@@ -67,6 +68,7 @@ describe.concurrent('an Upstash Workflow app (Hono adapter) on the devstack QSta
     expect(notified[0]!.messageId).toMatch(/^msg_/);
 
     const run = await settled(workflowRunId, 'RUN_SUCCESS');
+    expect(run.label).toBe('checkout');
     expect(JSON.parse(run.workflowRunResponse!)).toEqual({
       reservationId: `res-${order.orderId}`,
       total: 42,
@@ -87,6 +89,7 @@ describe.concurrent('an Upstash Workflow app (Hono adapter) on the devstack QSta
       { body: { orderId: order.orderId, amount: 42 }, header: `key-${order.orderId}` },
     ]);
     expect(new Set(seen.tenants)).toEqual(new Set(['acme']));
+    expect(new Set(seen.labels)).toEqual(new Set(['checkout']));
     expect(await client.getWaiters({ eventId })).toEqual([]);
   });
 
