@@ -44,7 +44,7 @@ export interface WorkflowApp {
  * The workflows the tests run, written as an Upstash Workflow user would with the Hono adapter:
  * `/order` (three sequential steps, a context.call, a wait for an approval event, a cancel when
  * it says so), `/parallel` (two branches at once, then a sleep), `/fragile` (a step that fails for
- * good, with a failure function), `/hook` (a webhook) and `/flows/{parent,child}` (context.invoke).
+ * good, with a failure function), `/down` (a context.call answered 503), `/hook` (a webhook) and `/flows/{parent,child}` (context.invoke).
  */
 export async function startWorkflowApp(env: Record<string, string>): Promise<WorkflowApp> {
   const journals = new Map<string, Journal>();
@@ -105,6 +105,19 @@ export async function startWorkflowApp(env: Record<string, string>): Promise<Wor
             approvedBy: approval.timeout ? 'nobody (timed out)' : approval.eventData.by,
           };
         });
+      },
+      { env },
+    ),
+  );
+
+  app.get('/third-party/down', (c) => c.text('down for maintenance', 503));
+
+  app.post(
+    '/down',
+    serve<Order>(
+      async (context) => {
+        const answer = await context.call<string>('ask', { url: `${base}/third-party/down` });
+        return { status: answer.status, body: answer.body };
       },
       { env },
     ),

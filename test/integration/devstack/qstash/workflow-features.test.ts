@@ -67,6 +67,16 @@ describe.concurrent('Upstash Workflow features on the devstack QStash', () => {
     expect(seen.executed).toEqual(['first', 'breaks']);
   });
 
+  it("hands a third party's error answer to the run as the call's result, with nothing dead-lettered", async () => {
+    const { workflowRunId } = await client.trigger({ url: `${app.url}/down`, body: newOrder() });
+    const run = await settled(workflowRunId, 'RUN_SUCCESS');
+    expect(JSON.parse(run.workflowRunResponse!)).toEqual({
+      status: 503,
+      body: 'down for maintenance',
+    });
+    expect((await client.dlq.list({ filter: { workflowRunId } })).messages).toEqual([]);
+  });
+
   it('runs an invoked workflow and hands its result to the invoking step', async () => {
     const order = newOrder();
     const { workflowRunId } = await client.trigger({ url: `${app.url}/flows/parent`, body: order });
