@@ -130,8 +130,9 @@ export async function startQstashServer(options: QstashServerOptions): Promise<Q
         log(`qstash: pruning old events failed: ${(error as Error).message}`);
       });
     await prune();
-    await engine.start();
+    // Runs first: the engine's first deliveries may already fail a run.
     await workflows.start();
+    await engine.start();
     pruneTimer = setInterval(() => void prune(), 3_600_000).unref();
 
     const app = createQstashApp({

@@ -71,20 +71,18 @@ export function createWorkflowStore(pool: pg.Pool, schema: string) {
   return {
     /** Runs still going, their waiters and kept notifications: what a restart resumes. */
     async loadActive(): Promise<{ runs: Run[]; waiters: Waiter[]; lookbacks: Lookback[] }> {
-      const { rows } = await pool.query<RunRecord>(
-        `select * from ${s}.workflow_runs where state = 'RUN_STARTED'`,
-      );
+      const [{ rows }, { rows: waiters }, { rows: lookbacks }] = await Promise.all([
+        pool.query<RunRecord>(`select * from ${s}.workflow_runs where state = 'RUN_STARTED'`),
+        pool.query<{ doc: Waiter }>(`select doc from ${s}.workflow_waiters`),
+        pool.query<{
+          id: string;
+          run_id: string;
+          event_id: string;
+          data: Buffer;
+          created_at: string;
+        }>(`select * from ${s}.workflow_lookbacks order by created_at`),
+      ]);
       const runs = await withSteps(rows);
-      const { rows: waiters } = await pool.query<{ doc: Waiter }>(
-        `select doc from ${s}.workflow_waiters`,
-      );
-      const { rows: lookbacks } = await pool.query<{
-        id: string;
-        run_id: string;
-        event_id: string;
-        data: Buffer;
-        created_at: string;
-      }>(`select * from ${s}.workflow_lookbacks order by created_at`);
       return {
         runs,
         waiters: waiters.map((row) => row.doc),
