@@ -22,6 +22,8 @@ export interface WorkflowTag {
    * a third party; `callback`: the third party's answer, delivered to the workflow endpoint.
    */
   role: 'step' | 'call' | 'callback';
+  /** The run's first step: its endpoint must answer as an Upstash Workflow endpoint. */
+  trigger?: boolean;
 }
 
 /** Upstash-Flow-Control-Key/-Value: at most `parallelism` in flight, `rate` starts per period. */

@@ -123,6 +123,7 @@ export function createRunRegistry({ store, engine, now, limits }: RunRegistryOpt
     (draft.rows.workflowRuns ??= []).push(runRow(run));
     message.body = initial;
     appendStep(draft, run, message, item.headers ?? new Headers());
+    message.spec.workflow = { ...tagOf(run, 'step'), trigger: true };
     return run;
   }
 

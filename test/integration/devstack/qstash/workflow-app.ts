@@ -111,6 +111,7 @@ export async function startWorkflowApp(env: Record<string, string>): Promise<Wor
   );
 
   app.get('/third-party/down', (c) => c.text('down for maintenance', 503));
+  app.post('/not-a-workflow', (c) => c.text('hello'));
 
   app.post(
     '/down',

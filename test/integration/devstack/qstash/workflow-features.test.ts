@@ -77,6 +77,16 @@ describe.concurrent('Upstash Workflow features on the devstack QStash', () => {
     expect((await client.dlq.list({ filter: { workflowRunId } })).messages).toEqual([]);
   });
 
+  it('fails a run triggered at a URL that is not a workflow endpoint', async () => {
+    const { workflowRunId } = await client.trigger({
+      url: `${app.url}/not-a-workflow`,
+      body: newOrder(),
+      retries: 0,
+    });
+    const run = await settled(workflowRunId, 'RUN_FAILED');
+    expect(run.dlqId).toBeTruthy();
+  });
+
   it('runs an invoked workflow and hands its result to the invoking step', async () => {
     const order = newOrder();
     const { workflowRunId } = await client.trigger({ url: `${app.url}/flows/parent`, body: order });
