@@ -10,6 +10,7 @@ import { publishRoutes } from './api/publish.ts';
 import { queueRoutes } from './api/queues.ts';
 import { scheduleRoutes } from './api/schedules.ts';
 import { topicRoutes } from './api/topics.ts';
+import { workflowHookRoute, workflowRoutes } from './api/workflows.ts';
 
 /** Options of the HTTP API beyond what the routes share. */
 export interface QstashAppOptions extends ApiDeps {
@@ -26,6 +27,8 @@ export function createQstashApp(options: QstashAppOptions): Hono {
   const app = new Hono();
   const expected = `Bearer ${options.token}`;
 
+  // Webhook URLs are called by third parties, which hold no QStash token.
+  workflowHookRoute(app, options);
   app.use('*', async (c, next) => {
     const given = c.req.header('authorization');
     if (given !== expected) {
@@ -47,6 +50,7 @@ export function createQstashApp(options: QstashAppOptions): Hono {
   topicRoutes(app, options);
   scheduleRoutes(app, options);
   flowControlRoutes(app, options);
+  workflowRoutes(app, options);
 
   app.notFound((c) => c.json({ error: `no such endpoint: ${c.req.method} ${c.req.path}` }, 404));
   app.onError((error, c) => {

@@ -6,6 +6,24 @@ export interface CallbackOptions {
   retryDelay?: string;
   /** Upstash-Callback-Forward-* headers, unprefixed. */
   headers: Record<string, string>;
+  /** The workflow run the callback message belongs to, if any. */
+  workflow?: WorkflowTag;
+}
+
+/** How a message takes part in an Upstash Workflow run. */
+export interface WorkflowTag {
+  runId: string;
+  /** The run's creation time, unix ms. */
+  createdAt: number;
+  /** The workflow endpoint. */
+  url: string;
+  /**
+   * `step`: delivers the run's steps to the workflow endpoint; `call`: a `context.call` request to
+   * a third party; `callback`: the third party's answer, delivered to the workflow endpoint.
+   */
+  role: 'step' | 'call' | 'callback';
+  /** The run's first step: its endpoint must answer as an Upstash Workflow endpoint. */
+  trigger?: boolean;
 }
 
 /** Upstash-Flow-Control-Key/-Value: at most `parallelism` in flight, `rate` starts per period. */
@@ -39,6 +57,8 @@ export interface MessageSpec {
   redact?: string;
   /** Callback messages carry a callback body and trigger no callbacks themselves. */
   kind?: 'callback' | 'failure-callback';
+  /** Set when the message belongs to an Upstash Workflow run. */
+  workflow?: WorkflowTag;
 }
 
 /** An accepted, not yet acknowledged message as the delivery engine holds it. */
@@ -117,6 +137,13 @@ export function messageJson(message: PendingMessage): Record<string, unknown> {
     createdAt: message.createdAt,
     ...(spec.scheduleId ? { scheduleId: spec.scheduleId } : {}),
     ...deliveryOptionFields(spec),
+    ...(spec.workflow
+      ? {
+          workflowRunId: spec.workflow.runId,
+          workflowUrl: spec.workflow.url,
+          workflowCreatedAt: spec.workflow.createdAt,
+        }
+      : {}),
   };
 }
 

@@ -9,6 +9,8 @@ import { resolveDestination } from './destinations.ts';
 import { migrateSchema } from './store/schema.ts';
 import { createQstashStore } from './store/store.ts';
 import { createWriteBatcher } from './store/write-batch.ts';
+import { createWorkflowStore } from './workflow/store.ts';
+import { createWorkflows } from './workflow/workflows.ts';
 
 export interface QstashServerOptions {
   /** The Postgres the server keeps its state in (its own schema). */
@@ -104,6 +106,7 @@ export async function startQstashServer(options: QstashServerOptions): Promise<Q
     const store = createQstashStore(pool, schema);
     const writer = createWriteBatcher((batch) => store.apply(batch));
     const defaultRetries = options.defaultRetries ?? 3;
+    const limits = { defaultRetries, maxRetries: 100 };
     const engine = createDeliveryEngine({
       store,
       writer,
@@ -115,13 +118,28 @@ export async function startQstashServer(options: QstashServerOptions): Promise<Q
       maxInFlight: options.maxInFlight ?? 256,
       maxResponseBytes: 64 * 1024,
       resolveDestination: (destination) => resolveDestination(store, destination),
+      // Called only once deliveries run, after `workflows` below exists.
+      onDeadLetter: (dead) => workflows.onDeadLetter(dead),
+      log,
+    });
+    const workflows = createWorkflows({
+      store: createWorkflowStore(pool, schema),
+      engine,
+      writer,
+      now,
+      limits,
       log,
     });
     const prune = () =>
-      store.prune(now() - eventRetentionMs, now()).catch((error: unknown) => {
+      Promise.all([
+        store.prune(now() - eventRetentionMs, now()),
+        workflows.prune(now() - eventRetentionMs),
+      ]).catch((error: unknown) => {
         log(`qstash: pruning old events failed: ${(error as Error).message}`);
       });
     await prune();
+    // Runs first: the engine's first deliveries may already fail a run.
+    await workflows.start();
     await engine.start();
     pruneTimer = setInterval(() => void prune(), 3_600_000).unref();
 
@@ -129,12 +147,9 @@ export async function startQstashServer(options: QstashServerOptions): Promise<Q
       store,
       engine,
       writer,
+      workflows,
       now,
-      limits: {
-        defaultRetries,
-        maxRetries: 100,
-        maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024,
-      },
+      limits: { ...limits, maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024 },
       keys,
       dedupWindowMs: 10 * 60_000,
       knownQueues: new Set(),
@@ -152,6 +167,7 @@ export async function startQstashServer(options: QstashServerOptions): Promise<Q
     const shutdown = async (dropSchema: boolean) => {
       clearInterval(pruneTimer);
       await stopHttp(http);
+      workflows.close();
       await engine.close(options.closeGraceMs ?? 5_000);
       if (dropSchema) await store.dropSchema().catch(() => {});
       await pool.end();

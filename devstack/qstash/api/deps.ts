@@ -5,12 +5,15 @@ import { badInput } from '../input-error.ts';
 import type { PublishLimits } from '../publish-headers.ts';
 import type { QstashStore } from '../store/store.ts';
 import type { WriteBatcher } from '../store/write-batch.ts';
+import type { Workflows } from '../workflow/workflows.ts';
 
 /** What the API routes share. */
 export interface ApiDeps {
   store: QstashStore;
   engine: DeliveryEngine;
   writer: WriteBatcher;
+  /** Upstash Workflow runs, waits and notifies. */
+  workflows: Workflows;
   now: () => number;
   limits: PublishLimits & {
     /** Largest message body accepted, bytes. */

@@ -18,10 +18,13 @@ function dlqFilter(c: Context): DlqFilter {
     'label',
     'flowControlKey',
     'callerIp',
+    'workflowRunId',
+    'workflowUrl',
   ] as const) {
     const value = get(name);
     if (value !== undefined) filter[name] = value;
   }
+  if (get('source') === 'workflow') filter.source = 'workflow';
   const status = queryInt(c, 'responseStatus', 0, 999);
   if (status !== undefined) filter.responseStatus = status;
   const from = queryInt(c, 'fromDate', 0, Number.MAX_SAFE_INTEGER);

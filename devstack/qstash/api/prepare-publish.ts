@@ -3,8 +3,9 @@ import { resolveDestination, topicNamePattern } from '../destinations.ts';
 import { messageId } from '../ids.ts';
 import { badInput } from '../input-error.ts';
 import type { PendingMessage } from '../message.ts';
-import type { DedupClaim } from '../store/write-batch.ts';
+import type { DedupClaim, WriteBatch } from '../store/write-batch.ts';
 import { firstDueAt, parsePublishHeaders } from '../publish-headers.ts';
+import { workflowPublishOf, type WorkflowPublish } from '../workflow/headers.ts';
 import type { ApiDeps } from './deps.ts';
 
 /** One publish as the API received it (a request, or one entry of a batch). */
@@ -22,6 +23,10 @@ export interface PreparedPublish {
   /** The response: one object for a URL, a list for a URL group. */
   response: Record<string, unknown> | Array<Record<string, unknown>>;
   dedupKey?: string;
+  /** Set when the publish belongs to a workflow run (Upstash-Workflow-RunId). */
+  workflow?: WorkflowPublish;
+  /** The publish's headers, kept for workflow runs (which settings the trigger set). */
+  headers?: Headers;
 }
 
 /** Validates a publish completely (headers, destination, queue) without writing anything. */
@@ -60,7 +65,13 @@ export async function preparePublish(deps: ApiDeps, input: PublishInput): Promis
       .digest('hex');
     dedupKey = `content\n${hash}`;
   }
-  return { messages, response, ...(dedupKey ? { dedupKey } : {}) };
+  const workflow = workflowPublishOf(input.headers);
+  return {
+    messages,
+    response,
+    ...(dedupKey ? { dedupKey } : {}),
+    ...(workflow ? { workflow, headers: input.headers } : {}),
+  };
 }
 
 const markDeduplicated = (response: unknown): unknown =>
@@ -70,11 +81,23 @@ const markDeduplicated = (response: unknown): unknown =>
 
 /**
  * Stores prepared publishes in one write, their deduplication claims included. A deduplicated
- * one is dropped and answers with the earlier publish's ids and `deduplicated: true`.
+ * one is dropped and answers with the earlier publish's ids and `deduplicated: true`. Publishes
+ * into workflow runs are admitted by the runs first and written with the run state they change.
  */
 export async function commitPublishes(
   deps: ApiDeps,
   prepared: PreparedPublish[],
+): Promise<unknown[]> {
+  if (!prepared.some((item) => item.workflow)) return commitWithState(deps, prepared, {});
+  return deps.workflows.commitPublishes(prepared, (kept, extra) =>
+    commitWithState(deps, kept, extra),
+  );
+}
+
+async function commitWithState(
+  deps: ApiDeps,
+  prepared: PreparedPublish[],
+  extra: Partial<WriteBatch>,
 ): Promise<unknown[]> {
   const now = deps.now();
   const claims: DedupClaim[] = [];
@@ -102,7 +125,7 @@ export async function commitPublishes(
     await deps.store.ensureQueue(name, now);
     deps.knownQueues.add(name);
   }
-  const { claimed, held } = await deps.engine.accept(messages, claims);
+  const { claimed, held } = await deps.engine.accept(messages, claims, extra);
   const earlier = new Map(held);
   for (const claim of claims) if (claimed.has(claim.key)) earlier.set(claim.key, claim.response);
   // Held by a publish that committed after this write's snapshot was taken: read it now.

@@ -1,14 +1,23 @@
 import { messageId } from '../ids.ts';
 import { headerLists, type CallbackOptions, type PendingMessage } from '../message.ts';
+import { initialPayloadBase64 } from '../workflow/model.ts';
 import type { AttemptResult } from './outcome.ts';
 
-/** The JSON QStash POSTs to a callback or failure callback (PROTOCOLS §2.4). */
+/**
+ * The JSON QStash POSTs to a callback or failure callback (PROTOCOLS §2.4). For a workflow step
+ * it also names the run, and `sourceBody` is the trigger's payload (what a failure function gets
+ * as the run's request payload).
+ */
 export function callbackBody(
   source: PendingMessage,
   result: AttemptResult,
   dlqId?: string,
 ): Record<string, unknown> {
   const { spec } = source;
+  const workflow = spec.workflow;
+  const sourceBody =
+    (workflow?.role === 'step' ? initialPayloadBase64(source.body) : undefined) ??
+    source.body.toString('base64');
   const header: Record<string, string[]> = {};
   result.headers.forEach((value, name) => {
     (header[name] ??= []).push(value);
@@ -25,12 +34,19 @@ export function callbackBody(
     url: spec.url,
     method: spec.method,
     sourceHeader: headerLists(spec.headers),
-    sourceBody: source.body.toString('base64'),
+    sourceBody,
     notBefore: source.notBefore,
     createdAt: source.createdAt,
     ...(spec.scheduleId ? { scheduleId: spec.scheduleId } : {}),
     ...(spec.callerIp ? { callerIP: spec.callerIp } : {}),
     ...(dlqId ? { dlqId } : {}),
+    ...(workflow
+      ? {
+          workflowRunId: workflow.runId,
+          workflowCreatedAt: workflow.createdAt,
+          workflowUrl: workflow.url,
+        }
+      : {}),
   };
 }
 
@@ -53,6 +69,7 @@ export function callbackMessage(
       ...(options?.retryDelay ? { retryDelay: options.retryDelay } : {}),
       ...(options?.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
       kind,
+      ...(options?.workflow ? { workflow: options.workflow } : {}),
     },
     body: Buffer.from(JSON.stringify(body)),
     dueAt: nowMs,

@@ -1,14 +1,14 @@
-import { parseCron } from '../cron.ts';
 import type { Target } from '../destinations.ts';
 import { messageEvent, type EventRecord } from '../events.ts';
-import { dlqId, messageId } from '../ids.ts';
 import type { DeadLetter, FlowControl, PendingMessage } from '../message.ts';
 import type { QueueRecord, QstashStore, ScheduleRecord } from '../store/store.ts';
 import type { DedupClaim, WriteBatch, WriteBatcher, WriteOutcome } from '../store/write-batch.ts';
 import { attemptDelivery } from './attempt.ts';
-import { callbackBody, callbackMessage } from './callbacks.ts';
 import { DueHeap } from './due-heap.ts';
+import { createGates, type Entry } from './gates.ts';
+import { callbacksFor, deadLetterOf, redeliveries } from './message-builders.ts';
 import { decideOutcome, type AttemptResult } from './outcome.ts';
+import { createScheduleFiring } from './schedule-firing.ts';
 
 /** What the delivery engine needs. */
 export interface EngineOptions {
@@ -24,40 +24,10 @@ export interface EngineOptions {
   maxInFlight: number;
   maxResponseBytes: number;
   resolveDestination: (destination: string) => Promise<Target[]>;
+  /** Called once a message's move to the DLQ is committed. */
+  onDeadLetter?: (dead: DeadLetter) => void;
   log: (line: string) => void;
 }
-
-interface Entry extends PendingMessage {
-  phase: 'waiting' | 'ready' | 'inflight' | 'done';
-  cancelled: boolean;
-  holdsQueueSlot: boolean;
-}
-
-interface QueueState {
-  parallelism: number;
-  paused: boolean;
-  active: Set<string>;
-  ready: Entry[];
-}
-
-interface FlowState {
-  control: FlowControl;
-  pinned?: Partial<Pick<FlowControl, 'parallelism' | 'rate' | 'periodMs'>>;
-  paused: boolean;
-  active: number;
-  starts: number[];
-  ready: Entry[];
-  wake?: NodeJS.Timeout;
-}
-
-/** How long a schedule whose firing failed waits before it tries again, ms. */
-const scheduleRetryMs = 1000;
-
-const insertSorted = (list: Entry[], entry: Entry) => {
-  let at = list.length;
-  while (at > 0 && list[at - 1]!.seq > entry.seq) at -= 1;
-  list.splice(at, 0, entry);
-};
 
 /**
  * The in-memory ready queue over the durable rows: every accepted message is a row in Postgres
@@ -68,27 +38,29 @@ export function createDeliveryEngine(options: EngineOptions) {
   const { store, writer, now, log } = options;
   const pending = new Map<string, Entry>();
   const heap = new DueHeap<Entry>();
-  const queues = new Map<string, QueueState>();
-  const flows = new Map<string, FlowState>();
-  const globalReady: Entry[] = [];
-  const schedules = new Map<string, ScheduleRecord>();
   const inflight = new Set<Promise<void>>();
   const stopping = new AbortController();
   let seq = 0;
   let timer: NodeJS.Timeout | undefined;
   let timerAt = Infinity;
-  let scheduleTimer: NodeJS.Timeout | undefined;
-  let active = 0;
   let closing = false;
+  const nextSeq = () => ++seq;
 
-  const queueState = (name: string): QueueState => {
-    let state = queues.get(name);
-    if (!state) {
-      state = { parallelism: 1, paused: false, active: new Set(), ready: [] };
-      queues.set(name, state);
-    }
-    return state;
-  };
+  const gates = createGates({
+    now,
+    maxInFlight: options.maxInFlight,
+    start,
+    closing: () => closing,
+  });
+  const schedules = createScheduleFiring({
+    now,
+    writer,
+    resolveDestination: options.resolveDestination,
+    nextSeq,
+    accepted,
+    closing: () => closing,
+    log,
+  });
 
   // Timers --------------------------------------------------------------------------------------
 
@@ -107,115 +79,18 @@ export function createDeliveryEngine(options: EngineOptions) {
     const at = now();
     for (let next = heap.peek(); next && next.dueAt <= at; next = heap.peek()) {
       heap.pop();
-      if (next.phase === 'waiting' && !next.cancelled) admit(next);
+      if (next.phase === 'waiting' && !next.cancelled) gates.admit(next);
     }
     arm();
   }
 
   const enqueue = (entry: Entry) => {
     if (entry.dueAt <= now()) {
-      admit(entry);
+      gates.admit(entry);
     } else {
       entry.phase = 'waiting';
       heap.push(entry);
       arm();
-    }
-  };
-
-  // Gates: queue FIFO and parallelism, flow control, the in-flight cap -----------------------------
-
-  function admit(entry: Entry) {
-    if (closing) return;
-    entry.phase = 'ready';
-    const name = entry.spec.queueName;
-    if (name && !entry.holdsQueueSlot) {
-      const queue = queueState(name);
-      insertSorted(queue.ready, entry);
-      pumpQueue(queue);
-      return;
-    }
-    flowGate(entry);
-  }
-
-  function pumpQueue(queue: QueueState) {
-    while (!queue.paused && queue.active.size < queue.parallelism && queue.ready.length > 0) {
-      const entry = queue.ready.shift()!;
-      if (entry.cancelled) continue;
-      queue.active.add(entry.id);
-      entry.holdsQueueSlot = true;
-      flowGate(entry);
-    }
-  }
-
-  const releaseQueueSlot = (entry: Entry) => {
-    if (!entry.holdsQueueSlot || !entry.spec.queueName) return;
-    entry.holdsQueueSlot = false;
-    const queue = queueState(entry.spec.queueName);
-    queue.active.delete(entry.id);
-    pumpQueue(queue);
-  };
-
-  const flowLimits = (flow: FlowState) => ({ ...flow.control, ...flow.pinned });
-
-  function flowGate(entry: Entry) {
-    const control = entry.spec.flowControl;
-    if (!control) return globalGate(entry);
-    let flow = flows.get(control.key);
-    if (!flow) {
-      flow = { control, paused: false, active: 0, starts: [], ready: [] };
-      flows.set(control.key, flow);
-    }
-    flow.ready.push(entry);
-    pumpFlow(flow);
-  }
-
-  function pumpFlow(flow: FlowState) {
-    const limits = flowLimits(flow);
-    while (!flow.paused && flow.ready.length > 0) {
-      if (limits.parallelism !== undefined && flow.active >= limits.parallelism) return;
-      if (limits.rate !== undefined) {
-        const at = now();
-        flow.starts = flow.starts.filter((start) => start > at - limits.periodMs);
-        if (flow.starts.length >= limits.rate) {
-          if (!flow.wake) {
-            flow.wake = setTimeout(
-              () => {
-                flow.wake = undefined;
-                pumpFlow(flow);
-              },
-              flow.starts[0]! + limits.periodMs - at + 1,
-            );
-          }
-          return;
-        }
-        flow.starts.push(at);
-      }
-      const entry = flow.ready.shift()!;
-      if (entry.cancelled) continue;
-      flow.active += 1;
-      globalGate(entry);
-    }
-  }
-
-  function globalGate(entry: Entry) {
-    if (closing) return;
-    if (active >= options.maxInFlight) globalReady.push(entry);
-    else start(entry);
-  }
-
-  const releaseSlots = (entry: Entry) => {
-    active -= 1;
-    const control = entry.spec.flowControl;
-    if (control) {
-      const flow = flows.get(control.key);
-      if (flow) {
-        flow.active -= 1;
-        pumpFlow(flow);
-      }
-    }
-    while (!closing && active < options.maxInFlight && globalReady.length > 0) {
-      const next = globalReady.shift()!;
-      if (!next.cancelled) start(next);
     }
   };
 
@@ -236,7 +111,6 @@ export function createDeliveryEngine(options: EngineOptions) {
   }
 
   function start(entry: Entry) {
-    active += 1;
     entry.phase = 'inflight';
     const run = attemptAndSettle(entry).finally(() => inflight.delete(run));
     inflight.add(run);
@@ -253,49 +127,21 @@ export function createDeliveryEngine(options: EngineOptions) {
     });
     if (stopping.signal.aborted && result.status === 0) {
       // Interrupted by close(): the row stays as it was and the next start delivers it again.
-      active -= 1;
+      gates.dropAborted();
       return;
     }
     try {
       await settle(entry, result, startedAt);
     } finally {
-      releaseSlots(entry);
+      gates.releaseSlots(entry);
     }
   }
 
-  const callbacksFor = (entry: Entry, result: AttemptResult, failed: DeadLetter | undefined) => {
-    const { spec } = entry;
-    if (spec.kind) return [];
-    const at = now();
-    const made: PendingMessage[] = [];
-    if (spec.callback) {
-      made.push(
-        callbackMessage(
-          'callback',
-          spec.callback,
-          spec.callbackOptions,
-          callbackBody(entry, result),
-          {
-            seq: ++seq,
-            nowMs: at,
-            defaultRetries: options.defaultRetries,
-          },
-        ),
-      );
-    }
-    if (failed && spec.failureCallback) {
-      made.push(
-        callbackMessage(
-          'failure-callback',
-          spec.failureCallback,
-          spec.failureCallbackOptions,
-          callbackBody(entry, result, failed.dlqId),
-          { seq: ++seq, nowMs: at, defaultRetries: options.defaultRetries },
-        ),
-      );
-    }
-    return made;
-  };
+  const buildContext = () => ({
+    nowMs: now(),
+    nextSeq,
+    defaultRetries: options.defaultRetries,
+  });
 
   async function settle(entry: Entry, result: AttemptResult, startedAt: number) {
     const at = now();
@@ -306,18 +152,18 @@ export function createDeliveryEngine(options: EngineOptions) {
       // Cancelled while in flight: the row is already gone; only a success is worth recording.
       if (outcome.kind === 'delivered') writer.log([messageEvent(entry, 'DELIVERED', at)]);
       entry.phase = 'done';
-      releaseQueueSlot(entry);
+      gates.releaseQueueSlot(entry);
       return;
     }
     if (outcome.kind === 'delivered') {
-      const callbacks = callbacksFor(entry, result, undefined);
+      const callbacks = callbacksFor(entry, result, undefined, buildContext());
       events.push(messageEvent(entry, 'DELIVERED', at));
       if (!(await writeDurably({ deletes: [entry.id], inserts: callbacks, events }))) return;
       finish(entry);
       accepted(callbacks);
     } else if (outcome.kind === 'retry') {
       const dueAt = at + outcome.delayMs;
-      const callbacks = callbacksFor(entry, result, undefined);
+      const callbacks = callbacksFor(entry, result, undefined, buildContext());
       events.push(
         messageEvent(entry, 'ERROR', at, {
           error,
@@ -332,51 +178,35 @@ export function createDeliveryEngine(options: EngineOptions) {
       entry.dueAt = dueAt;
       accepted(callbacks);
       enqueue(entry);
+    } else if (entry.spec.workflow?.role === 'call') {
+      // A context.call's answer, whatever its status, goes to the workflow in the callback: the
+      // run goes on with it, so the request is done rather than dead.
+      const callbacks = callbacksFor(entry, result, undefined, buildContext());
+      events.push(
+        messageEvent(entry, 'ERROR', at, { error, responseStatus: result.status }),
+        messageEvent(entry, 'FAILED', at, { error: outcome.reason }),
+      );
+      if (!(await writeDurably({ deletes: [entry.id], inserts: callbacks, events }))) return;
+      finish(entry);
+      accepted(callbacks);
     } else {
-      const header: Record<string, string[]> = {};
-      result.headers.forEach((value, name) => {
-        (header[name] ??= []).push(value);
-      });
-      const dead: DeadLetter = {
-        ...entry,
-        dlqId: dlqId(at),
-        failedAt: at,
-        responseStatus: result.status,
-        responseHeader: header,
-        responseBody: result.status === 0 ? (result.error ?? '') : result.body.toString('utf8'),
-      };
-      const callbacks = callbacksFor(entry, result, dead);
+      const dead = deadLetterOf(entry, result, at);
+      const callbacks = callbacksFor(entry, result, dead, buildContext());
       events.push(
         messageEvent(entry, 'ERROR', at, { error, responseStatus: result.status }),
         messageEvent(entry, 'FAILED', at, { error: outcome.reason, dlqId: dead.dlqId }),
       );
-      const row = pick(dead);
-      if (!(await writeDurably({ deadLetters: [row], inserts: callbacks, events }))) return;
+      if (!(await writeDurably({ deadLetters: [dead], inserts: callbacks, events }))) return;
       finish(entry);
       accepted(callbacks);
+      options.onDeadLetter?.(dead);
     }
   }
-
-  const pick = (dead: DeadLetter & Partial<Entry>): DeadLetter => ({
-    id: dead.id,
-    dlqId: dead.dlqId,
-    seq: dead.seq,
-    spec: dead.spec,
-    body: dead.body,
-    dueAt: dead.dueAt,
-    retried: dead.retried,
-    createdAt: dead.createdAt,
-    notBefore: dead.notBefore,
-    failedAt: dead.failedAt,
-    responseStatus: dead.responseStatus,
-    responseHeader: dead.responseHeader,
-    responseBody: dead.responseBody,
-  });
 
   const finish = (entry: Entry) => {
     entry.phase = 'done';
     pending.delete(entry.id);
-    releaseQueueSlot(entry);
+    gates.releaseQueueSlot(entry);
   };
 
   /** Hands committed messages to the timers and gates. */
@@ -393,79 +223,20 @@ export function createDeliveryEngine(options: EngineOptions) {
     }
   }
 
-  // Schedules -----------------------------------------------------------------------------------
-
-  /** Schedules whose last firing failed, and when to try again. */
-  const retryScheduleAt = new Map<string, number>();
-  const dueAt = (schedule: ScheduleRecord) =>
-    Math.max(schedule.nextAt, retryScheduleAt.get(schedule.id) ?? 0);
-
-  const armSchedules = () => {
-    if (scheduleTimer) clearTimeout(scheduleTimer);
-    scheduleTimer = undefined;
-    if (closing) return;
-    let next = Infinity;
-    for (const schedule of schedules.values())
-      if (!schedule.paused) next = Math.min(next, dueAt(schedule));
-    if (next === Infinity) return;
-    scheduleTimer = setTimeout(
-      () => void fireDueSchedules(),
-      Math.max(0, Math.min(next - now(), 2 ** 31 - 1)),
-    );
-  };
-
-  async function fireDueSchedules() {
-    const at = now();
-    for (const schedule of [...schedules.values()]) {
-      if (schedule.paused || dueAt(schedule) > at) continue;
-      await fire(schedule, at).then(
-        () => retryScheduleAt.delete(schedule.id),
-        (error: unknown) => {
-          // Without a pause a schedule whose write fails (Postgres restarting) would fire again
-          // at once, in a loop, until Postgres is back.
-          retryScheduleAt.set(schedule.id, now() + scheduleRetryMs);
-          log(`qstash: schedule ${schedule.id} failed to fire: ${(error as Error).message}`);
-        },
-      );
-    }
-    armSchedules();
-  }
-
-  async function fire(schedule: ScheduleRecord, at: number) {
-    const nextAt = parseCron(schedule.cron).next(at);
-    let messages: PendingMessage[] = [];
-    try {
-      const targets = await options.resolveDestination(schedule.destination);
-      messages = targets.map((target) => ({
-        id: messageId(),
-        seq: ++seq,
-        spec: { ...schedule.spec, ...target, scheduleId: schedule.id },
-        body: schedule.body,
-        dueAt: at + schedule.delayMs,
-        retried: 0,
-        createdAt: at,
-        notBefore: at + schedule.delayMs,
-      }));
-    } catch (error) {
-      log(`qstash: schedule ${schedule.id} skipped: ${(error as Error).message}`);
-    }
-    await writer.write({
-      inserts: messages,
-      scheduleRuns: [{ id: schedule.id, nextAt, lastAt: at }],
-      events: messages.map((message) => messageEvent(message, 'CREATED', at)),
-    });
-    schedule.nextAt = nextAt;
-    schedule.lastAt = at;
-    accepted(messages);
-  }
-
   // The API's view ------------------------------------------------------------------------------
 
-  const cancelEntries = async (entries: Entry[]): Promise<number> => {
+  const cancelEntries = async (
+    entries: Entry[],
+    extra: Partial<WriteBatch> = {},
+  ): Promise<number> => {
     const live = entries.filter((entry) => !entry.cancelled && entry.phase !== 'done');
-    if (live.length === 0) return 0;
+    if (live.length === 0) {
+      if (Object.keys(extra).length > 0) await writer.write(extra);
+      return 0;
+    }
     const at = now();
     await writer.write({
+      ...extra,
       deletes: live.map((entry) => entry.id),
       events: live.flatMap((entry) => [
         messageEvent(entry, 'CANCEL_REQUESTED', at),
@@ -477,7 +248,7 @@ export function createDeliveryEngine(options: EngineOptions) {
       pending.delete(entry.id);
       if (entry.phase !== 'inflight') {
         entry.phase = 'done';
-        releaseQueueSlot(entry);
+        gates.releaseQueueSlot(entry);
       }
     }
     return live.length;
@@ -494,22 +265,26 @@ export function createDeliveryEngine(options: EngineOptions) {
       ]);
       seq = lastSeq;
       for (const record of queueRecords) this.setQueue(record);
-      for (const record of scheduleRecords) schedules.set(record.id, record);
+      for (const record of scheduleRecords) schedules.set(record);
       accepted(messages);
-      armSchedules();
       if (messages.length > 0) log(`qstash: resuming ${messages.length} undelivered message(s)`);
     },
 
     /** The next FIFO sequence number. */
-    nextSeq: () => ++seq,
+    nextSeq,
 
     /**
-     * Persists new messages with their CREATED events, then schedules them. A message named by a
-     * deduplication claim is kept only if its claim wins, in the same write.
+     * Persists new messages with their CREATED events (and `extra`, in the same write), then
+     * schedules them. A message named by a deduplication claim is kept only if its claim wins.
      */
-    async accept(messages: PendingMessage[], claims: DedupClaim[] = []): Promise<WriteOutcome> {
+    async accept(
+      messages: PendingMessage[],
+      claims: DedupClaim[] = [],
+      extra: Partial<WriteBatch> = {},
+    ): Promise<WriteOutcome> {
       const at = now();
       const outcome = await writer.write({
+        ...extra,
         claims,
         inserts: messages,
         events: messages.map((message) => messageEvent(message, 'CREATED', at)),
@@ -528,24 +303,18 @@ export function createDeliveryEngine(options: EngineOptions) {
       return [...pending.values()].filter(match).sort((a, b) => a.seq - b.seq);
     },
 
-    /** Cancels the given pending messages; returns how many were cancelled. */
-    cancel(ids: readonly string[]): Promise<number> {
-      return cancelEntries(ids.flatMap((id) => pending.get(id) ?? []));
+    /** Cancels the given pending messages (writing `extra` with them); returns how many. */
+    cancel(ids: readonly string[], extra?: Partial<WriteBatch>): Promise<number> {
+      return cancelEntries(
+        ids.flatMap((id) => pending.get(id) ?? []),
+        extra,
+      );
     },
 
     /** Puts DLQ entries back as new messages and removes them from the DLQ, atomically. */
     async retryDeadLetters(entries: DeadLetter[]): Promise<string[]> {
       const at = now();
-      const messages: PendingMessage[] = entries.map((entry) => ({
-        id: messageId(),
-        seq: ++seq,
-        spec: entry.spec,
-        body: entry.body,
-        dueAt: at,
-        retried: 0,
-        createdAt: at,
-        notBefore: at,
-      }));
+      const messages = redeliveries(entries, at, nextSeq);
       await writer.write({
         inserts: messages,
         dlqDeletes: entries.map((entry) => entry.dlqId),
@@ -556,91 +325,39 @@ export function createDeliveryEngine(options: EngineOptions) {
     },
 
     setQueue(record: Pick<QueueRecord, 'name' | 'parallelism' | 'paused'>): void {
-      const queue = queueState(record.name);
-      queue.parallelism = record.parallelism;
-      queue.paused = record.paused;
-      pumpQueue(queue);
+      gates.setQueue(record.name, record.parallelism, record.paused);
     },
 
     /** Forgets a queue and cancels its messages. */
     async deleteQueue(name: string): Promise<void> {
       await cancelEntries([...pending.values()].filter((entry) => entry.spec.queueName === name));
-      queues.delete(name);
+      gates.forgetQueue(name);
     },
 
     queueLag: (name: string): number =>
       [...pending.values()].filter((entry) => entry.spec.queueName === name).length,
 
-    setSchedule(record: ScheduleRecord): void {
-      schedules.set(record.id, record);
-      armSchedules();
-    },
-
-    deleteSchedule(id: string): void {
-      schedules.delete(id);
-      retryScheduleAt.delete(id);
-      armSchedules();
-    },
-
+    setSchedule: (record: ScheduleRecord): void => schedules.set(record),
+    deleteSchedule: (id: string): void => schedules.delete(id),
     getSchedule: (id: string): ScheduleRecord | undefined => schedules.get(id),
-    listSchedules: (): ScheduleRecord[] => [...schedules.values()],
+    listSchedules: (): ScheduleRecord[] => schedules.list(),
 
-    flowInfo(key: string) {
-      const flow = flows.get(key);
-      const limits = flow ? flowLimits(flow) : undefined;
-      const at = now();
-      return {
-        flowControlKey: key,
-        waitListSize: flow?.ready.length ?? 0,
-        parallelismMax: limits?.parallelism ?? 0,
-        parallelismCount: flow?.active ?? 0,
-        rateMax: limits?.rate ?? 0,
-        rateCount: flow ? flow.starts.filter((s) => s > at - (limits?.periodMs ?? 1000)).length : 0,
-        ratePeriod: (limits?.periodMs ?? 1000) / 1000,
-        ratePeriodStart: flow?.starts[0] ?? 0,
-        isPaused: flow?.paused ?? false,
-        isPinnedParallelism: flow?.pinned?.parallelism !== undefined,
-        isPinnedRate: flow?.pinned?.rate !== undefined,
-      };
-    },
+    flowInfo: (key: string) => gates.flowInfo(key),
 
     /** Pause, resume, reset the rate window, or pin/unpin limits of a flow-control key. */
-    controlFlow(
+    controlFlow: (
       key: string,
       action: 'pause' | 'resume' | 'resetRate' | 'pin' | 'unpin',
       pin: Partial<Pick<FlowControl, 'parallelism' | 'rate' | 'periodMs'>> = {},
-    ): void {
-      let flow = flows.get(key);
-      if (!flow) {
-        flow = {
-          control: { key, periodMs: 1000 },
-          paused: false,
-          active: 0,
-          starts: [],
-          ready: [],
-        };
-        flows.set(key, flow);
-      }
-      if (action === 'pause') flow.paused = true;
-      if (action === 'resume') flow.paused = false;
-      if (action === 'resetRate') flow.starts = [];
-      if (action === 'pin') flow.pinned = { ...flow.pinned, ...pin };
-      if (action === 'unpin') {
-        const rest = { ...flow.pinned };
-        if (pin.parallelism !== undefined) delete rest.parallelism;
-        if (pin.rate !== undefined) delete rest.rate;
-        flow.pinned = pin.parallelism === undefined && pin.rate === undefined ? undefined : rest;
-      }
-      pumpFlow(flow);
-    },
+    ): void => gates.controlFlow(key, action, pin),
 
-    globalParallelism: () => ({ parallelismMax: options.maxInFlight, parallelismCount: active }),
+    globalParallelism: () => gates.globalParallelism(),
 
     /** Stops starting attempts, lets running ones finish for `graceMs`, then aborts them. */
     async close(graceMs: number): Promise<void> {
       if (timer) clearTimeout(timer);
-      if (scheduleTimer) clearTimeout(scheduleTimer);
-      for (const flow of flows.values()) if (flow.wake) clearTimeout(flow.wake);
+      schedules.close();
+      gates.clearTimers();
       const drained = Promise.all([...inflight]);
       const grace = new Promise((resolve) => setTimeout(resolve, graceMs).unref());
       closing = true;

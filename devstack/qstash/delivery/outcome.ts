@@ -28,7 +28,7 @@ const waitHeaders = [
 ];
 
 /**
- * Any 2xx delivers; a 489 with `Upstash-NonRetryable-Error: true` or the last allowed attempt
+ * Any 2xx delivers (a workflow run's first step: only from a workflow endpoint); a 489 with `Upstash-NonRetryable-Error: true` or the last allowed attempt
  * fails; otherwise the next attempt waits for Retry-After (or X-RateLimit-Reset*), else the
  * message's Retry-Delay, else QStash's backoff — divided by `delayScale` for local runs.
  */
@@ -37,9 +37,19 @@ export function decideOutcome(
   message: Pick<PendingMessage, 'retried' | 'spec'>,
   { nowMs, delayScale }: { nowMs: number; delayScale: number },
 ): Outcome {
-  if (result.status >= 200 && result.status < 300) return { kind: 'delivered' };
-  const describe =
-    result.status === 0 ? (result.error ?? 'no response') : `status ${result.status}`;
+  const success = result.status >= 200 && result.status < 300;
+  // QStash's WF_DetectTrigger: a run's first step must reach an Upstash Workflow endpoint, which
+  // answers with its protocol version; anything else is the wrong URL, not a started run.
+  const notWorkflow =
+    success &&
+    message.spec.workflow?.trigger === true &&
+    !result.headers.has('upstash-workflow-sdk-version');
+  if (success && !notWorkflow) return { kind: 'delivered' };
+  const describe = notWorkflow
+    ? `detected a non-workflow destination for trigger/invoke (status ${result.status} without Upstash-Workflow-Sdk-Version)`
+    : result.status === 0
+      ? (result.error ?? 'no response')
+      : `status ${result.status}`;
   if (result.status === 489 && result.headers.get('upstash-nonretryable-error') === 'true')
     return { kind: 'failed', reason: `non-retryable error (${describe})` };
   if (message.retried >= message.spec.maxRetries)

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { workflowTables } from '../workflow/sql.ts';
 
 /** A quoted schema name; only [a-z0-9_] is accepted so it can be spliced into SQL. */
 export function schemaName(schema: string): string {
@@ -74,5 +75,6 @@ export async function migrateSchema(pool: pg.Pool, schema: string): Promise<void
       next_at bigint not null,
       last_at bigint
     );
+    ${workflowTables(s)}
   `);
 }

@@ -19,6 +19,10 @@ export interface DlqFilter {
   callerIp?: string;
   fromDate?: number;
   toDate?: number;
+  /** `workflow`: only messages of Upstash Workflow runs. */
+  source?: 'workflow';
+  workflowRunId?: string;
+  workflowUrl?: string;
 }
 
 /** Filters of `/v2/events` and `/v2/logs`. */
@@ -109,6 +113,9 @@ function dlqWhere(filter: DlqFilter, values: unknown[]): string {
     add((p) => `response_status = ${p}`, filter.responseStatus);
   if (filter.fromDate !== undefined) add((p) => `failed_at >= ${p}`, filter.fromDate);
   if (filter.toDate !== undefined) add((p) => `failed_at <= ${p}`, filter.toDate);
+  if (filter.source === 'workflow') where.push(`spec ? 'workflow'`);
+  if (filter.workflowRunId) add((p) => `spec->'workflow'->>'runId' = ${p}`, filter.workflowRunId);
+  if (filter.workflowUrl) add((p) => `spec->'workflow'->>'url' = ${p}`, filter.workflowUrl);
   return where.length ? `where ${where.join(' and ')}` : '';
 }
 

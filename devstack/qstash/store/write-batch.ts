@@ -2,6 +2,7 @@ import type pg from 'pg';
 import type { EventRecord } from '../events.ts';
 import type { DeadLetter, PendingMessage } from '../message.ts';
 import { schemaName } from './schema.ts';
+import { workflowCtes, workflowParams, type WorkflowWrites } from '../workflow/sql.ts';
 
 /** A publish's claim on a deduplication key, written in the statement that inserts its messages. */
 export interface DedupClaim {
@@ -26,7 +27,7 @@ export interface WriteOutcome {
 const noClaims: WriteOutcome = { claimed: new Set(), held: new Map() };
 
 /** Every durable change of the hot path; applied as one statement, so all or nothing. */
-export interface WriteBatch {
+export interface WriteBatch extends WorkflowWrites {
   /** Deduplication keys to claim; at most one claim per key in a batch. */
   claims: DedupClaim[];
   inserts: PendingMessage[];
@@ -51,6 +52,12 @@ export function emptyBatch(): WriteBatch {
     dlqDeletes: [],
     scheduleRuns: [],
     events: [],
+    workflowRuns: [],
+    workflowSteps: [],
+    waiters: [],
+    waiterDeletes: [],
+    lookbacks: [],
+    lookbackDeletes: [],
   };
 }
 
@@ -98,7 +105,7 @@ export function applyStatement(schema: string): string {
       select e.time, e.state, e.message_id, e.data
       from unnest($28::bigint[], $29::text[], $30::text[], $31::jsonb[], $37::text[])
         as e(time, state, message_id, data, claim)
-      where e.claim is null or e.claim in (select key from claims))
+      where e.claim is null or e.claim in (select key from claims)),${workflowCtes(s, 38)}
     select (select coalesce(array_agg(key), '{}') from claims) as claimed,
       (select json_object_agg(key, response) from ${s}.dedup
         where key = any($32::text[]) and key not in (select key from claims)) as held`;
@@ -150,13 +157,16 @@ export function applyParams(batch: WriteBatch): unknown[] {
     batch.claims.reduce((latest, c) => Math.max(latest, c.nowMs), 0),
     batch.inserts.map((m) => claimOf.get(m.id) ?? null),
     batch.events.map((e) => claimOf.get(e.messageId) ?? null),
+    ...workflowParams(batch),
   ];
 }
 
 /**
  * Applies batches in one round trip each, as a named prepared statement. PGlite serves every
  * connection from one session, where a second connection's PREPARE of the same name fails
- * (42P05); then the store falls back to unnamed statements.
+ * (42P05); then the store falls back to unnamed statements. The Parse fails before anything
+ * runs, so a batch sent named is sent again unnamed, also when another batch in flight at the
+ * same time already made the switch.
  */
 export function createBatchApplier(pool: pg.Pool, schema: string) {
   const text = applyStatement(schema);
@@ -164,10 +174,11 @@ export function createBatchApplier(pool: pg.Pool, schema: string) {
   let prepared = true;
   type Row = { claimed: string[]; held: Record<string, unknown> | null };
   const run = async (values: unknown[]) => {
+    const named = prepared;
     try {
-      return await pool.query<Row>(prepared ? { name, text, values } : { text, values });
+      return await pool.query<Row>(named ? { name, text, values } : { text, values });
     } catch (error) {
-      if (!prepared || (error as { code?: string }).code !== '42P05') throw error;
+      if (!named || (error as { code?: string }).code !== '42P05') throw error;
       prepared = false;
       return await pool.query<Row>({ text, values });
     }

@@ -28,6 +28,29 @@ describe('after a delivery attempt', () => {
       expect(decide(status)).toEqual({ kind: 'delivered' });
   });
 
+  it("does not count a workflow run's first step as delivered unless a workflow endpoint answered", () => {
+    const workflow = { runId: 'wfr_1', createdAt: now, url: 'https://x', role: 'step' as const };
+    expect(decide(200, 0, { workflow: { ...workflow, trigger: true } })).toEqual({
+      kind: 'retry',
+      delayMs: defaultBackoffMs(1),
+    });
+    expect(decide(200, 3, { workflow: { ...workflow, trigger: true } })).toMatchObject({
+      kind: 'failed',
+      reason: expect.stringContaining('non-workflow destination') as string,
+    });
+    expect(
+      decide(
+        200,
+        0,
+        { workflow: { ...workflow, trigger: true } },
+        {
+          'Upstash-Workflow-Sdk-Version': '1',
+        },
+      ),
+    ).toEqual({ kind: 'delivered' });
+    expect(decide(200, 0, { workflow })).toEqual({ kind: 'delivered' });
+  });
+
   it("waits QStash's backoff between retries: ~12 s, 2m28s, 30m8s, capped at a day", () => {
     expect(Math.round(defaultBackoffMs(1) / 1000)).toBe(12);
     expect(Math.round(defaultBackoffMs(2) / 1000)).toBe(148);
