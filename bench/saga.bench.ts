@@ -149,10 +149,12 @@ async function main(): Promise<void> {
       const urls = Object.fromEntries(
         names.map((name) => [name, `http://127.0.0.1:${ports[name]}`]),
       );
+      const operatorToken = `bench-operator-${randomUUID()}`;
       const vars = {
         ...plane.vars,
         LOG_LEVEL: 'warn',
         SERVICE_AUTH_SECRET: `bench-secret-${randomUUID()}`,
+        EDGEMESH_OPERATOR_TOKEN: operatorToken,
         SERVICE_ORDERS_URL: urls.orders!,
         SERVICE_INVENTORY_URL: urls.inventory!,
         SERVICE_PAYMENTS_URL: urls.payments!,
@@ -169,7 +171,10 @@ async function main(): Promise<void> {
         for (const sku of skus) {
           await fetch(`${urls.inventory}/stock/${sku}`, {
             method: 'PUT',
-            headers: { 'content-type': 'application/json' },
+            headers: {
+              'content-type': 'application/json',
+              authorization: `Bearer ${operatorToken}`,
+            },
             body: JSON.stringify({ available: total * 2 + 1000 }),
           });
         }

@@ -195,6 +195,8 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<DataPla
         UPSTASH_REDIS_REST_TOKEN: upstash.token,
         ...qstash.vars,
         OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url,
+        // Local: a secret a function lacks leaves its routes open instead of stopping it.
+        EDGEMESH_ENV: 'development',
       },
       faults,
       restarts,

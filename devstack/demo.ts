@@ -5,6 +5,7 @@
 // sagas settle, prints a summary and checks the shop's invariants (README, the reference shop); exits 1 if one fails.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -37,7 +38,17 @@ if (!Number.isInteger(total) || total < 1 || !Number.isInteger(concurrency) || c
   process.exit(1);
 }
 
-type Functions = Record<'orders' | 'inventory' | 'payments', string>;
+type Functions = Record<'orders' | 'inventory' | 'payments', string> & { operatorToken?: string };
+
+/** The operator token of the stack whose state is in `stateDir` (its `.dev.vars`, beside it). */
+function operatorTokenOf(dir: string): string | undefined {
+  const file = join(dir, '..', '.dev.vars');
+  if (!existsSync(file)) return undefined;
+  const line = readFileSync(file, 'utf8')
+    .split('\n')
+    .find((entry) => entry.startsWith('EDGEMESH_OPERATOR_TOKEN='));
+  return line ? (JSON.parse(line.slice('EDGEMESH_OPERATOR_TOKEN='.length)) as string) : undefined;
+}
 
 function shopOf(endpoints: Endpoints | undefined): Functions | undefined {
   const { orders, inventory, payments } = endpoints?.functions ?? {};
@@ -46,7 +57,9 @@ function shopOf(endpoints: Endpoints | undefined): Functions | undefined {
 
 /** The shop of this checkout's running devstack: its functions answer its own instance id. */
 async function runningStack(): Promise<Functions | undefined> {
-  return shopOf(await liveDevstack(stateDir));
+  const shop = shopOf(await liveDevstack(stateDir));
+  const operatorToken = operatorTokenOf(stateDir);
+  return shop && { ...shop, ...(operatorToken ? { operatorToken } : {}) };
 }
 
 async function startStack(dir: string): Promise<{ functions: Functions; child: ChildProcess }> {
@@ -74,8 +87,9 @@ async function startStack(dir: string): Promise<{ functions: Functions; child: C
   );
   const deadline = Date.now() + 120_000;
   for (;;) {
-    const functions = shopOf(readEndpoints(state));
-    if (functions) return { functions, child };
+    const shop = shopOf(readEndpoints(state));
+    const operatorToken = operatorTokenOf(state);
+    if (shop) return { functions: { ...shop, ...(operatorToken ? { operatorToken } : {}) }, child };
     if (child.exitCode !== null) throw new Error('the devstack did not start');
     if (Date.now() > deadline) throw new Error('the devstack did not start within 120 s');
     await new Promise((resolve) => setTimeout(resolve, 250));
@@ -131,7 +145,10 @@ async function demo(fns: Functions): Promise<number> {
   for (const [sku, available] of Object.entries(seeded)) {
     const { status } = await json(`${fns.inventory}/stock/${sku}`, {
       method: 'PUT',
-      headers: { 'content-type': 'application/json' },
+      headers: {
+        'content-type': 'application/json',
+        ...(fns.operatorToken ? { authorization: `Bearer ${fns.operatorToken}` } : {}),
+      },
       body: JSON.stringify({ available }),
     });
     if (status !== 200) throw new Error(`seeding ${sku} answered ${status}`);

@@ -91,6 +91,7 @@ export async function startDevstack(options: DevstackOptions): Promise<Devstack>
     const services = await loadServices(specs);
     await migrateFunctions(dataPlaneSql(plane), specs);
     const serviceAuthSecret = await persistentSecret(stateDir, 'service-auth-secret');
+    const operatorToken = await persistentSecret(stateDir, 'operator-token');
     const ports: Record<string, number> = {};
     for (const service of services) {
       ports[service.name] =
@@ -105,6 +106,7 @@ export async function startDevstack(options: DevstackOptions): Promise<Devstack>
     const vars = {
       ...plane.vars,
       SERVICE_AUTH_SECRET: serviceAuthSecret,
+      EDGEMESH_OPERATOR_TOKEN: operatorToken,
       EDGEMESH_INSTANCE: instance,
       ...serviceUrls,
     };

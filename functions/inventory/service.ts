@@ -9,10 +9,11 @@ export default defineService({
   config: inventoryConfig,
   events: inventoryEventSchemas,
   outbox: true,
-  internal: [
-    'POST /reservations',
-    'POST /reservations/:id/confirm',
-    'POST /reservations/:id/cancel',
-  ],
+  access: {
+    'PUT /stock/:sku': ['operator'],
+    'POST /reservations': ['orders'],
+    'POST /reservations/:id/confirm': ['orders'],
+    'POST /reservations/:id/cancel': ['orders'],
+  },
   routes: inventoryRoutes,
 });

@@ -7,6 +7,10 @@ export default defineService({
   name: 'payments',
   port: 8790,
   events: paymentEventSchemas,
-  internal: ['POST /payments', 'POST /payments/:id/confirm', 'POST /payments/:id/cancel'],
+  access: {
+    'POST /payments': ['orders'],
+    'POST /payments/:id/confirm': ['orders'],
+    'POST /payments/:id/cancel': ['orders'],
+  },
   routes: paymentsRoutes,
 });

@@ -1,22 +1,39 @@
 import type { MiddlewareHandler } from 'hono';
 import { EdgeMeshError } from '../errors/edgemesh-error.ts';
+import { deadlineHeader } from './deadline.ts';
+import type { ReplayGuard } from './replay-guard.ts';
 
-/** Header carrying a service-to-service signature: `t=<ms since epoch>,v1=<hex HMAC-SHA256>`. */
+/**
+ * Header carrying a service-to-service signature:
+ * `t=<ms since epoch>,c=<caller>,d=<deadline ms|->,n=<nonce>,v2=<hex HMAC-SHA256>`.
+ */
 export const signatureHeader = 'x-edgemesh-signature';
 
+/** Hono variable set by `verifyServiceAuth`: the verified caller's service name. */
+export interface CallerVariables {
+  caller: string;
+}
+
 const encoder = new TextEncoder();
+const callerPattern = /^[a-z][a-z0-9-]{0,38}$/;
+const headerPattern =
+  /^t=(\d{1,15}),c=([a-z][a-z0-9-]{0,38}),d=(\d{1,9}|-),n=([\da-f]{32}),v2=([\da-f]{64})$/;
 
 function hex(bytes: ArrayBuffer): string {
   return [...new Uint8Array(bytes)].map((b) => b.toString(16).padStart(2, '0')).join('');
 }
 
-function assertSecret(secret: string): void {
+function fromHex(value: string): Uint8Array<ArrayBuffer> {
+  return new Uint8Array(value.match(/../g)!.map((pair) => parseInt(pair, 16)));
+}
+
+function assertSecret(secret: string, name: string): void {
   if (typeof secret !== 'string' || secret.length < 16) {
-    throw new EdgeMeshError('CONFIG', 'SERVICE_AUTH_SECRET must be at least 16 characters');
+    throw new EdgeMeshError('CONFIG', `${name} must be at least 16 characters`);
   }
 }
 
-async function importKey(secret: string): Promise<CryptoKey> {
+function importKey(secret: string): Promise<CryptoKey> {
   return crypto.subtle.importKey(
     'raw',
     encoder.encode(secret),
@@ -26,94 +43,145 @@ async function importKey(secret: string): Promise<CryptoKey> {
   );
 }
 
+interface Signed {
+  timestamp: number;
+  caller: string;
+  deadline: string;
+  nonce: string;
+}
+
 async function canonical(
+  signed: Signed,
   method: string,
   pathAndQuery: string,
-  timestamp: number,
   body?: ArrayBuffer,
 ): Promise<Uint8Array<ArrayBuffer>> {
   const bodyHash = hex(await crypto.subtle.digest('SHA-256', body ?? new ArrayBuffer(0)));
-  return encoder.encode(`${timestamp}\n${method.toUpperCase()}\n${pathAndQuery}\n${bodyHash}`);
+  const { timestamp, caller, deadline, nonce } = signed;
+  return encoder.encode(
+    `v2\n${timestamp}\n${caller}\n${deadline}\n${nonce}\n${method.toUpperCase()}\n${pathAndQuery}\n${bodyHash}`,
+  );
 }
 
-/** Signs requests with HMAC-SHA256 over timestamp, method, path+query and the body's SHA-256. */
+/** Signs requests: method, path and query, body hash, caller, time, deadline and a nonce. */
 export interface RequestSigner {
-  /** The `x-edgemesh-signature` value for one request. */
-  sign(method: string, pathAndQuery: string, body?: ArrayBuffer): Promise<string>;
+  /** The `x-edgemesh-signature` value for one request; `deadlineMs` is its deadline header. */
+  sign(
+    method: string,
+    pathAndQuery: string,
+    body?: ArrayBuffer,
+    options?: { deadlineMs?: string | undefined },
+  ): Promise<string>;
+}
+
+/** Options of a signer. */
+export interface RequestSignerOptions {
+  /** The calling service's name, as its callee's access policy knows it. Default `anonymous`. */
+  caller?: string;
+  /** Clock, ms since the epoch. Default `Date.now`. */
+  now?: () => number;
 }
 
 /**
  * A signer keyed by `SERVICE_AUTH_SECRET` (≥ 16 characters, else CONFIG).
- * @example const signer = requestSigner(config.SERVICE_AUTH_SECRET);
+ * @example const signer = requestSigner(config.SERVICE_AUTH_SECRET, { caller: 'orders' });
  */
-export function requestSigner(secret: string, now: () => number = () => Date.now()): RequestSigner {
-  assertSecret(secret);
+export function requestSigner(
+  secret: string,
+  { caller = 'anonymous', now = () => Date.now() }: RequestSignerOptions = {},
+): RequestSigner {
+  assertSecret(secret, 'SERVICE_AUTH_SECRET');
+  if (!callerPattern.test(caller)) {
+    throw new EdgeMeshError('CONFIG', `caller "${caller}" is not a service name`);
+  }
   const key = importKey(secret);
   return {
-    async sign(method, pathAndQuery, body) {
-      const timestamp = now();
+    async sign(method, pathAndQuery, body, { deadlineMs } = {}) {
+      const signed: Signed = {
+        timestamp: now(),
+        caller,
+        deadline: deadlineMs ?? '-',
+        nonce: hex(crypto.getRandomValues(new Uint8Array(16)).buffer),
+      };
       const mac = await crypto.subtle.sign(
         'HMAC',
         await key,
-        await canonical(method, pathAndQuery, timestamp, body),
+        await canonical(signed, method, pathAndQuery, body),
       );
-      return `t=${timestamp},v1=${hex(mac)}`;
+      const { timestamp, deadline, nonce } = signed;
+      return `t=${timestamp},c=${caller},d=${deadline},n=${nonce},v2=${hex(mac)}`;
     },
   };
 }
 
 /** Options of the inbound signature check. */
 export interface VerifyServiceAuthOptions {
-  /** The shared `SERVICE_AUTH_SECRET`. */
-  secret: string;
-  /** Accepted clock difference and replay window, ms. Default 60,000. */
+  /** `SERVICE_AUTH_SECRET`, and during a rotation `SERVICE_AUTH_NEXT_SECRET`: either verifies. */
+  secrets: readonly string[];
+  /** Accepted clock difference, and how long a signature is remembered against replay, ms. Default 60,000. */
   toleranceMs?: number;
+  /** Remembers signatures seen within the window; without one, replays inside it pass. */
+  replay?: ReplayGuard;
+  /** Called with every refusal, for metrics. */
+  onRefused?: (reason: 'missing' | 'malformed' | 'expired' | 'invalid' | 'replayed') => void;
   /** Clock, ms since the epoch. Default `Date.now`. */
   now?: () => number;
 }
 
-function fromHex(value: string): Uint8Array<ArrayBuffer> | undefined {
-  if (!/^(?:[\da-f]{2})+$/.test(value)) return undefined;
-  return new Uint8Array(value.match(/../g)!.map((pair) => parseInt(pair, 16)));
-}
-
 /**
- * Rejects requests without a valid `x-edgemesh-signature` with a 401 SIGNATURE problem.
- * The body is read from a clone, so handlers can still read it.
+ * Rejects requests without a valid `x-edgemesh-signature` with a 401 SIGNATURE problem (unsigned,
+ * tampered, signed with another secret, outside the time window, or replayed), and sets the
+ * verified caller as `c.get('caller')`. The body is read from a clone, so handlers can still read it.
  */
 export function verifyServiceAuth({
-  secret,
+  secrets,
   toleranceMs = 60_000,
+  replay,
+  onRefused,
   now = () => Date.now(),
-}: VerifyServiceAuthOptions): MiddlewareHandler {
-  assertSecret(secret);
-  const key = importKey(secret);
+}: VerifyServiceAuthOptions): MiddlewareHandler<{ Variables: CallerVariables }> {
+  secrets.forEach((secret, index) =>
+    assertSecret(secret, index === 0 ? 'SERVICE_AUTH_SECRET' : 'SERVICE_AUTH_NEXT_SECRET'),
+  );
+  const keys = Promise.all(secrets.map(importKey));
+  const refuse = (reason: Parameters<NonNullable<typeof onRefused>>[0], detail: string) => {
+    onRefused?.(reason);
+    return new EdgeMeshError('SIGNATURE', detail);
+  };
   return async function serviceAuth(c, next) {
-    const header = c.req.header(signatureHeader) ?? '';
-    const match = /^t=(\d+),v1=([\da-f]+)$/.exec(header);
-    if (!match) throw new EdgeMeshError('SIGNATURE', `Missing or malformed ${signatureHeader}.`);
-    const timestamp = Number(match[1]);
+    const header = c.req.header(signatureHeader);
+    if (!header) throw refuse('missing', `This route needs a signed caller (${signatureHeader}).`);
+    const match = headerPattern.exec(header);
+    if (!match) throw refuse('malformed', `${signatureHeader} is malformed.`);
+    const [, t, caller, deadline, nonce, mac] = match as unknown as [string, string, string, string, string, string];
+    const timestamp = Number(t);
     if (Math.abs(now() - timestamp) > toleranceMs) {
-      throw new EdgeMeshError(
-        'SIGNATURE',
-        `${signatureHeader} is outside the accepted time window.`,
-      );
+      throw refuse('expired', `${signatureHeader} is outside the accepted time window.`);
     }
-    const mac = fromHex(match[2]!);
+    if ((c.req.header(deadlineHeader) ?? '-') !== deadline) {
+      throw refuse('invalid', `${signatureHeader} does not match the request's deadline.`);
+    }
     const url = new URL(c.req.url);
     const body = ['GET', 'HEAD'].includes(c.req.method)
       ? undefined
       : await c.req.raw.clone().arrayBuffer();
-    const valid =
-      mac !== undefined &&
-      (await crypto.subtle.verify(
-        'HMAC',
-        await key,
-        mac,
-        await canonical(c.req.method, url.pathname + url.search, timestamp, body),
-      ));
-    if (!valid)
-      throw new EdgeMeshError('SIGNATURE', `${signatureHeader} does not match the request.`);
+    const data = await canonical(
+      { timestamp, caller, deadline, nonce },
+      c.req.method,
+      url.pathname + url.search,
+      body,
+    );
+    const signature = fromHex(mac);
+    const results = await Promise.all(
+      (await keys).map((key) => crypto.subtle.verify('HMAC', key, signature, data)),
+    );
+    if (!results.some(Boolean)) {
+      throw refuse('invalid', `${signatureHeader} does not match the request.`);
+    }
+    if (replay && !(await replay.claim(`${caller}:${nonce}:${mac}`, toleranceMs * 2))) {
+      throw refuse('replayed', `${signatureHeader} was already used.`);
+    }
+    c.set('caller', caller);
     await next();
   };
 }

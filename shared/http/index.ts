@@ -2,9 +2,18 @@ export {
   requestSigner,
   signatureHeader,
   verifyServiceAuth,
+  type CallerVariables,
   type RequestSigner,
+  type RequestSignerOptions,
   type VerifyServiceAuthOptions,
 } from './auth.ts';
+export {
+  memoryReplayGuard,
+  redisReplayGuard,
+  type RedisReplayGuardOptions,
+  type ReplayGuard,
+  type ReplayRedis,
+} from './replay-guard.ts';
 export * from './balancers/index.ts';
 export {
   deadlineHeader,

@@ -4,7 +4,7 @@ import type { BreakerSet } from '../breaker/breakers.ts';
 import { EdgeMeshError } from '../errors/edgemesh-error.ts';
 import { assertServiceName, type Endpoint } from '../discovery/endpoint.ts';
 import type { Registry } from '../discovery/registry.ts';
-import { requestSigner } from './auth.ts';
+import { requestSigner, signatureHeader } from './auth.ts';
 import type { Balancer } from './balancers/balancer.ts';
 import { roundRobin } from './balancers/round-robin.ts';
 import { deadlineHeader } from './deadline.ts';
@@ -60,6 +60,8 @@ export interface ServiceClientOptions {
   deadlineMs?: number;
   /** `SERVICE_AUTH_SECRET`: sign every request when set. */
   authSecret?: string;
+  /** The calling service's name, signed with each request for the callee's access policy. */
+  caller?: string;
   /** Extra headers per attempt, e.g. `traceparent` from telemetry. */
   headers?: () => Record<string, string>;
   /** Observes every attempt (spans, dependency metrics; see `serviceCallObserver` of shared/telemetry). */
@@ -103,6 +105,7 @@ export function createServiceFetch({
   attemptTimeoutMs = 5_000,
   deadlineMs = 15_000,
   authSecret,
+  caller,
   headers: extraHeaders,
   observe,
   hashKey,
@@ -124,7 +127,10 @@ export function createServiceFetch({
       `service client option breakerScope must be service or endpoint`,
     );
   }
-  const signer = authSecret === undefined ? undefined : requestSigner(authSecret, now);
+  const signer =
+    authSecret === undefined
+      ? undefined
+      : requestSigner(authSecret, { now, ...(caller ? { caller } : {}) });
   // Validate retry options now rather than on the first call.
   if (retry) retryPolicy(retry);
   const breakerOf = (endpoint: Endpoint) =>
@@ -144,8 +150,13 @@ export function createServiceFetch({
     headers.set(deadlineHeader, String(Math.max(0, Math.floor(deadlineAt - now()))));
     for (const [name, value] of Object.entries(extraHeaders?.() ?? {})) headers.set(name, value);
     for (const [name, value] of Object.entries(observed)) headers.set(name, value);
-    if (signer)
-      headers.set('x-edgemesh-signature', await signer.sign(request.method, pathAndQuery, body));
+    if (signer) {
+      const deadlineMs = headers.get(deadlineHeader) ?? undefined;
+      headers.set(
+        signatureHeader,
+        await signer.sign(request.method, pathAndQuery, body, { deadlineMs }),
+      );
+    }
     const target = `${endpoint.url}${pathAndQuery}`;
     const init: RequestInit = {
       method: request.method,

@@ -1,28 +1,22 @@
-import { Hono, type MiddlewareHandler } from 'hono';
+import { Hono } from 'hono';
+import { accessGuard } from './access.ts';
 import { EdgeMeshError, problemErrorHandler, problemNotFound } from '../errors/index.ts';
 import { healthHandler } from '../health/index.ts';
-import { verifyServiceAuth } from '../http/index.ts';
 import { readDeadLetters } from '../queue/index.ts';
 import { instrumentApp } from '../telemetry/index.ts';
 import { subscriptionsOf, type RouteRef, type ServiceDefinition } from './definition.ts';
 import type { ServiceDeps, ServiceEnv } from './deps.ts';
-
-/** Signature check for internal routes; lets every caller in while no secret is configured. */
-function internalGuard(secret: string | undefined): MiddlewareHandler {
-  if (!secret) return (_c, next) => next();
-  return verifyServiceAuth({ secret });
-}
 
 function parseRoute(route: RouteRef): { method: string; path: string } {
   const [method = '', path = ''] = route.split(' ');
   return { method, path };
 }
 
-/** Fails at build time when `internal` or a subscription names a route the service does not serve. */
+/** Fails at build time when `access` or a subscription names a route the service does not serve. */
 function checkRoutes(definition: ServiceDefinition, routes: Hono<ServiceEnv>) {
   const served = new Set(routes.routes.map((route) => `${route.method} ${route.path}`));
   const unknown = [
-    ...(definition.internal ?? []),
+    ...(Object.keys(definition.access ?? {}) as RouteRef[]),
     ...subscriptionsOf(definition).map((subscription) => `POST ${subscription.path}`),
   ].filter((route) => !served.has(route));
   if (unknown.length > 0) {
@@ -52,7 +46,7 @@ function readMinAge(raw: string | undefined): number | undefined {
 }
 
 /**
- * A function's whole app: its routes with service auth on the internal ones, `/health`, the
+ * A function's whole app: its routes with its access policy in front of the guarded ones, `/health`, the
  * signed `/outbox/sweep`, `/dead-letters` of its subscriptions, problem+json for errors and
  * unknown routes, and telemetry (server spans, RED metrics, `GET /metrics`) in front of all.
  */
@@ -62,14 +56,21 @@ export function serviceApp<Deps extends ServiceDeps<object>>(
   routes: Hono<ServiceEnv>,
 ): Hono {
   const app = new Hono<ServiceEnv>();
-  const internal = definition.internal ?? [];
   checkRoutes(definition, routes);
-  const guard = internalGuard(
-    (deps.config as { SERVICE_AUTH_SECRET?: string }).SERVICE_AUTH_SECRET,
+  const refused = deps.telemetry.metrics.counter(
+    'edgemesh_access_refused_total',
+    'Calls to a guarded route refused, by reason.',
+    ['service', 'route', 'reason'],
   );
-  for (const route of internal) {
-    const { method, path } = parseRoute(route);
-    app.on(method, path, guard);
+  const guardOptions = {
+    service: definition.name,
+    ...deps.access,
+    onRefused: (route: string, reason: string) =>
+      refused.inc({ service: definition.name, route, reason }),
+  };
+  for (const [route, callers] of Object.entries(definition.access ?? {})) {
+    const { method, path } = parseRoute(route as RouteRef);
+    app.on(method, path, accessGuard(route as RouteRef, callers ?? [], guardOptions));
   }
 
   app.get('/health', healthHandler(deps));

@@ -59,8 +59,12 @@ export interface ServiceDefinition<
   readonly calls?: Readonly<Record<string, CallPolicy>>;
   /** Breaker settings of every call it makes (state shared through Redis). */
   readonly breaker?: BreakerOptions;
-  /** Routes only other services may call: they need a valid service signature. */
-  readonly internal?: readonly RouteRef[];
+  /**
+   * Routes only some callers may use, and who: service names (a valid service signature from one
+   * of them), or `operator` (the operator's bearer token). Other routes are public.
+   * @example access: { 'POST /reservations': ['orders'], 'PUT /stock/:sku': ['operator'] }
+   */
+  readonly access?: Readonly<Partial<Record<RouteRef, readonly string[]>>>;
   /** What it needs besides the base deps (built once per isolate). */
   deps?(base: ServiceDeps<z.infer<Config>>): Extra;
   /** Its HTTP routes; `/health`, `/metrics`, errors and not-found are added. */

@@ -11,7 +11,12 @@ import { EdgeMeshError } from '../errors/index.ts';
 import type { EventStore, OutboxRecord, OutboxRelay } from '../event-store/index.ts';
 import { tracedEventStore } from '../event-store/index.ts';
 import type { HealthCheck } from '../health/index.ts';
-import { createServiceClient, keepAlive, type ServiceClientOptions } from '../http/index.ts';
+import {
+  createServiceClient,
+  keepAlive,
+  type ReplayGuard,
+  type ServiceClientOptions,
+} from '../http/index.ts';
 import { consumer, type ConsumerOptions, type SignatureVerifier } from '../queue/index.ts';
 import {
   requestScope,
@@ -51,6 +56,8 @@ export interface ServiceDeps<Config = object> {
   readonly healthChecks: readonly HealthCheck[];
   /** Which local devstack started this function (`EDGEMESH_INSTANCE`), shown on `/health`. */
   readonly instance?: string;
+  /** What guards its routes: service-auth secrets (current, next), the operator token, the replay guard. */
+  readonly access: ServiceAccess;
   /** Wall clock, ms since the epoch. */
   now: () => number;
   /** A new UUID. */
@@ -88,6 +95,14 @@ export type ConsumeOptions<Schema extends z.ZodType> = Pick<
   name?: string;
 };
 
+/** What the access policy of a function checks calls against. */
+export interface ServiceAccess {
+  /** `SERVICE_AUTH_SECRET` then `SERVICE_AUTH_NEXT_SECRET`; empty in development without them. */
+  readonly secrets: readonly string[];
+  readonly operatorToken?: string | undefined;
+  readonly replay?: ReplayGuard | undefined;
+}
+
 /** The parts the base deps are made of: from the env in production, memory in tests. */
 export interface DepsParts<Config> {
   config: Readonly<Config>;
@@ -99,7 +114,7 @@ export interface DepsParts<Config> {
   breakerStore: BreakerStore;
   healthChecks: readonly HealthCheck[];
   selfUrl?: string;
-  authSecret?: string;
+  access: ServiceAccess;
   instance?: string;
   fetch: typeof fetch;
   now: () => number;
@@ -174,6 +189,7 @@ export function assembleDeps<Config>(
     ...(parts.qstashVerifier ? { qstashVerifier: parts.qstashVerifier } : {}),
     healthChecks: parts.healthChecks,
     ...(parts.instance ? { instance: parts.instance } : {}),
+    access: parts.access,
     now: parts.now,
     newId: parts.newId,
     waitUntil: parts.waitUntil,
@@ -216,7 +232,8 @@ export function assembleDeps<Config>(
           registry,
           breakers: breakerSet(),
           observe: serviceCallObserver(telemetry),
-          ...(parts.authSecret ? { authSecret: parts.authSecret } : {}),
+          caller: definition.name,
+          ...(parts.access.secrets[0] ? { authSecret: parts.access.secrets[0] } : {}),
           fetch: parts.fetch,
           now: parts.now,
         });

@@ -24,6 +24,9 @@ import { telemetryFromEnv } from '../telemetry/index.ts';
 import { subscriptionsOf, type ServiceDefinition } from './definition.ts';
 import { assembleDeps, type ServiceDeps } from './deps.ts';
 import { storeSchemas } from './schemas.ts';
+import { operator } from './access.ts';
+import { EdgeMeshError } from '../errors/index.ts';
+import { redisReplayGuard } from '../http/index.ts';
 
 /** `<NAME>_SELF_URL`: where QStash reaches a function (`read-model` → `READ_MODEL_SELF_URL`). */
 export function selfUrlVariable(service: string): string {
@@ -36,7 +39,56 @@ export const toolkitVars = storageVars.extend({
   ...serviceCallVars.partial().shape,
   /** Set by `npm start`: which local devstack this function belongs to, echoed on `/health`. */
   EDGEMESH_INSTANCE: z.string().trim().min(1).optional(),
+  /** `production` (the default) requires every secret its routes and calls need; `development` lets a missing one open. */
+  EDGEMESH_ENV: z.enum(['production', 'development']).default('production'),
+  /** The next service-auth secret during a rotation: requests signed with it are accepted too. */
+  SERVICE_AUTH_NEXT_SECRET: z
+    .string()
+    .trim()
+    .min(16, { message: 'expected at least 16 characters' })
+    .optional(),
+  /** Bearer token of the operator, for routes whose callers list `operator`. */
+  EDGEMESH_OPERATOR_TOKEN: z
+    .string()
+    .trim()
+    .min(24, { message: 'expected at least 24 characters' })
+    .optional(),
 });
+
+type ToolkitConfig = z.infer<typeof toolkitVars>;
+
+/**
+ * In production, what a function cannot run safely without: the service-auth secret when it
+ * guards routes or calls others, the operator token when a route admits the operator, QStash's
+ * token and signing keys when it has an outbox or subscriptions. Throws one CONFIG line.
+ */
+export function requireProductionSecrets(
+  definition: ServiceDefinition,
+  config: ToolkitConfig,
+): void {
+  if (config.EDGEMESH_ENV !== 'production') return;
+  const callers = Object.values(definition.access ?? {}).flat();
+  const needed = new Set<string>();
+  if (
+    callers.some((caller) => caller !== operator) ||
+    Object.keys(definition.calls ?? {}).length > 0
+  ) {
+    needed.add('SERVICE_AUTH_SECRET');
+  }
+  if (callers.includes(operator)) needed.add('EDGEMESH_OPERATOR_TOKEN');
+  if (definition.outbox) needed.add('QSTASH_TOKEN');
+  if (definition.outbox || subscriptionsOf(definition).length > 0) {
+    needed.add('QSTASH_CURRENT_SIGNING_KEY');
+    needed.add('QSTASH_NEXT_SIGNING_KEY');
+  }
+  const missing = [...needed].filter((name) => !config[name as keyof ToolkitConfig]);
+  if (missing.length > 0) {
+    throw new EdgeMeshError(
+      'CONFIG',
+      `invalid configuration: ${missing.map((name) => `${name} is missing`).join('; ')} (required in production; EDGEMESH_ENV=development relaxes it)`,
+    );
+  }
+}
 
 /** Every variable a function reads: the toolkit's, the signing keys when it consumes, its own. */
 export function serviceConfigSchema(definition: ServiceDefinition) {
@@ -59,8 +111,9 @@ export function depsFromEnv<Config>(
   options: PostgresOptions = {},
 ): ServiceDeps<Config> {
   const config = loadConfig(env, serviceConfigSchema(definition)) as Record<string, unknown> &
-    z.infer<typeof toolkitVars>;
+    ToolkitConfig;
   requireSigningKeysWithToken(config);
+  requireProductionSecrets(definition, config);
   const sql = createSql(config, { fetch: runtime.fetch, ...options });
   const redis = createRedis(config);
   const telemetry = telemetryFromEnv(env, runtime, { service: definition.name, redis });
@@ -92,7 +145,18 @@ export function depsFromEnv<Config>(
     breakerStore: upstashBreakerStore(redis, { prefix: `edgemesh:breaker:${definition.name}:` }),
     healthChecks: storageHealthChecks(sql, redis),
     ...(selfUrl ? { selfUrl } : {}),
-    ...(config.SERVICE_AUTH_SECRET ? { authSecret: config.SERVICE_AUTH_SECRET } : {}),
+    access: {
+      secrets: [config.SERVICE_AUTH_SECRET, config.SERVICE_AUTH_NEXT_SECRET].filter(
+        (secret): secret is string => secret !== undefined,
+      ),
+      operatorToken: config.EDGEMESH_OPERATOR_TOKEN,
+      replay: redisReplayGuard(redis, {
+        onUnavailable: (error) =>
+          telemetry.log.warn('replay guard: Redis unreachable, checking signatures only', {
+            error,
+          }),
+      }),
+    },
     ...(config.EDGEMESH_INSTANCE ? { instance: config.EDGEMESH_INSTANCE } : {}),
     fetch: runtime.fetch,
     now: () => runtime.now(),

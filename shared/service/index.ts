@@ -14,8 +14,10 @@ export type {
   ServiceClient,
   ServiceDeps,
   ServiceEnv,
+  ServiceAccess,
   ServiceOutbox,
 } from './deps.ts';
+export { operator, type Callers, type RefusalReason } from './access.ts';
 export { selfUrlVariable, serviceConfigSchema, toolkitVars } from './from-env.ts';
 export {
   testService,

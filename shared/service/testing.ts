@@ -11,6 +11,7 @@ import {
   type OutboxPublisher,
 } from '../event-store/index.ts';
 import type { HealthCheck } from '../health/index.ts';
+import { memoryReplayGuard } from '../http/index.ts';
 import { qstashVerifier, signQstashMessage } from '../queue/index.ts';
 import type { Env } from '../runtime/index.ts';
 import { createTelemetry, type Telemetry } from '../telemetry/index.ts';
@@ -40,6 +41,10 @@ export interface TestServiceOptions {
   noQueue?: boolean;
   /** Health probes. Default none. */
   healthChecks?: readonly HealthCheck[];
+  /** Secrets that guard its routes (`SERVICE_AUTH_SECRET`, …); default none, so every caller passes. */
+  authSecrets?: readonly string[];
+  /** `EDGEMESH_OPERATOR_TOKEN`. */
+  operatorToken?: string;
 }
 
 /**
@@ -79,6 +84,11 @@ export function testService<
     breakerStore: memoryBreakerStore(),
     healthChecks: options.healthChecks ?? [],
     selfUrl,
+    access: {
+      secrets: options.authSecrets ?? [],
+      operatorToken: options.operatorToken,
+      replay: memoryReplayGuard(() => Date.now()),
+    },
     fetch:
       options.fetch ??
       ((input) =>

@@ -8,7 +8,7 @@ const run = promisify(execFile);
 
 describe('npm run demo', () => {
   it(
-    'settles every order and holds the shop's invariants',
+    'settles every order and holds the invariants of the shop',
     async () => {
       const { stdout } = await run(
         process.execPath,

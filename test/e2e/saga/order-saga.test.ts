@@ -22,6 +22,7 @@ interface Order {
 
 describe.each(runtimes)('the order saga on %s against the devstack', (runtime) => {
   const vars = inject('devstackVars');
+  const operatorToken = `e2e-operator-${randomUUID()}`;
   const run = `${runtime}-${randomUUID().slice(0, 8)}`;
   const secret = `e2e-service-secret-${randomUUID()}`;
   const running = new Map<string, RunningFunction>();
@@ -47,6 +48,7 @@ describe.each(runtimes)('the order saga on %s against the devstack', (runtime) =
     functionVars = {
       ...vars,
       SERVICE_AUTH_SECRET: secret,
+      EDGEMESH_OPERATOR_TOKEN: operatorToken,
       SERVICE_ORDERS_URL: url('orders'),
       SERVICE_INVENTORY_URL: url('inventory'),
       SERVICE_PAYMENTS_URL: url('payments'),
@@ -71,7 +73,10 @@ describe.each(runtimes)('the order saga on %s against the devstack', (runtime) =
     ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
   });
   const setStock = async (sku: string, available: number) => {
-    const response = await fetch(`${url('inventory')}/stock/${sku}`, json('PUT', { available }));
+    const response = await fetch(
+      `${url('inventory')}/stock/${sku}`,
+      json('PUT', { available }, { authorization: `Bearer ${operatorToken}` }),
+    );
     expect(response.status).toBe(200);
   };
   const stock = async (sku: string) =>
@@ -186,13 +191,23 @@ describe.each(runtimes)('the order saga on %s against the devstack', (runtime) =
       items: [{ sku, quantity: 2 }],
       ttlMs: 1000,
     });
-    const signature = await requestSigner(secret).sign(
+    const signature = await requestSigner(secret, { caller: 'orders' }).sign(
       'POST',
       '/reservations',
       new TextEncoder().encode(body).buffer,
     );
     const unsigned = await fetch(`${url('inventory')}/reservations`, json('POST', body));
     expect(unsigned.status).toBe(401);
+    const notOrders = await requestSigner(secret, { caller: 'payments' }).sign(
+      'POST',
+      '/reservations',
+      new TextEncoder().encode(body).buffer,
+    );
+    const forbidden = await fetch(
+      `${url('inventory')}/reservations`,
+      json('POST', body, { 'x-edgemesh-signature': notOrders }),
+    );
+    expect(forbidden.status).toBe(403);
     const response = await fetch(
       `${url('inventory')}/reservations`,
       json('POST', body, { 'x-edgemesh-signature': signature }),

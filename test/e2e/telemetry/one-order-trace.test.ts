@@ -77,6 +77,7 @@ function ancestry(spans: CollectedSpan[], span: CollectedSpan): string[] {
 
 describe.each(runtimes)('one order is one trace on %s', (runtime) => {
   const vars = inject('devstackVars');
+  const operatorToken = `e2e-operator-${randomUUID()}`;
   const collector = vars.OTEL_EXPORTER_OTLP_ENDPOINT!;
   const qstash = new Client({ baseUrl: vars.QSTASH_URL!, token: vars.QSTASH_TOKEN!, retry: false });
   const suffix = `-trace-${runtime}-${randomUUID().slice(0, 8)}`;
@@ -90,6 +91,7 @@ describe.each(runtimes)('one order is one trace on %s', (runtime) => {
     const functionVars = {
       ...vars,
       SERVICE_AUTH_SECRET: `e2e-trace-secret-${randomUUID()}`,
+      EDGEMESH_OPERATOR_TOKEN: operatorToken,
       ...Object.fromEntries(names.map((name) => [serviceUrlVariable(name), url(name)])),
       ORDERS_EVENTS_DESTINATION: `order-events${suffix}`,
       QSTASH_TOPOLOGY_SUFFIX: suffix,
@@ -124,7 +126,7 @@ describe.each(runtimes)('one order is one trace on %s', (runtime) => {
   const setStock = async (sku: string, available: number) => {
     const response = await fetch(`${url('inventory')}/stock/${sku}`, {
       method: 'PUT',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${operatorToken}` },
       body: JSON.stringify({ available }),
     });
     expect(response.status).toBe(200);

@@ -1,7 +1,13 @@
 import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
 import { problemErrorHandler } from '../../../../shared/errors/hono.ts';
-import { requestSigner, signatureHeader, verifyServiceAuth } from '../../../../shared/http/auth.ts';
+import {
+  requestSigner,
+  signatureHeader,
+  verifyServiceAuth,
+  type CallerVariables,
+} from '../../../../shared/http/auth.ts';
+import { memoryReplayGuard } from '../../../../shared/http/replay-guard.ts';
 import {
   deadlineHeader,
   deadlineMiddleware,
@@ -60,7 +66,7 @@ describe('inbound deadline middleware', () => {
 
 describe('service auth signatures', () => {
   const app = new Hono()
-    .use(verifyServiceAuth({ secret }))
+    .use(verifyServiceAuth({ secrets: [secret] }))
     .post('/orders', async (c) => c.json(await c.req.json()));
   app.onError(problemErrorHandler({ onServerError: () => {} }));
   const body = JSON.stringify({ sku: 'kettle' });
@@ -104,7 +110,10 @@ describe('service auth signatures', () => {
   });
 
   it('rejects a signature from outside the time window', async () => {
-    const old = await requestSigner(secret, () => Date.now() - 120_000).sign('GET', '/orders');
+    const old = await requestSigner(secret, { now: () => Date.now() - 120_000 }).sign(
+      'GET',
+      '/orders',
+    );
     const response = await app.request('/orders', {
       method: 'POST',
       headers: { [signatureHeader]: old },
@@ -114,5 +123,58 @@ describe('service auth signatures', () => {
 
   it('refuses a short secret at construction', () => {
     expect(() => requestSigner('short')).toThrow(/SERVICE_AUTH_SECRET/);
+    expect(() => verifyServiceAuth({ secrets: [secret, 'short'] })).toThrow(
+      /SERVICE_AUTH_NEXT_SECRET/,
+    );
+  });
+});
+
+describe('service auth: caller, deadline, replay and rotation', () => {
+  const next = 'the-next-secret-for-rotation';
+  const build = (secrets: string[]) => {
+    const replay = memoryReplayGuard();
+    const refused: string[] = [];
+    const app = new Hono<{ Variables: CallerVariables }>()
+      .use(verifyServiceAuth({ secrets, replay, onRefused: (reason) => refused.push(reason) }))
+      .post('/reservations', (c) => c.json({ caller: c.get('caller') }));
+    app.onError(problemErrorHandler({ onServerError: () => {} }));
+    return { app, refused };
+  };
+  const signed = async (signing: string, headers: Record<string, string> = {}) => {
+    const signature = await requestSigner(signing, { caller: 'orders' }).sign(
+      'POST',
+      '/reservations',
+      new TextEncoder().encode(body).buffer,
+      { deadlineMs: headers[deadlineHeader] },
+    );
+    const all: Record<string, string> = { ...headers, [signatureHeader]: signature };
+    return { method: 'POST', body, headers: all };
+  };
+  const body = '{"reservationId":"r-1"}';
+
+  it('passes the verified caller on, and refuses the same signed request a second time', async () => {
+    const { app, refused } = build([secret]);
+    const request = await signed(secret);
+    const first = await app.request('/reservations', request);
+    expect(await first.json()).toEqual({ caller: 'orders' });
+    const replayed = await app.request('/reservations', request);
+    expect(replayed.status).toBe(401);
+    expect(refused).toEqual(['replayed']);
+  });
+
+  it('signs the deadline: a request whose deadline header was changed is refused', async () => {
+    const { app, refused } = build([secret]);
+    const request = await signed(secret, { [deadlineHeader]: '800' });
+    request.headers[deadlineHeader] = '60000';
+    expect((await app.request('/reservations', request)).status).toBe(401);
+    expect(refused).toEqual(['invalid']);
+  });
+
+  it('accepts the current and the next secret during a rotation, and no other', async () => {
+    const { app } = build([secret, next]);
+    expect((await app.request('/reservations', await signed(secret))).status).toBe(200);
+    expect((await app.request('/reservations', await signed(next))).status).toBe(200);
+    const other = await app.request('/reservations', await signed('a-third-secret-nobody-has'));
+    expect(other.status).toBe(401);
   });
 });
