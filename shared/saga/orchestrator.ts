@@ -8,7 +8,7 @@ import type {
   OutboxRecord,
 } from '../event-store/event-store.ts';
 import { EdgeMeshError } from '../errors/edgemesh-error.ts';
-import type { TraceScope } from '../telemetry/telemetry.ts';
+import type { TraceScope } from '../telemetry/trace-scope.ts';
 import { decideSaga, type SagaCommand, type SagaDecision, type SagaStart } from './decide.ts';
 import {
   defaultAttempts,

@@ -4,7 +4,7 @@ import type { OutboxRecord } from '../event-store/event-store.ts';
 import type { OutboxRelay } from '../event-store/outbox-relay.ts';
 import { fieldIssues } from '../http/validate.ts';
 import type { TelemetryEnv } from '../telemetry/hono.ts';
-import type { TraceScope } from '../telemetry/telemetry.ts';
+import type { TraceScope } from '../telemetry/trace-scope.ts';
 import {
   decodeBase64,
   failureCallbackSchema,
