@@ -11,7 +11,7 @@ import {
   sagaMessageSchema,
   type SagaMessage,
 } from './messages.ts';
-import type { SagaDelivery, SagaOrchestrator } from './orchestrator.ts';
+import type { SagaDelivery, SagaOrchestrator } from './orchestrator-types.ts';
 import { keepAlive } from '../http/keep-alive.ts';
 import { requestScope } from '../telemetry/hono.ts';
 
