@@ -26,11 +26,8 @@ export { logStart } from './event-store.ts';
 export { ConcurrencyError, isConcurrencyError } from './concurrency-error.ts';
 export { eventStoreLimits } from './prepare.ts';
 export { memoryEventStore, type MemoryEventStoreOptions } from './memory.ts';
-export {
-  postgresEventStore,
-  type PostgresEventStoreOptions,
-  type SqlExecutor,
-} from './postgres.ts';
+export { postgresEventStore, type PostgresEventStoreOptions } from './postgres.ts';
+export type { SqlExecutor } from './sql-executor.ts';
 export { eventStoreMigrations, eventStoreScope } from './migrations.ts';
 export { tracedEventStore } from './traced.ts';
 export type { AppendBatchingOptions } from './append-batcher.ts';

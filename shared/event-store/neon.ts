@@ -1,11 +1,8 @@
 import type { Pool } from '@neondatabase/serverless';
 import type { Sql } from '../postgres/neon.ts';
 import type { EventStore } from './event-store.ts';
-import {
-  postgresEventStore,
-  type PostgresEventStoreOptions,
-  type SqlExecutor,
-} from './postgres.ts';
+import { postgresEventStore, type PostgresEventStoreOptions } from './postgres.ts';
+import type { SqlExecutor } from './sql-executor.ts';
 import { isStaleStatementError, statementNamer } from './statement-names.ts';
 
 /** Runs statements over Neon's HTTP path: one `fetch` per statement, aborted by the signal. */

@@ -8,7 +8,7 @@ import type {
   NewEvent,
 } from '../event-store/event-store.ts';
 import { fieldIssues } from '../http/validate.ts';
-import type { TraceScope } from '../telemetry/telemetry.ts';
+import type { TraceScope } from '../telemetry/trace-scope.ts';
 import { deadLetterTextLimit, recordDeadLetter } from './dead-letters.ts';
 import { nonRetryable } from './non-retryable.ts';
 import { maxRetriesHeader, messageDeadlineHeader } from './publisher.ts';

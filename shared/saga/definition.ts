@@ -1,6 +1,6 @@
 import type { DocumentWrite, NewEvent, OutboxMessage } from '../event-store/event-store.ts';
 import { EdgeMeshError } from '../errors/edgemesh-error.ts';
-import type { TraceScope } from '../telemetry/telemetry.ts';
+import type { TraceScope } from '../telemetry/trace-scope.ts';
 
 /** How often a step (or its compensation) is attempted, and how long QStash waits in between. */
 export interface RetryPolicy {

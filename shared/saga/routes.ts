@@ -4,14 +4,14 @@ import type { OutboxRecord } from '../event-store/event-store.ts';
 import type { OutboxRelay } from '../event-store/outbox-relay.ts';
 import { fieldIssues } from '../http/validate.ts';
 import type { TelemetryEnv } from '../telemetry/hono.ts';
-import type { TraceScope } from '../telemetry/telemetry.ts';
+import type { TraceScope } from '../telemetry/trace-scope.ts';
 import {
   decodeBase64,
   failureCallbackSchema,
   sagaMessageSchema,
   type SagaMessage,
 } from './messages.ts';
-import type { SagaDelivery, SagaOrchestrator } from './orchestrator.ts';
+import type { SagaDelivery, SagaOrchestrator } from './orchestrator-types.ts';
 import { keepAlive } from '../http/keep-alive.ts';
 import { requestScope } from '../telemetry/hono.ts';
 

@@ -3,7 +3,8 @@ import { Hono, type Context, type Env as HonoEnv, type MiddlewareHandler } from 
 import { matchedRoutes } from 'hono/route';
 import { problemErrorHandler, problemNotFound } from '../errors/hono.ts';
 import { renderPrometheus, prometheusContentType } from './metrics/exposition.ts';
-import type { Telemetry, TraceScope } from './telemetry.ts';
+import type { Telemetry } from './telemetry.ts';
+import type { TraceScope } from './trace-scope.ts';
 
 /** Hono variables set by the telemetry middleware: `c.get('telemetry')` is the request's scope. */
 export interface TelemetryVariables {

@@ -1,15 +1,11 @@
-export { breakerStates, createTelemetry } from './telemetry.ts';
-export type {
-  BreakerTransitionLike,
-  DeliveryOutcome,
-  OutboundOptions,
-  SpanOptions,
-  StandardMetrics,
-  Telemetry,
-  TelemetryOptions,
-  TracedFetch,
-  TraceScope,
-} from './telemetry.ts';
+export { createTelemetry, type Telemetry, type TelemetryOptions } from './telemetry.ts';
+export {
+  breakerStates,
+  type BreakerTransitionLike,
+  type DeliveryOutcome,
+  type StandardMetrics,
+} from './standard-metrics.ts';
+export type { OutboundOptions, SpanOptions, TracedFetch, TraceScope } from './trace-scope.ts';
 export { telemetryFromEnv, type TelemetryFromEnvOptions } from './from-env.ts';
 export {
   instrumentApp,

@@ -1,5 +1,6 @@
 import { SpanKind, SpanStatusCode, trace, type Attributes } from '@opentelemetry/api';
 import type { AttemptObservation, ServiceAttempt } from '../http/service-client.ts';
+import { errorOf } from './error-of.ts';
 import { extractTraceContext, traceHeaders } from './propagation.ts';
 import type { Telemetry } from './telemetry.ts';
 
@@ -30,10 +31,6 @@ export function templatePath(path: string): string {
     .map((segment) => (idSegment.test(decoded(segment)) ? ':id' : segment))
     .join('/');
   return templated || '/';
-}
-
-function errorOf(error: unknown): Error {
-  return error instanceof Error ? error : new Error(String(error));
 }
 
 /**
