@@ -1,4 +1,4 @@
-import { defineService, type CallPolicy } from '../../shared/service/index.ts';
+import { bodyField, defineService, type CallPolicy } from '../../shared/service/index.ts';
 import { ordersRoutes } from './app.ts';
 import { orderSagaOf } from './saga.ts';
 import { orderEventSchemas, ordersConfig } from './schema.ts';
@@ -22,6 +22,13 @@ export default defineService({
   calls: { inventory: participantCalls, payments: participantCalls },
   // Saga steps retry through QStash anyway: probe again soon rather than after 30 s.
   breaker: { waitInOpenMs: 5_000 },
+  rateLimits: {
+    // One customer cannot place hundreds of orders a minute; one address not thousands.
+    'POST /orders': [
+      { name: 'orders-per-customer', limit: 30, windowMs: 60_000, by: bodyField('customerId') },
+      { name: 'orders-per-address', limit: 3_000, windowMs: 60_000, by: 'address' },
+    ],
+  },
   deps: (base) => ({ saga: orderSagaOf(base) }),
   routes: ordersRoutes,
 });

@@ -63,9 +63,12 @@ export function accessGuard(
       onRefused(route, 'operator');
       throw new EdgeMeshError('UNAUTHORIZED', `The operator token is not valid for ${route}.`);
     }
-    if (services.length === 0) {
+    if (operatorAllowed && !c.req.header(signatureHeader)) {
       onRefused(route, 'operator');
-      throw new EdgeMeshError('UNAUTHORIZED', `${route} needs the operator token.`);
+      throw new EdgeMeshError(
+        'UNAUTHORIZED',
+        `${route} needs the operator token or a signed caller.`,
+      );
     }
     return verify(c, async () => {
       const caller = c.get('caller') as string;

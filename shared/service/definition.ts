@@ -5,6 +5,7 @@ import { EdgeMeshError } from '../errors/index.ts';
 import type { EventSchemas } from '../event-store/index.ts';
 import type { Migration } from '../postgres/migrate.ts';
 import type { CallPolicy, ServiceDeps, ServiceEnv } from './deps.ts';
+import type { RateLimitRule } from './rate-limit.ts';
 
 /** A Hono app of a service's own routes, typed so `hono/client` callers see them. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -65,6 +66,12 @@ export interface ServiceDefinition<
    * @example access: { 'POST /reservations': ['orders'], 'PUT /stock/:sku': ['operator'] }
    */
   readonly access?: Readonly<Partial<Record<RouteRef, readonly string[]>>>;
+  /**
+   * Rate limits of public routes (sliding windows in Redis), each overridable by name through
+   * `EDGEMESH_RATE_LIMITS`.
+   * @example rateLimits: { 'POST /orders': [{ name: 'orders-per-customer', limit: 30, windowMs: 60_000, by: bodyField('customerId') }] }
+   */
+  readonly rateLimits?: Readonly<Partial<Record<RouteRef, readonly RateLimitRule[]>>>;
   /** What it needs besides the base deps (built once per isolate). */
   deps?(base: ServiceDeps<z.infer<Config>>): Extra;
   /** Its HTTP routes; `/health`, `/metrics`, errors and not-found are added. */

@@ -11,6 +11,8 @@ import { EdgeMeshError } from '../errors/index.ts';
 import type { EventStore, OutboxRecord, OutboxRelay } from '../event-store/index.ts';
 import { tracedEventStore } from '../event-store/index.ts';
 import type { HealthCheck } from '../health/index.ts';
+import { defaultInputLimits, type InputLimits } from './input-guard.ts';
+import type { LimiterFactory } from './rate-limit.ts';
 import {
   createServiceClient,
   keepAlive,
@@ -58,6 +60,12 @@ export interface ServiceDeps<Config = object> {
   readonly instance?: string;
   /** What guards its routes: service-auth secrets (current, next), the operator token, the replay guard. */
   readonly access: ServiceAccess;
+  /** What any request may carry before a route's schema sees it. */
+  readonly inputLimits: InputLimits;
+  /** Makes the limiter of each rate limit (Redis, or memory in tests). */
+  readonly limiters: LimiterFactory;
+  /** Rate limits changed by name (`EDGEMESH_RATE_LIMITS`). */
+  readonly rateLimitOverrides: Readonly<Record<string, RateLimitOverride>>;
   /** Wall clock, ms since the epoch. */
   now: () => number;
   /** A new UUID. */
@@ -95,6 +103,12 @@ export type ConsumeOptions<Schema extends z.ZodType> = Pick<
   name?: string;
 };
 
+/** A rate limit changed at deployment: its limit and window. */
+export interface RateLimitOverride {
+  readonly limit?: number;
+  readonly windowMs?: number;
+}
+
 /** What the access policy of a function checks calls against. */
 export interface ServiceAccess {
   /** `SERVICE_AUTH_SECRET` then `SERVICE_AUTH_NEXT_SECRET`; empty in development without them. */
@@ -115,6 +129,9 @@ export interface DepsParts<Config> {
   healthChecks: readonly HealthCheck[];
   selfUrl?: string;
   access: ServiceAccess;
+  limiters: LimiterFactory;
+  rateLimitOverrides?: Readonly<Record<string, RateLimitOverride>>;
+  inputLimits?: InputLimits;
   instance?: string;
   fetch: typeof fetch;
   now: () => number;
@@ -190,6 +207,9 @@ export function assembleDeps<Config>(
     healthChecks: parts.healthChecks,
     ...(parts.instance ? { instance: parts.instance } : {}),
     access: parts.access,
+    inputLimits: parts.inputLimits ?? defaultInputLimits,
+    limiters: parts.limiters,
+    rateLimitOverrides: parts.rateLimitOverrides ?? {},
     now: parts.now,
     newId: parts.newId,
     waitUntil: parts.waitUntil,

@@ -25,6 +25,7 @@ import { subscriptionsOf, type ServiceDefinition } from './definition.ts';
 import { assembleDeps, type ServiceDeps } from './deps.ts';
 import { storeSchemas } from './schemas.ts';
 import { operator } from './access.ts';
+import { upstashLimiters } from './rate-limit.ts';
 import { EdgeMeshError } from '../errors/index.ts';
 import { redisReplayGuard } from '../http/index.ts';
 
@@ -46,6 +47,28 @@ export const toolkitVars = storageVars.extend({
     .string()
     .trim()
     .min(16, { message: 'expected at least 16 characters' })
+    .optional(),
+  /** Rate limits changed by name: JSON `{"<name>": {"limit": n, "windowMs": ms}}`. */
+  EDGEMESH_RATE_LIMITS: z
+    .string()
+    .trim()
+    .transform((text, ctx) => {
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'expected JSON' });
+        return z.NEVER;
+      }
+    })
+    .pipe(
+      z.record(
+        z.string(),
+        z.object({
+          limit: z.number().int().min(1).max(1_000_000).optional(),
+          windowMs: z.number().int().min(1000).max(86_400_000).optional(),
+        }),
+      ),
+    )
     .optional(),
   /** Bearer token of the operator, for routes whose callers list `operator`. */
   EDGEMESH_OPERATOR_TOKEN: z
@@ -145,6 +168,8 @@ export function depsFromEnv<Config>(
     breakerStore: upstashBreakerStore(redis, { prefix: `edgemesh:breaker:${definition.name}:` }),
     healthChecks: storageHealthChecks(sql, redis),
     ...(selfUrl ? { selfUrl } : {}),
+    limiters: upstashLimiters(redis),
+    ...(config.EDGEMESH_RATE_LIMITS ? { rateLimitOverrides: config.EDGEMESH_RATE_LIMITS } : {}),
     access: {
       secrets: [config.SERVICE_AUTH_SECRET, config.SERVICE_AUTH_NEXT_SECRET].filter(
         (secret): secret is string => secret !== undefined,

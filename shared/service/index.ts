@@ -14,6 +14,7 @@ export type {
   ServiceClient,
   ServiceDeps,
   ServiceEnv,
+  RateLimitOverride,
   ServiceAccess,
   ServiceOutbox,
 } from './deps.ts';
@@ -26,3 +27,14 @@ export {
   type TestServiceOptions,
 } from './testing.ts';
 export { outboxSweepCron, topologyOf } from './topology.ts';
+export {
+  bodyField,
+  clientAddress,
+  memoryLimiters,
+  upstashLimiters,
+  type LimiterFactory,
+  type LimitVerdict,
+  type RateLimiter,
+  type RateLimitRule,
+} from './rate-limit.ts';
+export { defaultInputLimits, type InputLimits } from './input-guard.ts';

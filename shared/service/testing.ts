@@ -14,10 +14,11 @@ import type { HealthCheck } from '../health/index.ts';
 import { memoryReplayGuard } from '../http/index.ts';
 import { qstashVerifier, signQstashMessage } from '../queue/index.ts';
 import type { Env } from '../runtime/index.ts';
-import { createTelemetry, type Telemetry } from '../telemetry/index.ts';
+import { createTelemetry, memoryMetricsStore, type Telemetry } from '../telemetry/index.ts';
 import type { ServiceRoutes } from './definition.ts';
 import type { Service } from './define.ts';
-import { assembleDeps, type ServiceDeps } from './deps.ts';
+import { assembleDeps, type RateLimitOverride, type ServiceDeps } from './deps.ts';
+import { memoryLimiters, type LimiterFactory } from './rate-limit.ts';
 import { storeSchemas } from './schemas.ts';
 
 /** The signing key test deliveries are signed with (current and next). */
@@ -45,6 +46,10 @@ export interface TestServiceOptions {
   authSecrets?: readonly string[];
   /** `EDGEMESH_OPERATOR_TOKEN`. */
   operatorToken?: string;
+  /** Rate limits changed by name; default as declared. */
+  rateLimits?: Readonly<Record<string, RateLimitOverride>>;
+  /** Where rate limits count; default in memory on the test clock. */
+  limiters?: LimiterFactory;
 }
 
 /**
@@ -76,7 +81,9 @@ export function testService<
     config: (definition.config ? loadConfig(env, definition.config) : {}) as z.infer<Config>,
     events,
     ...(options.noQueue ? {} : { relay }),
-    telemetry: options.telemetry ?? createTelemetry({ service: definition.name }),
+    telemetry:
+      options.telemetry ??
+      createTelemetry({ service: definition.name, metricsStore: memoryMetricsStore() }),
     qstashVerifier: qstashVerifier(
       new Receiver({ currentSigningKey: testSigningKey, nextSigningKey: testSigningKey }),
     ),
@@ -84,6 +91,8 @@ export function testService<
     breakerStore: memoryBreakerStore(),
     healthChecks: options.healthChecks ?? [],
     selfUrl,
+    limiters: options.limiters ?? memoryLimiters(now),
+    ...(options.rateLimits ? { rateLimitOverrides: options.rateLimits } : {}),
     access: {
       secrets: options.authSecrets ?? [],
       operatorToken: options.operatorToken,

@@ -46,7 +46,9 @@ describe('service client', () => {
     const sent = net.seen[0]!;
     expect(new URL(sent.url).origin).toBe('http://a.test');
     expect(Number(sent.headers.get(deadlineHeader))).toBeGreaterThan(14_000);
-    expect(sent.headers.get(signatureHeader)).toMatch(/^t=\d+,v1=[\da-f]{64}$/);
+    expect(sent.headers.get(signatureHeader)).toMatch(
+      /^t=\d+,c=anonymous,d=\d+,n=[\da-f]{32},v2=[\da-f]{64}$/,
+    );
     expect(sent.headers.get('traceparent')).toMatch(/^00-/);
   });
 
