@@ -1,6 +1,11 @@
 import type { MiddlewareHandler } from 'hono';
 import { EdgeMeshError } from '../errors/index.ts';
-import { signatureHeader, verifyServiceAuth, type ReplayGuard } from '../http/index.ts';
+import {
+  signatureHeader,
+  verifyServiceAuth,
+  type CallerVariables,
+  type ReplayGuard,
+} from '../http/index.ts';
 import type { RouteRef } from './definition.ts';
 
 /** Who may call a route: service names, and `operator` for the operator's bearer token. */
@@ -47,7 +52,7 @@ export function accessGuard(
   route: RouteRef,
   callers: Callers,
   { service, secrets, operatorToken, replay, onRefused }: AccessGuardOptions,
-): MiddlewareHandler {
+): MiddlewareHandler<{ Variables: CallerVariables }> {
   if (secrets.length === 0) return (_c, next) => next();
   const verify = verifyServiceAuth({
     secrets,
@@ -71,7 +76,7 @@ export function accessGuard(
       );
     }
     return verify(c, async () => {
-      const caller = c.get('caller') as string;
+      const caller = c.get('caller');
       if (!services.includes(caller)) {
         onRefused(route, 'forbidden');
         throw new EdgeMeshError('FORBIDDEN', `${caller} may not call ${route} of ${service}.`, {

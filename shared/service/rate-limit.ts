@@ -95,7 +95,7 @@ export function clientAddress(c: Context): string | undefined {
 export function bodyField(field: string): (c: Context) => Promise<string | undefined> {
   return async (c) => {
     try {
-      const body = (await c.req.json()) as Record<string, unknown> | null;
+      const body = await c.req.json<Record<string, unknown> | null>();
       const value = body?.[field];
       return typeof value === 'string' && value.length <= 256 ? value : undefined;
     } catch {
