@@ -20,13 +20,14 @@ interface RawWatchResult {
 export async function* watchMessages(
   stream: ReadableStream<Uint8Array>,
 ): AsyncGenerator<EtcdWatchMessage> {
-  const reader = stream.pipeThrough(new TextDecoderStream()).getReader();
+  const reader = stream.getReader();
+  const decoder = new TextDecoder();
   let buffer = '';
   try {
     for (;;) {
       const { done, value } = await reader.read();
       if (done) return;
-      buffer += value;
+      buffer += decoder.decode(value, { stream: true });
       for (let end = buffer.indexOf('\n'); end >= 0; end = buffer.indexOf('\n')) {
         const line = buffer.slice(0, end).trim();
         buffer = buffer.slice(end + 1);
