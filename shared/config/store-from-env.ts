@@ -7,17 +7,26 @@ import { httpUrl } from './vars.ts';
 
 const nonEmpty = z.string().trim().min(1);
 
-/** Where live settings are kept: `EDGEMESH_CONFIG_STORE` (default `upstash`) and its backend's variables. */
+/** Key prefix of every settings document; default the adapter's own. */
+const prefixVar = { EDGEMESH_CONFIG_PREFIX: nonEmpty.optional() };
+
+/**
+ * Where live settings are kept: `EDGEMESH_CONFIG_STORE` (default `upstash`), its backend's
+ * variables, and `EDGEMESH_CONFIG_PREFIX` (default `edgemesh:config:` on Redis,
+ * `/edgemesh/config/` on etcd).
+ */
 export const configStoreVars = z.discriminatedUnion('EDGEMESH_CONFIG_STORE', [
   z.object({
     EDGEMESH_CONFIG_STORE: z.literal('upstash').default('upstash'),
     UPSTASH_REDIS_REST_URL: httpUrl,
     UPSTASH_REDIS_REST_TOKEN: nonEmpty,
+    ...prefixVar,
   }),
   z.object({
     EDGEMESH_CONFIG_STORE: z.literal('etcd'),
     /** etcd's client URL (its HTTP/JSON gateway), e.g. `http://127.0.0.1:2379`. */
     ETCD_URL: httpUrl,
+    ...prefixVar,
   }),
 ]);
 
@@ -39,12 +48,14 @@ export function configStoreFromConfig(
   config: ConfigStoreConfig,
   { fetch, watchMode }: ConfigStoreFromConfigOptions = {},
 ): ConfigStore {
+  const prefix = config.EDGEMESH_CONFIG_PREFIX ? { prefix: config.EDGEMESH_CONFIG_PREFIX } : {};
   if (config.EDGEMESH_CONFIG_STORE === 'etcd') {
     return etcdConfigStore({
       url: config.ETCD_URL,
+      ...prefix,
       ...(fetch ? { fetch } : {}),
       ...(watchMode ? { watchMode } : {}),
     });
   }
-  return upstashConfigStore(createRedis(config));
+  return upstashConfigStore(createRedis(config), prefix);
 }
