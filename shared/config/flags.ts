@@ -21,6 +21,7 @@ export const flagSettings = z.object({
   value: jsonValue.optional(),
 });
 
+/** One flag as parsed: defaults filled in. */
 export type FlagSettings = z.output<typeof flagSettings>;
 
 /** Flags by name (letters, digits, `.`, `_`, `-`); add as `flags: flagsSettings` to a schema. */
@@ -28,6 +29,7 @@ export const flagsSettings = z
   .record(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'expected a flag name'), flagSettings)
   .default({});
 
+/** Flags by name, as parsed. */
 export type FlagsSettings = z.output<typeof flagsSettings>;
 
 /** How a flag evaluated, in OpenFeature's terms. */

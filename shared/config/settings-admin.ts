@@ -58,6 +58,7 @@ export interface EffectiveSettings {
   readonly revision: { readonly global: number; readonly service: number };
 }
 
+/** Options of `createSettingsAdmin`. */
 export interface SettingsAdminOptions {
   store: ConfigStore;
   /** Every service's settings schema (absent: the service declares no settings). */

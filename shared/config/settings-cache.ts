@@ -41,6 +41,7 @@ export interface SettingsRejected {
 
 type Scope = 'global' | 'service';
 
+/** Options of `createSettingsCache`; intervals in ms. */
 export interface SettingsCacheOptions<Schema extends z.ZodType> {
   store: ConfigStore;
   service: string;

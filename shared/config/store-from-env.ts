@@ -30,8 +30,10 @@ export const configStoreVars = z.discriminatedUnion('EDGEMESH_CONFIG_STORE', [
   }),
 ]);
 
+/** The parsed `configStoreVars`. */
 export type ConfigStoreConfig = z.infer<typeof configStoreVars>;
 
+/** Options of `configStoreFromConfig`. */
 export interface ConfigStoreFromConfigOptions {
   /** The platform's fetch, for etcd. */
   fetch?: typeof fetch;
