@@ -75,13 +75,19 @@ function expectOneLineFailure(outcome: Outcome, pattern: RegExp) {
 describe('npm run config', { timeout: 120_000 }, () => {
   it('sets a value, then gets it merged over global and the defaults', async () => {
     const prefix = newPrefix();
-    const set = await config(prefix, ['set', 'orders', 'breaker.failureRateThreshold', '30']);
+    const [set, global] = await Promise.all([
+      config(prefix, ['set', 'orders', 'breaker.failureRateThreshold', '30']),
+      config(prefix, ['set', 'global', 'logLevel', 'warn']),
+    ]);
     expect(set).toMatchObject({ code: 0 });
+    expect(global).toMatchObject({ code: 0 });
     expect(set.stdout).toContain(
       'orders: revision 1 by tester: breaker.failureRateThreshold (unset) → 30',
     );
-    expect((await config(prefix, ['set', 'global', 'logLevel', 'warn'])).code).toBe(0);
-    const got = await config(prefix, ['get', 'orders']);
+    const [got, one] = await Promise.all([
+      config(prefix, ['get', 'orders']),
+      config(prefix, ['get', 'orders', 'breaker.failureRateThreshold']),
+    ]);
     expect(JSON.parse(got.stdout)).toEqual({
       logLevel: 'warn',
       breaker: { failureRateThreshold: 30 },
@@ -89,31 +95,24 @@ describe('npm run config', { timeout: 120_000 }, () => {
       flags: {},
     });
     expect(got.stderr).toContain('orders: revision 1 (global 1)');
-    expect(
-      JSON.parse((await config(prefix, ['get', 'orders', 'breaker.failureRateThreshold'])).stdout),
-    ).toBe(30);
+    expect(JSON.parse(one.stdout)).toBe(30);
   });
 
   it('refuses an unknown service, an invalid value and a stale revision in one line each, changing nothing', async () => {
     const prefix = newPrefix();
     await config(prefix, ['set', 'orders', 'logLevel', 'warn']);
-    expectOneLineFailure(
-      await config(prefix, ['set', 'ordres', 'logLevel', 'debug']),
-      /unknown service "ordres"/,
-    );
-    expectOneLineFailure(
-      await config(prefix, ['set', 'orders', 'breaker.failureRateThreshold', '500']),
-      /orders: invalid settings: breaker\.failureRateThreshold: /,
-    );
-    expectOneLineFailure(
-      await config(prefix, ['set', 'orders', 'breaker.failureRatio', '5']),
-      /breaker\.failureRatio: unknown setting/,
-    );
-    expectOneLineFailure(
-      await config(prefix, ['set', 'orders', 'logLevel', 'error', '--expect', '0']),
-      /at revision 1, not 0/,
-    );
-    expectOneLineFailure(await config(prefix, ['rollback', 'orders', 'x']), /whole number/);
+    const [unknown, invalid, typo, stale, malformed] = await Promise.all([
+      config(prefix, ['set', 'ordres', 'logLevel', 'debug']),
+      config(prefix, ['set', 'orders', 'breaker.failureRateThreshold', '500']),
+      config(prefix, ['set', 'orders', 'breaker.failureRatio', '5']),
+      config(prefix, ['set', 'orders', 'logLevel', 'error', '--expect', '0']),
+      config(prefix, ['rollback', 'orders', 'x']),
+    ]);
+    expectOneLineFailure(unknown, /unknown service "ordres"/);
+    expectOneLineFailure(invalid, /orders: invalid settings: breaker\.failureRateThreshold: /);
+    expectOneLineFailure(typo, /breaker\.failureRatio: unknown setting/);
+    expectOneLineFailure(stale, /at revision 1, not 0/);
+    expectOneLineFailure(malformed, /whole number/);
     expect(await storeAt(prefix).heads(['settings/orders', 'settings/global'])).toEqual([1, 0]);
   });
 
