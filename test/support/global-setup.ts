@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
 import { dataPlaneSql, startDataPlane, type DataPlane } from '../../devstack/data-plane.ts';
+import { startEtcd, type DevstackEtcd } from '../../devstack/etcd/index.ts';
 import { listFunctions } from '../../devstack/functions/catalog.ts';
 import { migrateFunctions } from '../../devstack/migrations.ts';
 
@@ -15,6 +16,8 @@ declare module 'vitest' {
     postgresKind: string;
     /** 'redis', 'redis-server' or 'embedded'. */
     redisKind: string;
+    /** etcd's client URL (ETCD_URL, or one spawned from PATH); '' when there is no etcd. */
+    etcdUrl: string;
   }
 }
 
@@ -34,6 +37,7 @@ async function answers(databaseUrl: string): Promise<boolean> {
 }
 
 let plane: DataPlane | undefined;
+let etcd: DevstackEtcd | null = null;
 let scratch: string | undefined;
 
 export async function setup(project: TestProject): Promise<void> {
@@ -62,15 +66,18 @@ export async function setup(project: TestProject): Promise<void> {
     qstashDropSchemaOnStop: true,
   });
   await migrateFunctions(dataPlaneSql(plane), listFunctions());
+  etcd = await startEtcd();
   console.log(
-    `test backends: postgres = ${plane.postgres.description}; redis = ${plane.redis.description}`,
+    `test backends: postgres = ${plane.postgres.description}; redis = ${plane.redis.description}; etcd = ${etcd?.description ?? 'none (no etcd on PATH, no ETCD_URL)'}`,
   );
   project.provide('devstackVars', plane.vars);
   project.provide('postgresKind', plane.postgres.kind);
   project.provide('redisKind', plane.redis.kind);
+  project.provide('etcdUrl', etcd?.url ?? '');
 }
 
 export async function teardown(): Promise<void> {
+  await etcd?.stop();
   await plane?.stop();
   if (scratch) await rm(scratch, { recursive: true, force: true });
 }
