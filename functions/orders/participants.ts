@@ -112,20 +112,24 @@ function requestOptions(call: CallOptions) {
  * breaker, retries with Idempotency-Key, deadline, service auth).
  */
 export function httpParticipants(clients: {
-  inventory: ServiceClient<InventoryApp>;
-  payments: ServiceClient<PaymentsApp>;
+  /** The client in force (a settings change brings a new one for the next call). */
+  inventory: () => ServiceClient<InventoryApp>;
+  payments: () => ServiceClient<PaymentsApp>;
 }): OrderParticipants {
   const { inventory, payments } = clients;
   return {
     async reserve(request, call) {
-      const response = await inventory.reservations.$post({ json: request }, requestOptions(call));
+      const response = await inventory().reservations.$post(
+        { json: request },
+        requestOptions(call),
+      );
       await outcome('inventory', 'the reservation', response, {
         '409 OUT_OF_STOCK': 'out_of_stock',
         '409 CONFLICT': 'reservation_closed',
       });
     },
     async confirmReservation(id, call) {
-      const response = await inventory.reservations[':id'].confirm.$post(
+      const response = await inventory().reservations[':id'].confirm.$post(
         { param: { id } },
         requestOptions(call),
       );
@@ -135,28 +139,28 @@ export function httpParticipants(clients: {
       });
     },
     async cancelReservation(id, call) {
-      const response = await inventory.reservations[':id'].cancel.$post(
+      const response = await inventory().reservations[':id'].cancel.$post(
         { param: { id } },
         requestOptions(call),
       );
       await outcome('inventory', 'the cancellation', response, {});
     },
     async authorize(request, call) {
-      const response = await payments.payments.$post({ json: request }, requestOptions(call));
+      const response = await payments().payments.$post({ json: request }, requestOptions(call));
       await outcome('payments', 'the authorization', response, {
         '402': 'payment_declined',
         '409': 'payment_conflict',
       });
     },
     async capture(id, call) {
-      const response = await payments.payments[':id'].confirm.$post(
+      const response = await payments().payments[':id'].confirm.$post(
         { param: { id } },
         requestOptions(call),
       );
       await outcome('payments', 'the capture', response, { '409': 'payment_closed' });
     },
     async cancelPayment(id, call) {
-      const response = await payments.payments[':id'].cancel.$post(
+      const response = await payments().payments[':id'].cancel.$post(
         { param: { id } },
         requestOptions(call),
       );

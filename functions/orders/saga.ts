@@ -145,8 +145,8 @@ export function orderSagaOf(
   return createSagaOrchestrator({
     definition: orderSaga({
       participants: httpParticipants({
-        inventory: deps.client<InventoryApp>('inventory'),
-        payments: deps.client<PaymentsApp>('payments'),
+        inventory: () => deps.client<InventoryApp>('inventory'),
+        payments: () => deps.client<PaymentsApp>('payments'),
       }),
       deadlineMs: config.ORDERS_SAGA_DEADLINE_MS,
       reservationTtlMs: config.ORDERS_RESERVATION_TTL_MS,

@@ -79,18 +79,24 @@ export function storageHealthChecks(
 
 /**
  * `GET /health`: the report as JSON (with `instance`, the devstack that started the function,
- * when known), 200 when every check is ok, else 503.
+ * and the live settings' revisions, when known), 200 when every check is ok, else 503.
  */
 export function healthHandler(deps: {
   service: string;
   healthChecks: readonly HealthCheck[];
   instance?: string;
+  /** The live settings' revisions in force, shown as `settings.revision`. */
+  settings?: { readonly revision: { readonly global: number; readonly service: number } };
   now(): number;
 }) {
   return async function reportHealth(c: Context) {
     const report = await checkHealth(deps.service, deps.healthChecks, { now: () => deps.now() });
     return c.json(
-      { ...report, ...(deps.instance ? { instance: deps.instance } : {}) },
+      {
+        ...report,
+        ...(deps.instance ? { instance: deps.instance } : {}),
+        ...(deps.settings ? { settings: { revision: deps.settings.revision } } : {}),
+      },
       report.status === 'ok' ? 200 : 503,
     );
   };

@@ -153,7 +153,14 @@ export function verifyServiceAuth({
     if (!header) throw refuse('missing', `This route needs a signed caller (${signatureHeader}).`);
     const match = headerPattern.exec(header);
     if (!match) throw refuse('malformed', `${signatureHeader} is malformed.`);
-    const [, t, caller, deadline, nonce, mac] = match as unknown as [string, string, string, string, string, string];
+    const [, t, caller, deadline, nonce, mac] = match as unknown as [
+      string,
+      string,
+      string,
+      string,
+      string,
+      string,
+    ];
     const timestamp = Number(t);
     if (Math.abs(now() - timestamp) > toleranceMs) {
       throw refuse('expired', `${signatureHeader} is outside the accepted time window.`);

@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
 import { mountGuards } from './guards.ts';
+import { mountLiveSettings } from './live-settings.ts';
 import { mountToolkitRoutes } from './toolkit-routes.ts';
 import { EdgeMeshError, problemErrorHandler, problemNotFound } from '../errors/index.ts';
 import { instrumentApp } from '../telemetry/index.ts';
@@ -35,6 +36,7 @@ export function serviceApp<Deps extends ServiceDeps<object>>(
   const app = new Hono<ServiceEnv>();
   checkRoutes(definition, routes);
   mountGuards(app, definition, deps);
+  mountLiveSettings(app, deps);
   mountToolkitRoutes(app, definition, deps);
   app.route('/', routes);
   // Instrumented, the telemetry middleware logs 5xx through its redacting logger.

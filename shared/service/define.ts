@@ -8,20 +8,24 @@ import { serviceApp } from './app.ts';
 import { checkDefinition, type ServiceDefinition, type ServiceRoutes } from './definition.ts';
 import type { ServiceDeps } from './deps.ts';
 import { depsFromEnv } from './from-env.ts';
+import { settingsSchemaOf } from './settings.ts';
 
 /** A defined function: its declaration, an app builder, and the `fetch` every platform calls. */
 export interface Service<
   Config extends z.ZodObject = z.ZodObject,
   Extra extends object = object,
   Routes extends ServiceRoutes = ServiceRoutes,
+  Settings extends z.ZodObject = z.ZodObject,
 > {
   readonly name: string;
   readonly port: number;
-  readonly definition: ServiceDefinition<Config, Extra, Routes>;
+  readonly definition: ServiceDefinition<Config, Extra, Routes, Settings>;
+  /** The schema of its live settings: the toolkit's and its own (what `npm run config` checks). */
+  readonly settings: z.ZodObject;
   /** The whole app (routes, toolkit routes, telemetry) over given base deps; tests and hosts. */
-  build(base: ServiceDeps<z.infer<Config>>): {
+  build(base: ServiceDeps<z.infer<Config>, z.output<Settings>>): {
     app: Hono;
-    deps: ServiceDeps<z.infer<Config>> & Extra;
+    deps: ServiceDeps<z.infer<Config>, z.output<Settings>> & Extra;
   };
   /**
    * Workers' module `fetch(request, env, ctx)`, and `deno serve`'s `fetch(request)`: the app is
@@ -41,12 +45,16 @@ export function defineService<
   Config extends z.ZodObject = z.ZodObject,
   Extra extends object = object,
   Routes extends ServiceRoutes = ServiceRoutes,
->(definition: ServiceDefinition<Config, Extra, Routes>): Service<Config, Extra, Routes> {
+  Settings extends z.ZodObject = z.ZodObject,
+>(
+  definition: ServiceDefinition<Config, Extra, Routes, Settings>,
+): Service<Config, Extra, Routes, Settings> {
   const generic = definition as unknown as ServiceDefinition;
   checkDefinition(generic);
 
-  function build(base: ServiceDeps<z.infer<Config>>) {
-    const deps = { ...base, ...definition.deps?.(base) } as ServiceDeps<z.infer<Config>> & Extra;
+  type Deps = ServiceDeps<z.infer<Config>, z.output<Settings>>;
+  function build(base: Deps) {
+    const deps = { ...base, ...definition.deps?.(base) } as Deps & Extra;
     return { deps, app: serviceApp(generic, deps, definition.routes(deps)) };
   }
 
@@ -54,7 +62,7 @@ export function defineService<
     env: Parameters<typeof depsFromEnv>[1],
     runtime: Parameters<typeof depsFromEnv>[2],
     bindings: Readonly<Record<string, unknown>> = {},
-  ) => build(depsFromEnv<z.infer<Config>>(generic, env, runtime, bindings)).app;
+  ) => build(depsFromEnv(generic, env, runtime, bindings) as Deps).app;
   let entry:
     | ((request: Request, env?: unknown, ctx?: ExecutionContextLike) => Promise<Response>)
     | undefined;
@@ -79,6 +87,7 @@ export function defineService<
     name: definition.name,
     port: definition.port,
     definition,
+    settings: settingsSchemaOf(definition.settings),
     build,
     fetch(request, env, ctx) {
       entry ??= platformEntry();

@@ -43,6 +43,7 @@ export interface ServiceDefinition<
   Config extends z.ZodObject = z.ZodObject,
   Extra extends object = object,
   Routes extends ServiceRoutes = ServiceRoutes,
+  Settings extends z.ZodObject = z.ZodObject,
 > {
   /** Lower-case name, `[a-z][a-z0-9-]*`: `SERVICE_<NAME>_URL`, metrics, the wrangler env. */
   readonly name: string;
@@ -50,6 +51,12 @@ export interface ServiceDefinition<
   readonly port: number;
   /** The function's own env variables (zod object); the toolkit's are added. */
   readonly config?: Config;
+  /**
+   * Its own live settings (zod object, every field with a default; nested objects
+   * `.prefault({})`), changed with `npm run config` and read with `deps.settings.current()`;
+   * the toolkit's (call and breaker policies, rate limits, log level, sampling, flags) are added.
+   */
+  readonly settings?: Settings;
   /** zod schemas of the events its store accepts, by type. */
   readonly events: EventSchemas;
   /** Writes outbox rows: relay after commit, a signed `POST /outbox/sweep` and its schedule. Default false. */
@@ -73,9 +80,9 @@ export interface ServiceDefinition<
    */
   readonly rateLimits?: Readonly<Partial<Record<RouteRef, readonly RateLimitRule[]>>>;
   /** What it needs besides the base deps (built once per isolate). */
-  deps?(base: ServiceDeps<z.infer<Config>>): Extra;
+  deps?(base: ServiceDeps<z.infer<Config>, z.output<Settings>>): Extra;
   /** Its HTTP routes; `/health`, `/metrics`, errors and not-found are added. */
-  routes(deps: ServiceDeps<z.infer<Config>> & Extra): Routes;
+  routes(deps: ServiceDeps<z.infer<Config>, z.output<Settings>> & Extra): Routes;
   /** Topics it consumes, and the route each is delivered to. */
   readonly subscriptions?: readonly SubscriptionDefinition[];
   readonly schedules?: readonly ScheduleDefinition[];

@@ -11,7 +11,10 @@ import { EdgeMeshError } from '../errors/index.ts';
 import type { EventStore, OutboxRecord, OutboxRelay } from '../event-store/index.ts';
 import { tracedEventStore } from '../event-store/index.ts';
 import type { HealthCheck } from '../health/index.ts';
+import { clientFactory } from './clients.ts';
 import { defaultInputLimits, type InputLimits } from './input-guard.ts';
+import type { ToolkitSettings } from './settings.ts';
+import type { SettingsCache } from '../config/index.ts';
 import type { LimiterFactory } from './rate-limit.ts';
 import {
   createServiceClient,
@@ -41,7 +44,7 @@ export interface ServiceOutbox {
 }
 
 /** What every function gets from the toolkit, built once per isolate from its env. */
-export interface ServiceDeps<Config = object> {
+export interface ServiceDeps<Config = object, Settings = object> {
   /** The service's name. */
   readonly service: string;
   /** Its validated configuration: its own variables and the toolkit's. */
@@ -60,6 +63,11 @@ export interface ServiceDeps<Config = object> {
   readonly instance?: string;
   /** What guards its routes: service-auth secrets (current, next), the operator token, the replay guard. */
   readonly access: ServiceAccess;
+  /**
+   * Its live settings (the toolkit's and its own): `settings.current()` is a frozen object read
+   * with no I/O; keep it for the whole of a call.
+   */
+  readonly settings: SettingsCache<ToolkitSettings & Settings>;
   /** What any request may carry before a route's schema sees it. */
   readonly inputLimits: InputLimits;
   /** Makes the limiter of each rate limit (Redis, or memory in tests). */
@@ -129,6 +137,7 @@ export interface DepsParts<Config> {
   healthChecks: readonly HealthCheck[];
   selfUrl?: string;
   access: ServiceAccess;
+  settings: SettingsCache<ToolkitSettings>;
   limiters: LimiterFactory;
   rateLimitOverrides?: Readonly<Record<string, RateLimitOverride>>;
   inputLimits?: InputLimits;
@@ -159,36 +168,22 @@ export interface CallingService {
 }
 
 /** Assembles the base deps of a definition from its parts. */
-export function assembleDeps<Config>(
+export function assembleDeps<Config, Settings = object>(
   definition: CallingService,
   parts: DepsParts<Config>,
-): ServiceDeps<Config> {
+): ServiceDeps<Config, Settings> {
   const { telemetry, registry } = parts;
-  let breakers: BreakerSet | undefined;
-  const clients = new Map<string, unknown>();
-
-  function breakerSet(): BreakerSet {
-    breakers ??= createBreakerSet({
-      ...definition.breaker,
-      store: parts.breakerStore,
-      now: parts.now,
-      waitUntil: parts.waitUntil,
-      log: (line) => telemetry.log.warn(line),
-      onTransition: (transition) => telemetry.standard.recordBreakerTransition(transition),
-    });
-    return breakers;
-  }
-
-  function policyOf(service: string): CallPolicy {
-    const policy = definition.calls?.[service];
-    if (!policy) {
-      throw new EdgeMeshError(
-        'CONFIG',
-        `${definition.name} does not declare calls to ${service} (add it to \`calls\`)`,
-      );
-    }
-    return policy;
-  }
+  const client = clientFactory({
+    definition,
+    registry,
+    breakerStore: parts.breakerStore,
+    telemetry,
+    authSecret: parts.access.secrets[0],
+    fetch: parts.fetch,
+    now: parts.now,
+    waitUntil: parts.waitUntil,
+    settings: () => parts.settings.current(),
+  });
 
   return {
     service: definition.name,
@@ -207,6 +202,7 @@ export function assembleDeps<Config>(
     healthChecks: parts.healthChecks,
     ...(parts.instance ? { instance: parts.instance } : {}),
     access: parts.access,
+    settings: parts.settings as SettingsCache<ToolkitSettings & Settings>,
     inputLimits: parts.inputLimits ?? defaultInputLimits,
     limiters: parts.limiters,
     rateLimitOverrides: parts.rateLimitOverrides ?? {},
@@ -242,24 +238,6 @@ export function assembleDeps<Config>(
         recordDeadLetters: true,
       });
     },
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any
-    client<App extends Hono<any, any, any>>(service: string) {
-      let client = clients.get(service);
-      if (!client) {
-        client = createServiceClient<App>({
-          ...policyOf(service),
-          service,
-          registry,
-          breakers: breakerSet(),
-          observe: serviceCallObserver(telemetry),
-          caller: definition.name,
-          ...(parts.access.secrets[0] ? { authSecret: parts.access.secrets[0] } : {}),
-          fetch: parts.fetch,
-          now: parts.now,
-        });
-        clients.set(service, client);
-      }
-      return client as ServiceClient<App>;
-    },
+    client,
   };
 }

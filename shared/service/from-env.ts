@@ -26,6 +26,9 @@ import { assembleDeps, type ServiceDeps } from './deps.ts';
 import { storeSchemas } from './schemas.ts';
 import { operator } from './access.ts';
 import { upstashLimiters } from './rate-limit.ts';
+import { settingsSchemaOf, type ToolkitSettings } from './settings.ts';
+import { createSettingsCache, type SettingsCache } from '../config/index.ts';
+import { configStoreFromConfig, configStoreVars } from '../config/store-from-env.ts';
 import { EdgeMeshError } from '../errors/index.ts';
 import { redisReplayGuard } from '../http/index.ts';
 
@@ -126,20 +129,40 @@ export function serviceConfigSchema(definition: ServiceDefinition) {
  * REST, telemetry, the outbox relay through QStash, discovery (service bindings, then
  * `SERVICE_<NAME>_URL`). Throws one CONFIG error naming every bad variable.
  */
-export function depsFromEnv<Config>(
+export function depsFromEnv<Config, Settings = object>(
   definition: ServiceDefinition,
   env: Env,
   runtime: Runtime,
   bindings: Readonly<Record<string, unknown>> = {},
   options: PostgresOptions = {},
-): ServiceDeps<Config> {
+): ServiceDeps<Config, Settings> {
   const config = loadConfig(env, serviceConfigSchema(definition)) as Record<string, unknown> &
     ToolkitConfig;
   requireSigningKeysWithToken(config);
   requireProductionSecrets(definition, config);
   const sql = createSql(config, { fetch: runtime.fetch, ...options });
   const redis = createRedis(config);
-  const telemetry = telemetryFromEnv(env, runtime, { service: definition.name, redis });
+  // The settings cache logs through telemetry, and telemetry reads its level and sampling from
+  // the settings in force: bound once both exist.
+  let settings: SettingsCache<ToolkitSettings> | undefined;
+  const telemetry = telemetryFromEnv(env, runtime, {
+    service: definition.name,
+    redis,
+    liveLogLevel: () => settings?.current().logLevel,
+    liveSampleRatio: () => settings?.current().tracing.sampleRatio,
+  });
+  const store = configStoreFromConfig(loadConfig(env, configStoreVars), {
+    fetch: runtime.fetch,
+    watchMode: sharesIoAcrossRequests(runtime) ? 'stream' : 'poll',
+  });
+  settings = createSettingsCache({
+    store,
+    service: definition.name,
+    schema: settingsSchemaOf(definition.settings),
+    refresh: sharesIoAcrossRequests(runtime) ? 'watch' : 'poll',
+    waitUntil: (promise) => runtime.waitUntil(promise),
+    log: telemetry.log,
+  }) as SettingsCache<ToolkitSettings>;
   const events = neonHttpEventStore(sql, {
     schemas: storeSchemas(definition),
     now: () => runtime.now(),
@@ -152,7 +175,7 @@ export function depsFromEnv<Config>(
   const selfUrl =
     (config[selfUrlVariable(definition.name)] as string | undefined) ??
     firstServiceUrl(env, definition.name);
-  return assembleDeps<Config>(definition, {
+  return assembleDeps<Config, Settings>(definition, {
     config: config as Config,
     events,
     ...(relay ? { relay } : {}),
@@ -168,6 +191,7 @@ export function depsFromEnv<Config>(
     breakerStore: upstashBreakerStore(redis, { prefix: `edgemesh:breaker:${definition.name}:` }),
     healthChecks: storageHealthChecks(sql, redis),
     ...(selfUrl ? { selfUrl } : {}),
+    settings,
     limiters: upstashLimiters(redis),
     ...(config.EDGEMESH_RATE_LIMITS ? { rateLimitOverrides: config.EDGEMESH_RATE_LIMITS } : {}),
     access: {

@@ -3,7 +3,13 @@ import { accessGuard } from './access.ts';
 import type { RouteRef, ServiceDefinition } from './definition.ts';
 import type { ServiceDeps, ServiceEnv } from './deps.ts';
 import { inputGuard } from './input-guard.ts';
-import { rateLimit } from './rate-limit.ts';
+import { rateLimit, type LimiterFactory, type RateLimitRule } from './rate-limit.ts';
+
+function definedOnly<T extends object>(value: T | undefined): Partial<T> {
+  return Object.fromEntries(
+    Object.entries(value ?? {}).filter(([, v]) => v !== undefined),
+  ) as Partial<T>;
+}
 
 function parseRoute(route: RouteRef): { method: string; path: string } {
   const [method = '', path = ''] = route.split(' ');
@@ -52,16 +58,32 @@ export function mountGuards(
   app.use(jsonGuard!);
   for (const [route, rules] of Object.entries(definition.rateLimits ?? {})) {
     const { method, path } = parseRoute(route as RouteRef);
-    for (const configured of rules ?? []) {
-      const rule = { ...configured, ...deps.rateLimitOverrides[configured.name] };
-      const limiter = deps.limiters(rule, `edgemesh:ratelimit:${service}:${rule.name}`);
+    for (const declared of rules ?? []) {
+      // One limiter per limit and window; all count in the rule's keys, so a changed limit keeps
+      // counting what the window already holds.
+      const limiters = new Map<string, ReturnType<LimiterFactory>>();
+      // The rule in force: the declaration, the deployment's override, the live settings.
+      const ruleNow = () => ({
+        ...declared,
+        ...deps.rateLimitOverrides[declared.name],
+        ...definedOnly(deps.settings.current().rateLimits[declared.name]),
+      });
+      const limiterOf = (rule: RateLimitRule) => {
+        const key = `${rule.limit}/${rule.windowMs}`;
+        let limiter = limiters.get(key);
+        if (!limiter) {
+          limiter = deps.limiters(rule, `edgemesh:ratelimit:${service}:${rule.name}`);
+          limiters.set(key, limiter);
+        }
+        return limiter;
+      };
       app.on(
         method,
         path,
-        rateLimit(rule, {
+        rateLimit(ruleNow, {
           service,
           route,
-          limiter,
+          limiterOf,
           onLimited: (limit) => limited.inc({ service, route, limit }),
           onError: (limit, error) => {
             limiterErrors.inc({ service, limit });

@@ -48,15 +48,25 @@ export function upstashLimiters(redis: Redis): LimiterFactory {
   };
 }
 
-/** A sliding window in this isolate's memory (weighted previous window, as Upstash's). */
+/**
+ * A sliding window in this isolate's memory (weighted previous window, as Upstash's). Limiters
+ * made with one prefix share their counts, as they do in Redis, so a changed limit keeps counting.
+ */
 export function memoryLimiters(now: () => number = () => Date.now()): LimiterFactory {
-  return (rule) => {
-    const windows = new Map<string, { start: number; current: number; previous: number }>();
+  type Window = { start: number; current: number; previous: number };
+  const byPrefix = new Map<string, Map<string, Window>>();
+  return (rule, prefix) => {
+    let windows = byPrefix.get(prefix);
+    if (!windows) {
+      windows = new Map<string, Window>();
+      byPrefix.set(prefix, windows);
+    }
+    const counts = windows;
     return {
       limit(key) {
         const at = now();
         const start = Math.floor(at / rule.windowMs) * rule.windowMs;
-        let entry = windows.get(key) ?? { start, current: 0, previous: 0 };
+        let entry = counts.get(key) ?? { start, current: 0, previous: 0 };
         if (entry.start !== start) {
           const previous = entry.start === start - rule.windowMs ? entry.current : 0;
           entry = { start, current: 0, previous };
@@ -65,7 +75,7 @@ export function memoryLimiters(now: () => number = () => Date.now()): LimiterFac
         const used = Math.floor(entry.previous * weight) + entry.current;
         const success = used < rule.limit;
         if (success) entry.current += 1;
-        windows.set(key, entry);
+        counts.set(key, entry);
         const remaining = Math.max(0, rule.limit - used - (success ? 1 : 0));
         return Promise.resolve({
           success,
@@ -107,22 +117,26 @@ export function bodyField(field: string): (c: Context) => Promise<string | undef
 export interface RateLimitOptions {
   service: string;
   route: string;
-  limiter: RateLimiter;
+  /** The limiter of a rule in force (one per limit and window, counting in the same keys). */
+  limiterOf: (rule: RateLimitRule) => RateLimiter;
   onLimited: (rule: string) => void;
   onError: (rule: string, error: unknown) => void;
 }
 
 /**
- * Counts a call against `rule`; over the limit answers 429 problem+json with `Retry-After` and
+ * Counts a call against the rule in force (read per call: a changed limit applies to the next
+ * call); over the limit answers 429 problem+json with `Retry-After` and
  * `RateLimit`/`RateLimit-Policy` headers (draft-ietf-httpapi-ratelimit-headers). A limiter that
  * fails lets the call through (counted).
  */
 export function rateLimit(
-  rule: RateLimitRule,
-  { limiter, onLimited, onError }: RateLimitOptions,
+  ruleNow: () => RateLimitRule,
+  { limiterOf, onLimited, onError }: RateLimitOptions,
 ): MiddlewareHandler {
-  const windowSeconds = Math.ceil(rule.windowMs / 1000);
   return async function limitRate(c, next) {
+    const rule = ruleNow();
+    const limiter = limiterOf(rule);
+    const windowSeconds = Math.ceil(rule.windowMs / 1000);
     const key = rule.by === 'address' ? clientAddress(c) : await rule.by(c);
     if (key === undefined) return next();
     let verdict: LimitVerdict;

@@ -20,6 +20,15 @@ import type { Service } from './define.ts';
 import { assembleDeps, type RateLimitOverride, type ServiceDeps } from './deps.ts';
 import { memoryLimiters, type LimiterFactory } from './rate-limit.ts';
 import { storeSchemas } from './schemas.ts';
+import type { ToolkitSettings } from './settings.ts';
+import {
+  createSettingsAdmin,
+  createSettingsCache,
+  memoryConfigStore,
+  type ConfigStore,
+  type JsonValue,
+  type SettingsCache,
+} from '../config/index.ts';
 
 /** The signing key test deliveries are signed with (current and next). */
 export const testSigningKey = 'sig_edgemesh_test_key';
@@ -50,6 +59,8 @@ export interface TestServiceOptions {
   rateLimits?: Readonly<Record<string, RateLimitOverride>>;
   /** Where rate limits count; default in memory on the test clock. */
   limiters?: LimiterFactory;
+  /** Where its live settings are kept; default a memory store (`t.configStore`). */
+  configStore?: ConfigStore;
 }
 
 /**
@@ -63,7 +74,8 @@ export function testService<
   Config extends z.ZodObject,
   Extra extends object,
   Routes extends ServiceRoutes,
->(service: Service<Config, Extra, Routes>, options: TestServiceOptions = {}) {
+  Settings extends z.ZodObject,
+>(service: Service<Config, Extra, Routes, Settings>, options: TestServiceOptions = {}) {
   const { definition } = service;
   let clock = options.now ?? Date.parse('2026-11-26T12:00:00Z');
   const now = () => clock;
@@ -77,13 +89,30 @@ export function testService<
   const env = options.env ?? {};
   let counter = 0;
   const selfUrl = options.selfUrl ?? `http://${definition.name}.test`;
-  const base: ServiceDeps<z.infer<Config>> = assembleDeps<z.infer<Config>>(definition, {
+  const configStore = options.configStore ?? memoryConfigStore();
+  const telemetry =
+    options.telemetry ??
+    createTelemetry({ service: definition.name, metricsStore: memoryMetricsStore() });
+  const settings = createSettingsCache({
+    store: configStore,
+    service: definition.name,
+    schema: service.settings,
+    intervalMs: 0,
+    now: () => Date.now(),
+    waitUntil: (promise) => void pending.push(promise),
+    log: telemetry.log,
+  }) as SettingsCache<ToolkitSettings>;
+  const admin = createSettingsAdmin({
+    store: configStore,
+    services: { [definition.name]: service.settings },
+  });
+  type Deps = ServiceDeps<z.infer<Config>, z.output<Settings>>;
+  const base: Deps = assembleDeps<z.infer<Config>, z.output<Settings>>(definition, {
     config: (definition.config ? loadConfig(env, definition.config) : {}) as z.infer<Config>,
     events,
     ...(options.noQueue ? {} : { relay }),
-    telemetry:
-      options.telemetry ??
-      createTelemetry({ service: definition.name, metricsStore: memoryMetricsStore() }),
+    telemetry,
+    settings,
     qstashVerifier: qstashVerifier(
       new Receiver({ currentSigningKey: testSigningKey, nextSigningKey: testSigningKey }),
     ),
@@ -116,6 +145,15 @@ export function testService<
   return {
     app,
     deps,
+    configStore,
+    /**
+     * Sets `path` of its live settings (or `global`'s) the way `npm run config -- set` does, and
+     * applies it at once, as the next revision check of a running isolate would.
+     */
+    async setting(path: string, value: JsonValue, scope: string = definition.name) {
+      await admin.set(scope, path, value, { actor: 'test' });
+      await settings.refresh();
+    },
     events,
     relay,
     /** The memory publisher (unless `publisher` was given): `messages`, `failNext(n)`. */

@@ -2,7 +2,7 @@ import type { Redis } from '@upstash/redis';
 import { loadConfig } from '../config/load.ts';
 import { telemetryVars } from '../config/vars.ts';
 import type { Env, Runtime } from '../runtime/runtime.ts';
-import { createLogger } from './log.ts';
+import { createLogger, type LogLevel } from './log.ts';
 import { upstashMetricsStore } from './metrics/upstash-store.ts';
 import { otlpHttpExporter, parseOtlpHeaders } from './otlp-exporter.ts';
 import { redactorFor } from './redact.ts';
@@ -21,6 +21,10 @@ export interface TelemetryFromEnvOptions extends Partial<TelemetryOptions> {
   redis?: Redis;
   /** Key prefix in Redis. Default `<EDGEMESH_METRICS_PREFIX>:<service>` (`edgemesh:metrics:<service>`). */
   metricsPrefix?: string;
+  /** The live log level, read per line; undefined falls back to `LOG_LEVEL`. */
+  liveLogLevel?: () => LogLevel | undefined;
+  /** The live sampling ratio, read per new trace; undefined falls back to `OTEL_TRACES_SAMPLER(_ARG)`. */
+  liveSampleRatio?: () => number | undefined;
 }
 
 /**
@@ -32,13 +36,23 @@ export interface TelemetryFromEnvOptions extends Partial<TelemetryOptions> {
 export function telemetryFromEnv(
   env: Env,
   runtime: Runtime,
-  { service: fallbackService, redis, metricsPrefix, ...overrides }: TelemetryFromEnvOptions,
+  {
+    service: fallbackService,
+    redis,
+    metricsPrefix,
+    liveLogLevel,
+    liveSampleRatio,
+    ...overrides
+  }: TelemetryFromEnvOptions,
 ): Telemetry {
   const config = loadConfig(env, telemetryVars);
   const service = config.OTEL_SERVICE_NAME ?? fallbackService;
+  const envRatio = ratioOf(config.OTEL_TRACES_SAMPLER, config.OTEL_TRACES_SAMPLER_ARG);
   const log = createLogger({
     service,
-    level: config.LOG_LEVEL ?? 'info',
+    level: liveLogLevel
+      ? () => liveLogLevel() ?? config.LOG_LEVEL ?? 'info'
+      : (config.LOG_LEVEL ?? 'info'),
     redact: redactorFor(env),
     now: () => runtime.now(),
   });
@@ -47,7 +61,7 @@ export function telemetryFromEnv(
     log,
     fetch: runtime.fetch,
     waitUntil: (promise) => runtime.waitUntil(promise),
-    sampleRatio: ratioOf(config.OTEL_TRACES_SAMPLER, config.OTEL_TRACES_SAMPLER_ARG),
+    sampleRatio: liveSampleRatio ? () => liveSampleRatio() ?? envRatio : envRatio,
     ...(config.OTEL_EXPORTER_OTLP_ENDPOINT
       ? {
           spans: otlpHttpExporter({

@@ -20,8 +20,8 @@ export interface Logger {
 
 export interface LoggerOptions {
   service: string;
-  /** Lowest level written. Default `info`. */
-  level?: LogLevel;
+  /** Lowest level written, or a function read per line (a live setting). Default `info`. */
+  level?: LogLevel | (() => LogLevel);
   /** Masks secrets in the final line. Default: bearer tokens and URL passwords only. */
   redact?: Redactor;
   /** Where lines go. Default console.log (warn and error: console.error). */
@@ -57,7 +57,7 @@ function defaultWrite(line: string, level: LogLevel): void {
 /** What every logger derived from one `createLogger` call shares. */
 interface LogSink {
   readonly service: string;
-  readonly threshold: number;
+  readonly threshold: () => number;
   readonly redact: Redactor;
   readonly write: (line: string, level: LogLevel) => void;
   readonly now: () => number;
@@ -95,7 +95,7 @@ class JsonLogger implements Logger {
 
   private emit(level: LogLevel, message: string, fields?: LogFields): void {
     const { service, threshold, redact, write, now } = this.sink;
-    if (levelRank[level] < threshold) return;
+    if (levelRank[level] < threshold()) return;
     const line = JSON.stringify(
       { time: new Date(now()).toISOString(), level, service, ...this.bound, message, ...fields },
       replacer,
@@ -116,5 +116,13 @@ export function createLogger({
   write = defaultWrite,
   now = Date.now,
 }: LoggerOptions): Logger {
-  return new JsonLogger({ service, threshold: levelRank[level], redact, write, now }, {});
+  const rank = levelRank;
+  const threshold =
+    typeof level === 'function'
+      ? () => rank[level()]
+      : (
+          (fixed: number) => () =>
+            fixed
+        )(rank[level]);
+  return new JsonLogger({ service, threshold, redact, write, now }, {});
 }

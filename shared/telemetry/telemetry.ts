@@ -33,8 +33,8 @@ export interface TelemetryOptions {
   spans?: SpanSink;
   /** Sampler for new traces. Default parent-based with `sampleRatio`. */
   sampler?: Sampler;
-  /** Ratio of new traces sampled (parent-based: a remote decision is kept). Default 1. */
-  sampleRatio?: number;
+  /** Ratio of new traces sampled (parent-based: a remote decision is kept), or a function read per new trace (a live setting). Default 1. */
+  sampleRatio?: number | (() => number);
   /** Where metric deltas are pushed and `/metrics` reads the aggregate; none = not recorded. */
   metricsStore?: MetricsStore;
   /** The isolate's registry. Default a new one. */
@@ -73,14 +73,35 @@ export interface Telemetry {
   scheduleFlush(keepAlive?: (promise: Promise<void>) => void): Promise<void>;
 }
 
-function defaultSampler(ratio: number): Sampler {
+function rootSampler(ratio: number): Sampler {
+  return ratio >= 1
+    ? new AlwaysOnSampler()
+    : ratio <= 0
+      ? new AlwaysOffSampler()
+      : new TraceIdRatioBasedSampler(ratio);
+}
+
+/** A root sampler whose ratio is read per new trace; one inner sampler per ratio seen. */
+class LiveRatioSampler implements Sampler {
+  #ratio = Number.NaN;
+  #inner: Sampler = new AlwaysOnSampler();
+  constructor(private readonly ratio: () => number) {}
+  shouldSample(...args: Parameters<Sampler['shouldSample']>) {
+    const ratio = this.ratio();
+    if (ratio !== this.#ratio) {
+      this.#ratio = ratio;
+      this.#inner = rootSampler(ratio);
+    }
+    return this.#inner.shouldSample(...args);
+  }
+  toString(): string {
+    return `LiveRatioSampler{${this.#ratio}}`;
+  }
+}
+
+function defaultSampler(ratio: number | (() => number)): Sampler {
   return new ParentBasedSampler({
-    root:
-      ratio >= 1
-        ? new AlwaysOnSampler()
-        : ratio <= 0
-          ? new AlwaysOffSampler()
-          : new TraceIdRatioBasedSampler(ratio),
+    root: typeof ratio === 'function' ? new LiveRatioSampler(ratio) : rootSampler(ratio),
   });
 }
 
