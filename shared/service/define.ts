@@ -62,7 +62,7 @@ export function defineService<
     env: Parameters<typeof depsFromEnv>[1],
     runtime: Parameters<typeof depsFromEnv>[2],
     bindings: Readonly<Record<string, unknown>> = {},
-  ) => build(depsFromEnv(generic, env, runtime, bindings) as Deps).app;
+  ) => build(depsFromEnv<z.infer<Config>, z.output<Settings>>(generic, env, runtime, bindings)).app;
   let entry:
     | ((request: Request, env?: unknown, ctx?: ExecutionContextLike) => Promise<Response>)
     | undefined;

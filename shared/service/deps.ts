@@ -1,11 +1,6 @@
 import type { Context, Env as HonoEnv, Handler, Hono } from 'hono';
 import type { z } from 'zod';
-import {
-  createBreakerSet,
-  type BreakerOptions,
-  type BreakerSet,
-  type BreakerStore,
-} from '../breaker/index.ts';
+import type { BreakerOptions, BreakerStore } from '../breaker/index.ts';
 import type { Registry } from '../discovery/index.ts';
 import { EdgeMeshError } from '../errors/index.ts';
 import type { EventStore, OutboxRecord, OutboxRelay } from '../event-store/index.ts';
@@ -16,19 +11,10 @@ import { defaultInputLimits, type InputLimits } from './input-guard.ts';
 import type { ToolkitSettings } from './settings.ts';
 import type { SettingsCache } from '../config/index.ts';
 import type { LimiterFactory } from './rate-limit.ts';
-import {
-  createServiceClient,
-  keepAlive,
-  type ReplayGuard,
-  type ServiceClientOptions,
-} from '../http/index.ts';
+import type { createServiceClient } from '../http/index.ts';
+import { keepAlive, type ReplayGuard, type ServiceClientOptions } from '../http/index.ts';
 import { consumer, type ConsumerOptions, type SignatureVerifier } from '../queue/index.ts';
-import {
-  requestScope,
-  serviceCallObserver,
-  type Telemetry,
-  type TelemetryVariables,
-} from '../telemetry/index.ts';
+import { requestScope, type Telemetry, type TelemetryVariables } from '../telemetry/index.ts';
 
 /** The Hono env of a service's routes: `c.get('telemetry')` is the request's trace scope. */
 export interface ServiceEnv extends HonoEnv {

@@ -144,18 +144,18 @@ export function depsFromEnv<Config, Settings = object>(
   const redis = createRedis(config);
   // The settings cache logs through telemetry, and telemetry reads its level and sampling from
   // the settings in force: bound once both exist.
-  let settings: SettingsCache<ToolkitSettings> | undefined;
+  const live: { settings?: SettingsCache<ToolkitSettings> } = {};
   const telemetry = telemetryFromEnv(env, runtime, {
     service: definition.name,
     redis,
-    liveLogLevel: () => settings?.current().logLevel,
-    liveSampleRatio: () => settings?.current().tracing.sampleRatio,
+    liveLogLevel: () => live.settings?.current().logLevel,
+    liveSampleRatio: () => live.settings?.current().tracing.sampleRatio,
   });
   const store = configStoreFromConfig(loadConfig(env, configStoreVars), {
     fetch: runtime.fetch,
     watchMode: sharesIoAcrossRequests(runtime) ? 'stream' : 'poll',
   });
-  settings = createSettingsCache({
+  const settings = createSettingsCache({
     store,
     service: definition.name,
     schema: settingsSchemaOf(definition.settings),
@@ -163,6 +163,7 @@ export function depsFromEnv<Config, Settings = object>(
     waitUntil: (promise) => runtime.waitUntil(promise),
     log: telemetry.log,
   }) as SettingsCache<ToolkitSettings>;
+  live.settings = settings;
   const events = neonHttpEventStore(sql, {
     schemas: storeSchemas(definition),
     now: () => runtime.now(),
