@@ -71,6 +71,31 @@ function checkMs(name: string, value: number): void {
   }
 }
 
+/** Throws CONFIG for an unknown service or an out-of-range option, at construction. */
+function checkClientOptions(
+  service: string,
+  registry: Registry,
+  attemptTimeoutMs: number,
+  deadlineMs: number,
+  breakerScope: string,
+): void {
+  assertServiceName(service);
+  if (registry.knows && !registry.knows(service)) {
+    throw new EdgeMeshError(
+      'CONFIG',
+      `unknown service "${service}": no binding or SERVICE_${service.toUpperCase().replaceAll('-', '_')}_URL`,
+    );
+  }
+  checkMs('attemptTimeoutMs', attemptTimeoutMs);
+  checkMs('deadlineMs', deadlineMs);
+  if (breakerScope !== 'service' && breakerScope !== 'endpoint') {
+    throw new EdgeMeshError(
+      'CONFIG',
+      `service client option breakerScope must be service or endpoint`,
+    );
+  }
+}
+
 /**
  * A `fetch` for one service that runs every call through one pipeline:
  * deadline → retry (budget, backoff, Retry-After) → per attempt: discovery → balancer →
@@ -97,21 +122,7 @@ export function createServiceFetch({
   fetch: fetchFn = (input, init) => fetch(input, init),
   now = () => Date.now(),
 }: ServiceClientOptions): typeof fetch {
-  assertServiceName(service);
-  if (registry.knows && !registry.knows(service)) {
-    throw new EdgeMeshError(
-      'CONFIG',
-      `unknown service "${service}": no binding or SERVICE_${service.toUpperCase().replaceAll('-', '_')}_URL`,
-    );
-  }
-  checkMs('attemptTimeoutMs', attemptTimeoutMs);
-  checkMs('deadlineMs', deadlineMs);
-  if (breakerScope !== 'service' && breakerScope !== 'endpoint') {
-    throw new EdgeMeshError(
-      'CONFIG',
-      `service client option breakerScope must be service or endpoint`,
-    );
-  }
+  checkClientOptions(service, registry, attemptTimeoutMs, deadlineMs, breakerScope);
   const signer =
     authSecret === undefined
       ? undefined
