@@ -2,41 +2,26 @@ import type { Hono } from 'hono';
 import { hc } from 'hono/client';
 import type { BreakerSet } from '../breaker/breakers.ts';
 import { EdgeMeshError } from '../errors/edgemesh-error.ts';
-import { assertServiceName, type Endpoint } from '../discovery/endpoint.ts';
+import { assertServiceName } from '../discovery/endpoint.ts';
 import type { Registry } from '../discovery/registry.ts';
-import { requestSigner, signatureHeader } from './auth.ts';
+import { requestSigner } from './auth.ts';
 import type { Balancer } from './balancers/balancer.ts';
 import { roundRobin } from './balancers/round-robin.ts';
 import { deadlineHeader } from './deadline.ts';
 import { noopPolicy, wrap, type Policy } from './policy.ts';
 import { createRetryBudget, type RetryBudget } from './retry-budget.ts';
-import { idempotentMethods, retryableStatuses, retryPolicy, type RetryOptions } from './retry.ts';
-import { deadlinePolicy, timeoutPolicy } from './timeout.ts';
-import { isUpstreamStatusError, UpstreamStatusError } from './upstream-error.ts';
+import { idempotentMethods, retryPolicy, type RetryOptions } from './retry.ts';
+import {
+  runAttempt,
+  type AttemptObservation,
+  type AttemptPipeline,
+  type ServiceAttempt,
+  type ServiceCall,
+} from './service-attempt.ts';
+import { deadlinePolicy } from './timeout.ts';
+import { isUpstreamStatusError } from './upstream-error.ts';
 
-/** One attempt of a service call, as an observer (telemetry) sees it before it is sent. */
-export interface ServiceAttempt {
-  readonly service: string;
-  /** Base URL of the endpoint the attempt goes to. */
-  readonly endpoint: string;
-  readonly method: string;
-  /** The request's path, without the query (it may carry ids; observers template it). */
-  readonly path: string;
-  /** 1 for the first attempt of a call. */
-  readonly attempt: number;
-  /** The guarding breaker's cached state when the attempt starts; absent without a breaker. */
-  readonly breakerState?: string;
-  /** The caller's request headers (its `traceparent`, …). */
-  readonly headers: Headers;
-}
-
-/** What an attempt observer returns: headers to send with the attempt, and its outcome hook. */
-export interface AttemptObservation {
-  /** Set on the attempt's request (e.g. the `traceparent` of a client span). */
-  readonly headers?: Readonly<Record<string, string>>;
-  /** Called once: the status the callee answered, or the error (breaker open, timeout, network). */
-  end(outcome: { status?: number; error?: unknown }): void;
-}
+export type { AttemptObservation, ServiceAttempt } from './service-attempt.ts';
 
 /** Options of a resilient client for one named service. */
 export interface ServiceClientOptions {
@@ -86,6 +71,31 @@ function checkMs(name: string, value: number): void {
   }
 }
 
+/** Throws CONFIG for an unknown service or an out-of-range option, at construction. */
+function checkClientOptions(
+  service: string,
+  registry: Registry,
+  attemptTimeoutMs: number,
+  deadlineMs: number,
+  breakerScope: string,
+): void {
+  assertServiceName(service);
+  if (registry.knows && !registry.knows(service)) {
+    throw new EdgeMeshError(
+      'CONFIG',
+      `unknown service "${service}": no binding or SERVICE_${service.toUpperCase().replaceAll('-', '_')}_URL`,
+    );
+  }
+  checkMs('attemptTimeoutMs', attemptTimeoutMs);
+  checkMs('deadlineMs', deadlineMs);
+  if (breakerScope !== 'service' && breakerScope !== 'endpoint') {
+    throw new EdgeMeshError(
+      'CONFIG',
+      `service client option breakerScope must be service or endpoint`,
+    );
+  }
+}
+
 /**
  * A `fetch` for one service that runs every call through one pipeline:
  * deadline → retry (budget, backoff, Retry-After) → per attempt: discovery → balancer →
@@ -112,76 +122,26 @@ export function createServiceFetch({
   fetch: fetchFn = (input, init) => fetch(input, init),
   now = () => Date.now(),
 }: ServiceClientOptions): typeof fetch {
-  assertServiceName(service);
-  if (registry.knows && !registry.knows(service)) {
-    throw new EdgeMeshError(
-      'CONFIG',
-      `unknown service "${service}": no binding or SERVICE_${service.toUpperCase().replaceAll('-', '_')}_URL`,
-    );
-  }
-  checkMs('attemptTimeoutMs', attemptTimeoutMs);
-  checkMs('deadlineMs', deadlineMs);
-  if (breakerScope !== 'service' && breakerScope !== 'endpoint') {
-    throw new EdgeMeshError(
-      'CONFIG',
-      `service client option breakerScope must be service or endpoint`,
-    );
-  }
+  checkClientOptions(service, registry, attemptTimeoutMs, deadlineMs, breakerScope);
   const signer =
     authSecret === undefined
       ? undefined
       : requestSigner(authSecret, { now, ...(caller ? { caller } : {}) });
   // Validate retry options now rather than on the first call.
   if (retry) retryPolicy(retry);
-  const breakerOf = (endpoint: Endpoint) =>
-    breakers?.get(service, breakerScope === 'endpoint' ? endpoint.url : undefined);
-
-  async function send(
-    endpoint: Endpoint,
-    request: Request,
-    body: ArrayBuffer | undefined,
-    deadlineAt: number,
-    signal: AbortSignal,
-    observed: Readonly<Record<string, string>> = {},
-  ): Promise<Response> {
-    const url = new URL(request.url);
-    const pathAndQuery = url.pathname + url.search;
-    const headers = new Headers(request.headers);
-    headers.set(deadlineHeader, String(Math.max(0, Math.floor(deadlineAt - now()))));
-    for (const [name, value] of Object.entries(extraHeaders?.() ?? {})) headers.set(name, value);
-    for (const [name, value] of Object.entries(observed)) headers.set(name, value);
-    if (signer) {
-      const deadlineMs = headers.get(deadlineHeader) ?? undefined;
-      headers.set(
-        signatureHeader,
-        await signer.sign(request.method, pathAndQuery, body, { deadlineMs }),
-      );
-    }
-    const target = `${endpoint.url}${pathAndQuery}`;
-    const init: RequestInit = {
-      method: request.method,
-      headers,
-      body: body ?? null,
-      signal,
-      redirect: 'manual',
-    };
-    const started = now();
-    let response: Response;
-    try {
-      response = endpoint.fetcher
-        ? await endpoint.fetcher.fetch(target, init)
-        : await fetchFn(target, init);
-    } catch (error) {
-      balancer.observe?.(endpoint, now() - started, false);
-      if (signal.aborted) throw error;
-      throw new EdgeMeshError('UPSTREAM', `${service} at ${endpoint.url} could not be reached.`, {
-        cause: error,
-      });
-    }
-    balancer.observe?.(endpoint, now() - started, response.status < 500);
-    if (response.status >= 500) throw new UpstreamStatusError(service, response, now());
-    return response;
-  }
+  const pipeline: AttemptPipeline = {
+    service,
+    registry,
+    balancer,
+    breakerOf: (endpoint) =>
+      breakers?.get(service, breakerScope === 'endpoint' ? endpoint.url : undefined),
+    attemptTimeoutMs,
+    extraHeaders,
+    observe,
+    signer,
+    fetch: fetchFn,
+    now,
+  };
 
   return async function serviceFetch(
     input: RequestInfo | URL,
@@ -208,54 +168,13 @@ export function createServiceFetch({
             },
           })
         : noopPolicy;
-    const key = hashKey?.(request);
-    let attempts = 0;
-
-    const attempt = async (signal: AbortSignal): Promise<Response> => {
-      attempts += 1;
-      const endpoints = await registry.resolve(service, signal);
-      if (endpoints.length === 0)
-        throw new EdgeMeshError('UNAVAILABLE', `${service} has no live endpoints.`);
-      const open = endpoints.filter((endpoint) => breakerOf(endpoint)?.available() === false);
-      const pool =
-        open.length > 0 && open.length < endpoints.length
-          ? endpoints.filter((e) => !open.includes(e))
-          : endpoints;
-      const endpoint = balancer.pick(pool, { key });
-      const timeout = timeoutPolicy(
-        Math.max(1, Math.min(attemptTimeoutMs, Math.ceil(deadlineAt - now()))),
-      );
-      const breaker = breakerOf(endpoint);
-      const observation = observe?.({
-        service,
-        endpoint: endpoint.url,
-        method: request.method,
-        path: new URL(request.url).pathname,
-        attempt: attempts,
-        ...(breaker ? { breakerState: breaker.state().kind } : {}),
-        headers: request.headers,
-      });
-      let response: Response;
-      try {
-        response = await wrap(breaker ?? noopPolicy, timeout).execute(
-          (s) => send(endpoint, request, body, deadlineAt, s, observation?.headers),
-          signal,
-        );
-      } catch (error) {
-        observation?.end(
-          isUpstreamStatusError(error) ? { status: error.response.status } : { error },
-        );
-        throw error;
-      }
-      observation?.end({ status: response.status });
-      // A callee shedding load is retryable but not the callee failing, so the breaker sees success.
-      if (retryableStatuses.has(response.status))
-        throw new UpstreamStatusError(service, response, now());
-      return response;
-    };
+    const call: ServiceCall = { request, body, deadlineAt, key: hashKey?.(request), attempts: 0 };
 
     try {
-      return await wrap(deadlinePolicy(deadlineAt, now), retrying).execute(attempt, request.signal);
+      return await wrap(deadlinePolicy(deadlineAt, now), retrying).execute(
+        (signal) => runAttempt(pipeline, call, signal),
+        request.signal,
+      );
     } catch (error) {
       if (isUpstreamStatusError(error)) return error.response;
       throw error;

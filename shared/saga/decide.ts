@@ -76,6 +76,133 @@ function fold(state: SagaState, events: SagaEvent[]): SagaState {
   return events.reduce<SagaState>(evolveSaga, state);
 }
 
+/** What every case of {@link decideSaga} shares: the saga as it stood and as it now stands. */
+interface Deciding {
+  readonly definition: SagaDefinition<unknown>;
+  /** The state the decision started from; the decision's state folds its events onto this. */
+  readonly state: SagaState;
+  /** `state` after the lazily recorded SagaStarted, if any. */
+  readonly current: SagaState;
+  /** SagaStarted when this decision starts the saga, else nothing. */
+  readonly prefix: readonly SagaEvent[];
+  readonly sagaId: string;
+  /** The command's time, ISO 8601. */
+  readonly at: string;
+}
+
+function stepName({ definition }: Deciding, index: number): string {
+  return definition.steps[index]?.name ?? `step-${index}`;
+}
+
+/** The decision of `events`, ending in the next work or in the saga's outcome. */
+function decided(
+  { state }: Deciding,
+  events: SagaEvent[],
+  ending: { next: NextWork } | { outcome: 'completed' | 'aborted' },
+): SagaDecision {
+  return { events, state: fold(state, events), ...ending };
+}
+
+function fail(
+  deciding: Deciding,
+  index: number,
+  reason: string,
+  attempts: number,
+  error?: string,
+): SagaDecision {
+  const { definition, prefix, sagaId, at } = deciding;
+  const compensate = compensationPlan(definition, index);
+  const events: SagaEvent[] = [
+    ...prefix,
+    {
+      type: 'StepFailed',
+      data: {
+        sagaId,
+        step: stepName(deciding, index),
+        index,
+        reason,
+        ...(error ? { error: error.slice(0, 1000) } : {}),
+        attempts,
+        compensate,
+        at,
+      },
+    },
+  ];
+  if (compensate.length === 0) {
+    events.push({ type: 'SagaAborted', data: { sagaId, reason, unresolved: [], at } });
+    return decided(deciding, events, { outcome: 'aborted' });
+  }
+  return decided(deciding, events, { next: { kind: 'compensate', index: compensate[0]! } });
+}
+
+function recordStepSuccess(
+  deciding: Deciding,
+  command: Extract<SagaCommand, { type: 'RecordStepSuccess' }>,
+): SagaDecision {
+  const { definition, current, prefix, sagaId, at } = deciding;
+  if (current.status !== 'running' || current.current !== command.index) {
+    return stale(deciding.state);
+  }
+  const events: SagaEvent[] = [
+    ...prefix,
+    {
+      type: 'StepSucceeded',
+      data: {
+        sagaId,
+        step: stepName(deciding, command.index),
+        index: command.index,
+        ...(command.output === undefined ? {} : { output: command.output }),
+        attempts: command.attempts,
+        at,
+      },
+    },
+  ];
+  if (command.index + 1 >= definition.steps.length) {
+    events.push({ type: 'SagaCompleted', data: { sagaId, at } });
+    return decided(deciding, events, { outcome: 'completed' });
+  }
+  return decided(deciding, events, { next: { kind: 'step', index: command.index + 1 } });
+}
+
+function recordCompensation(
+  deciding: Deciding,
+  command: Extract<SagaCommand, { type: 'RecordCompensation' }>,
+): SagaDecision {
+  const { current, sagaId, at } = deciding;
+  if (current.status !== 'compensating' || current.pending[0] !== command.index) {
+    return stale(deciding.state);
+  }
+  const step = stepName(deciding, command.index);
+  const events: SagaEvent[] = [
+    command.ok
+      ? {
+          type: 'CompensationSucceeded',
+          data: { sagaId, step, index: command.index, attempts: command.attempts, at },
+        }
+      : {
+          type: 'CompensationFailed',
+          data: {
+            sagaId,
+            step,
+            index: command.index,
+            error: (command.error ?? 'compensation failed').slice(0, 1000),
+            attempts: command.attempts,
+            at,
+          },
+        },
+  ];
+  const rest = current.pending.slice(1);
+  if (rest.length === 0) {
+    const unresolved = command.ok ? current.unresolved : [...current.unresolved, step];
+    events.push({
+      type: 'SagaAborted',
+      data: { sagaId, reason: current.reason ?? 'aborted', unresolved: [...unresolved], at },
+    });
+    return decided(deciding, events, { outcome: 'aborted' });
+  }
+  return decided(deciding, events, { next: { kind: 'compensate', index: rest[0]! } });
+}
+
 /**
  * Decides the saga events for what just happened, given the state the saga is in. A command that
  * no longer applies (a duplicate delivery, a step the deadline overtook) decides nothing.
@@ -102,109 +229,26 @@ export function decideSaga(
     prefix.push(started);
     current = evolveSaga(current, started);
   }
-  const sagaId = current.sagaId!;
-  const at = command.at.toISOString();
-  const stepName = (index: number) => definition.steps[index]?.name ?? `step-${index}`;
-
-  const fail = (index: number, reason: string, attempts: number, error?: string): SagaDecision => {
-    const compensate = compensationPlan(definition, index);
-    const events: SagaEvent[] = [
-      ...prefix,
-      {
-        type: 'StepFailed',
-        data: {
-          sagaId,
-          step: stepName(index),
-          index,
-          reason,
-          ...(error ? { error: error.slice(0, 1000) } : {}),
-          attempts,
-          compensate,
-          at,
-        },
-      },
-    ];
-    if (compensate.length === 0) {
-      events.push({ type: 'SagaAborted', data: { sagaId, reason, unresolved: [], at } });
-      return { events, state: fold(state, events), outcome: 'aborted' };
-    }
-    return {
-      events,
-      state: fold(state, events),
-      next: { kind: 'compensate', index: compensate[0]! },
-    };
+  const deciding: Deciding = {
+    definition,
+    state,
+    current,
+    prefix,
+    sagaId: current.sagaId!,
+    at: command.at.toISOString(),
   };
-
   switch (command.type) {
-    case 'RecordStepSuccess': {
+    case 'RecordStepSuccess':
+      return recordStepSuccess(deciding, command);
+    case 'RecordStepFailure':
       if (current.status !== 'running' || current.current !== command.index) return stale(state);
-      const events: SagaEvent[] = [
-        ...prefix,
-        {
-          type: 'StepSucceeded',
-          data: {
-            sagaId,
-            step: stepName(command.index),
-            index: command.index,
-            ...(command.output === undefined ? {} : { output: command.output }),
-            attempts: command.attempts,
-            at,
-          },
-        },
-      ];
-      if (command.index + 1 >= definition.steps.length) {
-        events.push({ type: 'SagaCompleted', data: { sagaId, at } });
-        return { events, state: fold(state, events), outcome: 'completed' };
-      }
-      return {
-        events,
-        state: fold(state, events),
-        next: { kind: 'step', index: command.index + 1 },
-      };
-    }
-    case 'RecordStepFailure': {
-      if (current.status !== 'running' || current.current !== command.index) return stale(state);
-      return fail(command.index, command.reason, command.attempts, command.error);
-    }
-    case 'Expire': {
+      return fail(deciding, command.index, command.reason, command.attempts, command.error);
+    case 'Expire':
       if (current.status !== 'running' || current.current >= pivotIndex(definition)) {
         return stale(state);
       }
-      return fail(current.current, 'timeout', 0, 'the saga deadline passed');
-    }
-    case 'RecordCompensation': {
-      if (current.status !== 'compensating' || current.pending[0] !== command.index) {
-        return stale(state);
-      }
-      const step = stepName(command.index);
-      const events: SagaEvent[] = [
-        command.ok
-          ? {
-              type: 'CompensationSucceeded',
-              data: { sagaId, step, index: command.index, attempts: command.attempts, at },
-            }
-          : {
-              type: 'CompensationFailed',
-              data: {
-                sagaId,
-                step,
-                index: command.index,
-                error: (command.error ?? 'compensation failed').slice(0, 1000),
-                attempts: command.attempts,
-                at,
-              },
-            },
-      ];
-      const rest = current.pending.slice(1);
-      if (rest.length === 0) {
-        const unresolved = command.ok ? current.unresolved : [...current.unresolved, step];
-        events.push({
-          type: 'SagaAborted',
-          data: { sagaId, reason: current.reason ?? 'aborted', unresolved: [...unresolved], at },
-        });
-        return { events, state: fold(state, events), outcome: 'aborted' };
-      }
-      return { events, state: fold(state, events), next: { kind: 'compensate', index: rest[0]! } };
-    }
+      return fail(deciding, current.current, 'timeout', 0, 'the saga deadline passed');
+    case 'RecordCompensation':
+      return recordCompensation(deciding, command);
   }
 }

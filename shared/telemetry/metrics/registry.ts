@@ -1,5 +1,6 @@
-/** Label names to values of one series. */
-export type Labels = Readonly<Record<string, string>>;
+import { seriesKey, seriesKeyCache, type Labels } from './series-keys.ts';
+
+export { overflowLabel, seriesKey, type Labels } from './series-keys.ts';
 
 /** What a metric family is, as Prometheus types it. */
 export type MetricKind = 'counter' | 'gauge' | 'histogram';
@@ -31,22 +32,8 @@ export const defaultDurationBuckets: readonly number[] = [
   0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
 ];
 
-/** The label value that replaces every value once a family reaches its series limit. */
-export const overflowLabel = '_other';
-
 const metricName = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 const labelName = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
-
-function escapeLabelValue(value: string): string {
-  return value.replaceAll('\\', '\\\\').replaceAll('\n', '\\n').replaceAll('"', '\\"');
-}
-
-/** The exposition key of a series: `name{a="x",b="y"}` with labels in declared order. */
-export function seriesKey(name: string, labelNames: readonly string[], values: Labels): string {
-  if (labelNames.length === 0) return name;
-  const pairs = labelNames.map((label) => `${label}="${escapeLabelValue(values[label] ?? '')}"`);
-  return `${name}{${pairs.join(',')}}`;
-}
 
 /** A monotonically increasing count. */
 export interface Counter {
@@ -86,6 +73,62 @@ export interface MetricsRegistry {
   families(): readonly MetricFamily[];
 }
 
+/** Adds `family` to `declared`, or returns the one declared before; throws TypeError on a bad name or kind. */
+function declareFamily(
+  declared: Map<string, MetricFamily>,
+  knownSeries: Map<string, Set<string>>,
+  family: MetricFamily,
+): MetricFamily {
+  if (!metricName.test(family.name)) throw new TypeError(`invalid metric name ${family.name}`);
+  for (const label of family.labelNames) {
+    if (!labelName.test(label) || label === 'le')
+      throw new TypeError(`invalid label name ${label}`);
+  }
+  const existing = declared.get(family.name);
+  if (existing) {
+    if (existing.kind !== family.kind) {
+      throw new TypeError(`metric ${family.name} is already a ${existing.kind}`);
+    }
+    return existing;
+  }
+  declared.set(family.name, family);
+  knownSeries.set(family.name, new Set());
+  return family;
+}
+
+/** A histogram of `family` whose observations go to `add` as cumulative bucket, _sum and _count increments. */
+function histogramOf(
+  family: MetricFamily,
+  seriesKeys: (
+    family: MetricFamily,
+    build: (bounded: Labels) => string[],
+  ) => (labels: Labels) => string[],
+  add: (key: string, by: number) => void,
+): Histogram {
+  const { name } = family;
+  const bounds = family.buckets!;
+  const bucketLabels = [...family.labelNames, 'le'];
+  const bucketNames = [...bounds.map(String), '+Inf'];
+  // Keys: one per bucket (le ascending, +Inf last), then _sum, then _count.
+  const keysOf = seriesKeys(family, (bounded) => [
+    ...bucketNames.map((le) => seriesKey(`${name}_bucket`, bucketLabels, { ...bounded, le })),
+    seriesKey(`${name}_sum`, family.labelNames, bounded),
+    seriesKey(`${name}_count`, family.labelNames, bounded),
+  ]);
+  return {
+    observe(labels, value) {
+      if (!Number.isFinite(value)) return;
+      const keys = keysOf(labels);
+      // Buckets are cumulative, so deltas from many isolates still add up to a histogram.
+      let first = 0;
+      while (first < bounds.length && value > bounds[first]!) first += 1;
+      for (let i = first; i < bucketNames.length; i += 1) add(keys[i]!, 1);
+      add(keys[bucketNames.length]!, value);
+      add(keys[bucketNames.length + 1]!, 1);
+    },
+  };
+}
+
 /**
  * Creates an isolate's metrics registry. Label cardinality is bounded per family: once
  * `maxSeriesPerFamily` label sets are known, new ones are counted under `_other`.
@@ -99,63 +142,9 @@ export function createMetricsRegistry({
   let increments = new Map<string, number>();
   let gauges = new Map<string, number>();
 
-  function declare(family: MetricFamily): MetricFamily {
-    if (!metricName.test(family.name)) throw new TypeError(`invalid metric name ${family.name}`);
-    for (const label of family.labelNames) {
-      if (!labelName.test(label) || label === 'le')
-        throw new TypeError(`invalid label name ${label}`);
-    }
-    const existing = declared.get(family.name);
-    if (existing) {
-      if (existing.kind !== family.kind) {
-        throw new TypeError(`metric ${family.name} is already a ${existing.kind}`);
-      }
-      return existing;
-    }
-    declared.set(family.name, family);
-    knownSeries.set(family.name, new Set());
-    return family;
-  }
-
-  // Series keys per label set, built once: recording is then a few map lookups and an addition.
-  // One map level per label, so a record builds no identity string (a profile showed that work).
-  // Bounded cardinality: a label set beyond the limit resolves to the all-`_other` series.
-  type Level = Map<string, Level | string[]>;
-  function seriesKeys(
-    family: MetricFamily,
-    build: (bounded: Labels) => string[],
-  ): (labels: Labels) => string[] {
-    const names = family.labelNames;
-    const seen = knownSeries.get(family.name)!;
-    const root: Level = new Map();
-    let overflow: string[] | undefined;
-    return function keysOf(labels) {
-      let level: Level | undefined = root;
-      for (let i = 0; i < names.length - 1 && level; i += 1) {
-        level = level.get(labels[names[i]!] ?? '') as Level | undefined;
-      }
-      const leaf = names.length === 0 ? '' : (labels[names[names.length - 1]!] ?? '');
-      const hit = level?.get(leaf) as string[] | undefined;
-      if (hit) return hit;
-      const values = names.map((label) => labels[label] ?? '');
-      const identity = values.join('\u0000');
-      if (seen.size >= maxSeriesPerFamily && !seen.has(identity)) {
-        return (overflow ??= build(
-          Object.fromEntries(names.map((label) => [label, overflowLabel])),
-        ));
-      }
-      seen.add(identity);
-      const keys = build(labels);
-      level = root;
-      for (const value of values.slice(0, -1)) {
-        let next = level.get(value) as Level | undefined;
-        if (!next) level.set(value, (next = new Map()));
-        level = next;
-      }
-      level.set(leaf, keys);
-      return keys;
-    };
-  }
+  const declare = (family: MetricFamily) => declareFamily(declared, knownSeries, family);
+  const seriesKeys = (family: MetricFamily, build: (bounded: Labels) => string[]) =>
+    seriesKeyCache(family.labelNames, knownSeries.get(family.name)!, maxSeriesPerFamily, build);
 
   function add(key: string, by: number): void {
     increments.set(key, (increments.get(key) ?? 0) + by);
@@ -190,27 +179,7 @@ export function createMetricsRegistry({
         labelNames,
         buckets: [...buckets].sort((a, b) => a - b),
       });
-      const bounds = family.buckets!;
-      const bucketLabels = [...family.labelNames, 'le'];
-      const bucketNames = [...bounds.map(String), '+Inf'];
-      // Keys: one per bucket (le ascending, +Inf last), then _sum, then _count.
-      const keysOf = seriesKeys(family, (bounded) => [
-        ...bucketNames.map((le) => seriesKey(`${name}_bucket`, bucketLabels, { ...bounded, le })),
-        seriesKey(`${name}_sum`, family.labelNames, bounded),
-        seriesKey(`${name}_count`, family.labelNames, bounded),
-      ]);
-      return {
-        observe(labels, value) {
-          if (!Number.isFinite(value)) return;
-          const keys = keysOf(labels);
-          // Buckets are cumulative, so deltas from many isolates still add up to a histogram.
-          let first = 0;
-          while (first < bounds.length && value > bounds[first]!) first += 1;
-          for (let i = first; i < bucketNames.length; i += 1) add(keys[i]!, 1);
-          add(keys[bucketNames.length]!, value);
-          add(keys[bucketNames.length + 1]!, 1);
-        },
-      };
+      return histogramOf(family, seriesKeys, add);
     },
     takeDeltas() {
       const deltas = { families: [...declared.values()], increments, gauges };
