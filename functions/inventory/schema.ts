@@ -1,7 +1,8 @@
 import { z } from 'zod';
+import { resourceId } from '../../shared/http/index.ts';
 
-const sku = z.string().trim().min(1).max(64);
-const id = z.string().trim().min(1).max(128);
+const sku = resourceId(64);
+const id = resourceId();
 const count = z.number().int().nonnegative().max(1_000_000_000);
 const isoTime = z.iso.datetime();
 

@@ -7,7 +7,13 @@ import type { ServiceDeps, ServiceEnv } from '../../shared/service/index.ts';
 import { requestScope, traceIdOfTraceparent, isTraceparent } from '../../shared/telemetry/index.ts';
 import { decide, evolve, initialState, type OrderState } from './domain.ts';
 import { orderStream, ordersProjection, type OrderSagaInput } from './saga.ts';
-import { orderView, placeOrderBody, placeOrderHeaders, type OrdersConfig } from './schema.ts';
+import {
+  orderIdParam,
+  orderView,
+  placeOrderBody,
+  placeOrderHeaders,
+  type OrdersConfig,
+} from './schema.ts';
 
 /** What the orders routes use: the toolkit's deps and the place-order saga, when it can run. */
 export type OrdersDeps = ServiceDeps<OrdersConfig> & {
@@ -82,8 +88,8 @@ export function ordersRoutes(deps: OrdersDeps) {
         return c.json({ orderId: placedId, status: 'pending' as const }, 202);
       },
     )
-    .get('/orders/:id', async (c) => {
-      const orderId = c.req.param('id');
+    .get('/orders/:id', validate('param', orderIdParam), async (c) => {
+      const orderId = c.req.valid('param').id;
       const found = await deps.events.readDocument<Exclude<OrderState, { status: 'none' }>>(
         ordersProjection,
         orderId,
@@ -92,8 +98,8 @@ export function ordersRoutes(deps: OrdersDeps) {
       if (!found) throw new EdgeMeshError('NOT_FOUND', `Order ${orderId} does not exist.`);
       return c.json(orderView.parse({ ...found.doc, version: found.version }), 200);
     })
-    .get('/orders/:id/saga', async (c) => {
-      const orderId = c.req.param('id');
+    .get('/orders/:id/saga', validate('param', orderIdParam), async (c) => {
+      const orderId = c.req.valid('param').id;
       const timeline = await deps.saga?.timeline(orderId, { trace: requestScope(c) });
       if (!timeline) throw new EdgeMeshError('NOT_FOUND', `Order ${orderId} has no saga.`);
       return c.json(timeline, 200);

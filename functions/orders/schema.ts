@@ -1,17 +1,21 @@
 import { z } from 'zod';
+import { resourceId } from '../../shared/http/index.ts';
 import { sagaFaultPoints } from '../../shared/chaos/index.ts';
 
 /** Money is integer minor units (cents). */
 const minorUnits = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
 
 export const orderItem = z.object({
-  sku: z.string().trim().min(1).max(64),
+  sku: resourceId(64),
   quantity: z.number().int().positive().max(10_000),
   unitPrice: minorUnits,
 });
 
+/** `:id` of the order routes. */
+export const orderIdParam = z.object({ id: resourceId() });
+
 export const placeOrderBody = z.object({
-  customerId: z.string().trim().min(1).max(128),
+  customerId: resourceId(),
   items: z
     .array(orderItem)
     .min(1)

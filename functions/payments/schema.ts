@@ -1,6 +1,7 @@
 import { z } from 'zod';
+import { resourceId } from '../../shared/http/index.ts';
 
-const id = z.string().trim().min(1).max(128);
+const id = resourceId();
 const isoTime = z.iso.datetime();
 /** Money is integer minor units (cents). */
 const amount = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);

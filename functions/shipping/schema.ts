@@ -1,8 +1,9 @@
 import { z } from 'zod';
+import { resourceId } from '../../shared/http/index.ts';
 
-const id = z.string().trim().min(1).max(128);
+const id = resourceId();
 const isoTime = z.iso.datetime();
-const item = z.object({ sku: z.string().min(1).max(64), quantity: z.number().int().positive() });
+const item = z.object({ sku: resourceId(64), quantity: z.number().int().positive() });
 
 /** What a shipment is: an order's items, for its customer. */
 export const shipment = z.object({

@@ -43,3 +43,11 @@ export { deadlinePolicy, timeoutPolicy } from './timeout.ts';
 export { isUpstreamStatusError, parseRetryAfter, UpstreamStatusError } from './upstream-error.ts';
 export { fieldIssues, validate } from './validate.ts';
 export { keepAlive } from './keep-alive.ts';
+export {
+  badText,
+  checkJson,
+  defaultJsonLimits,
+  jsonIssue,
+  type JsonLimits,
+} from './json-limits.ts';
+export { resourceId, resourceIdPattern } from './resource-id.ts';

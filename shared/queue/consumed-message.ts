@@ -4,6 +4,7 @@ import { EdgeMeshError } from '../errors/edgemesh-error.ts';
 import { traceIdOf } from '../errors/hono.ts';
 import type { EventStore, IdempotencyClaim } from '../event-store/event-store.ts';
 import { fieldIssues } from '../http/validate.ts';
+import { checkJson, defaultJsonLimits } from '../http/json-limits.ts';
 import { requestScope } from '../telemetry/hono.ts';
 import type { TraceScope } from '../telemetry/trace-scope.ts';
 import type { ConsumedMessage, ConsumeStatus } from './consumer-types.ts';
@@ -47,6 +48,16 @@ export function parseDelivery<Schema extends z.ZodType>(
     json = JSON.parse(raw);
   } catch (cause) {
     throw nonRetryable('The message body is not JSON.', { cause });
+  }
+  try {
+    // NUL and control characters, lone surrogates and outsized values can never be stored.
+    checkJson(json, defaultJsonLimits, '', 0);
+  } catch (cause) {
+    requestScope(c)?.metrics.recordDelivery(name, 'poison');
+    throw nonRetryable('The message holds a value that can never be stored.', {
+      cause,
+      issues: (cause as { issues?: { path: string; message: string }[] }).issues ?? [],
+    });
   }
   const parsed = schema.safeParse(json);
   if (!parsed.success) {

@@ -1,72 +1,28 @@
 import type { MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import { EdgeMeshError, type FieldIssue } from '../errors/index.ts';
+import { EdgeMeshError } from '../errors/index.ts';
+import {
+  badText,
+  checkJson,
+  defaultJsonLimits,
+  jsonIssue as issue,
+  type JsonLimits,
+} from '../http/index.ts';
 
-/** What any request may carry before a route's own schema sees it. */
-export interface InputLimits {
+/** What any request may carry before a route's own schema sees it; a JSON body's limits too. */
+export interface InputLimits extends JsonLimits {
   /** Largest body, bytes (413 beyond). Default 64 KiB. */
   maxBodyBytes: number;
-  /** Deepest nesting of a JSON body. Default 16. */
-  maxDepth: number;
-  /** Most elements of one JSON array, or keys of one object. Default 1,000. */
-  maxItems: number;
-  /** Longest string (and key) in a JSON body, characters. Default 10,000. */
-  maxStringLength: number;
   /** Longest URL path and query, characters. Default 2,048. */
   maxUrlLength: number;
 }
 
+/** 64 KiB bodies, 2,048-character URLs, and the default JSON limits (depth 16, 1,000 items, 10,000 characters). */
 export const defaultInputLimits: InputLimits = {
+  ...defaultJsonLimits,
   maxBodyBytes: 64 * 1024,
-  maxDepth: 16,
-  maxItems: 1_000,
-  maxStringLength: 10_000,
   maxUrlLength: 2_048,
 };
-
-// NUL and other C0 controls but tab, newline and carriage return: Postgres refuses NUL in text
-// and jsonb, and none of them belongs in an id or a name.
-// eslint-disable-next-line no-control-regex
-const controlCharacters = /[\u0000-\u0008\u000b\u000c\u000e-\u001f]/;
-
-const loneSurrogate = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-
-/** Why a string may not reach storage, or undefined when it may. */
-function badText(text: string, maxLength: number): string | undefined {
-  if (text.length > maxLength) return `longer than ${maxLength} characters`;
-  if (controlCharacters.test(text)) return 'contains a NUL or control character';
-  if (loneSurrogate.test(text)) return 'contains a lone surrogate';
-  return undefined;
-}
-
-function issue(path: string, message: string): EdgeMeshError {
-  const issues: FieldIssue[] = [{ path: path || '(root)', message }];
-  return new EdgeMeshError('VALIDATION', `Invalid input at ${path || 'the body'}: ${message}.`, {
-    issues,
-  });
-}
-
-/** Walks a parsed JSON value; throws VALIDATION at the first value over a limit. */
-function checkJson(value: unknown, limits: InputLimits, path: string, depth: number): void {
-  if (depth > limits.maxDepth) throw issue(path, `nested deeper than ${limits.maxDepth}`);
-  if (typeof value === 'string') {
-    const bad = badText(value, limits.maxStringLength);
-    if (bad) throw issue(path, bad);
-  } else if (Array.isArray(value)) {
-    if (value.length > limits.maxItems) throw issue(path, `more than ${limits.maxItems} items`);
-    value.forEach((item, index) =>
-      checkJson(item, limits, path ? `${path}.${index}` : String(index), depth + 1),
-    );
-  } else if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value);
-    if (entries.length > limits.maxItems) throw issue(path, `more than ${limits.maxItems} keys`);
-    for (const [key, item] of entries) {
-      const bad = badText(key, 256);
-      if (bad) throw issue(path, `a key ${bad}`);
-      checkJson(item, limits, path ? `${path}.${key}` : key, depth + 1);
-    }
-  }
-}
 
 /** Decodes a URL component, or undefined when its percent-encoding is broken. */
 function decoded(component: string): string | undefined {
