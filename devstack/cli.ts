@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { ListenError } from './listen.ts';
 import { startDevstack, type Devstack } from './stack.ts';
 
-const usage = `usage: npm start -- [--runtime workerd|deno] [--port N] [--neon-port N] [--redis-port N] [--otlp-port N] [--qstash-port N] [--only a,b] [--state-dir DIR] [--redis auto|redis-server|embedded]`;
+const usage = `usage: npm start -- [--runtime workerd|deno] [--port N] [--neon-port N] [--redis-port N] [--otlp-port N] [--qstash-port N] [--control-port N] [--only a,b] [--state-dir DIR] [--redis auto|redis-server|embedded]`;
 
 function fail(message: string): never {
   console.error(`devstack: ${message}`);
@@ -28,6 +28,7 @@ function parseCli() {
         'redis-port': { type: 'string' },
         'otlp-port': { type: 'string' },
         'qstash-port': { type: 'string' },
+        'control-port': { type: 'string' },
         only: { type: 'string' },
         'state-dir': { type: 'string' },
         redis: { type: 'string', default: 'auto' },
@@ -48,6 +49,16 @@ function printTable(stack: Devstack): void {
     ['redis', stack.plane.redis.description, stack.plane.redis.restUrl],
     ['otlp', 'OTLP/HTTP traces', stack.plane.otlp.url],
     ['qstash', `QStash API, state in schema ${stack.plane.qstash.schema}`, stack.plane.qstash.url],
+    ...(stack.endpoints.etcd
+      ? [
+          ['etcd', stack.endpoints.etcd.description, stack.endpoints.etcd.url] as [
+            string,
+            string,
+            string,
+          ],
+        ]
+      : []),
+    ['control', 'faults and restarts (docs/devstack-faults.md)', stack.endpoints.control],
     ...stack.functions.map((fn): [string, string, string] => [fn.name, fn.runtime, fn.url]),
   ];
   const widths = [0, 1].map((column) => Math.max(...rows.map((row) => row[column]!.length)));
@@ -85,6 +96,7 @@ async function main(): Promise<void> {
         redis: portOption(values['redis-port'], 'redis-port', 8079),
         otlp: portOption(values['otlp-port'], 'otlp-port', 4318),
         qstash: portOption(values['qstash-port'], 'qstash-port', 8080),
+        control: portOption(values['control-port'], 'control-port', 8099),
       },
       databaseUrl: process.env.DATABASE_URL,
       redisUrl: process.env.REDIS_URL,

@@ -80,6 +80,8 @@ async function startStack(dir: string): Promise<{ functions: Functions; child: C
       '0',
       '--qstash-port',
       '0',
+      '--control-port',
+      '0',
       '--state-dir',
       state,
     ],

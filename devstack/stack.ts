@@ -10,6 +10,8 @@ import { writeDevstackFiles } from './files.ts';
 import { listFunctions, loadServices } from './functions/catalog.ts';
 import type { RunningFunction } from './functions/running.ts';
 import { startFunctions, type FunctionRuntime } from './functions/start.ts';
+import { startEtcd, type DevstackEtcd } from './etcd/index.ts';
+import { startControlServer, type ControlServer } from './faults/control-server.ts';
 import { freePort } from './listen.ts';
 import { migrateFunctions } from './migrations.ts';
 import { stateDir as defaultStateDir } from './paths.ts';
@@ -21,7 +23,17 @@ export interface DevstackOptions {
    * `functions`: 0 gives every function a free port; N shifts each function's declared port
    * by N − 8787 (the default 8787 serves each on its own declared port).
    */
-  ports: { neon: number; redis: number; functions: number; otlp?: number; qstash?: number };
+  ports: {
+    neon: number;
+    redis: number;
+    functions: number;
+    otlp?: number;
+    qstash?: number;
+    /** The control API of faults and restarts. Default any free port. */
+    control?: number;
+  };
+  /** TCP fault proxies in front of Postgres and Redis (docs/devstack-faults.md). Default true. */
+  faultProxies?: boolean;
   databaseUrl?: string | undefined;
   redisUrl?: string | undefined;
   /** Force a Redis kind instead of the automatic choice. */
@@ -54,6 +66,10 @@ export interface Endpoints {
   redis: DataPlane['redis'];
   otlp: DataPlane['otlp'];
   qstash: DataPlane['qstash'];
+  /** The etcd live settings may be kept in (`EDGEMESH_CONFIG_STORE=etcd`), when one runs. */
+  etcd?: { url: string; kind: string; description: string };
+  /** The control API of faults below the functions and of restarts. */
+  control: string;
 }
 
 /** The port the first reference function declares; `--port N` shifts every function by N − this. */
@@ -84,10 +100,26 @@ export async function startDevstack(options: DevstackOptions): Promise<Devstack>
     otlpPort: options.ports.otlp ?? 0,
     qstashPort: options.ports.qstash ?? 0,
     ...((options.writeFiles ?? true) ? { otlpFile: join(stateDir, 'traces.jsonl') } : {}),
+    faultProxies: options.faultProxies ?? true,
     log,
   });
   let functions: RunningFunction[] = [];
+  let etcd: DevstackEtcd | null = null;
+  let control: ControlServer | undefined;
+  const stopAll = async () => {
+    await Promise.all(functions.map((fn) => fn.stop().catch(() => {})));
+    await control?.close().catch(() => {});
+    await etcd?.stop().catch(() => {});
+    await plane.stop();
+  };
   try {
+    etcd = await startEtcd({ log });
+    control = await startControlServer({
+      port: options.ports.control ?? 0,
+      proxies: plane.faults,
+      restarts: plane.restarts,
+      log,
+    });
     const services = await loadServices(specs);
     await migrateFunctions(dataPlaneSql(plane), specs);
     const serviceAuthSecret = await persistentSecret(stateDir, 'service-auth-secret');
@@ -108,6 +140,7 @@ export async function startDevstack(options: DevstackOptions): Promise<Devstack>
       SERVICE_AUTH_SECRET: serviceAuthSecret,
       EDGEMESH_OPERATOR_TOKEN: operatorToken,
       EDGEMESH_INSTANCE: instance,
+      ...(etcd ? { ETCD_URL: etcd.url } : {}),
       ...serviceUrls,
     };
     functions = await startFunctions(specs, { runtime: options.runtime, ports, vars, log });
@@ -128,6 +161,8 @@ export async function startDevstack(options: DevstackOptions): Promise<Devstack>
       redis: plane.redis,
       otlp: plane.otlp,
       qstash: plane.qstash,
+      ...(etcd ? { etcd: { url: etcd.url, kind: etcd.kind, description: etcd.description } } : {}),
+      control: control.url,
     };
     if (options.writeFiles ?? true)
       await writeDevstackFiles(dirname(stateDir), stateDir, vars, endpoints);
@@ -136,14 +171,10 @@ export async function startDevstack(options: DevstackOptions): Promise<Devstack>
       functions,
       vars,
       endpoints,
-      async stop() {
-        await Promise.all(functions.map((fn) => fn.stop().catch(() => {})));
-        await plane.stop();
-      },
+      stop: stopAll,
     };
   } catch (error) {
-    await Promise.all(functions.map((fn) => fn.stop().catch(() => {})));
-    await plane.stop();
+    await stopAll();
     throw error;
   }
 }

@@ -46,6 +46,8 @@ export function mountLiveSettings(app: Hono<ServiceEnv>, deps: ServiceDeps<objec
       ]);
       clearTimeout(timer);
     }
+    // Reading the settings is what starts a due revision check (inside waitUntil, never awaited).
+    settings.current();
     if (announce) {
       requestScope(c)?.span.addEvent('settings applied', announce);
       announce = undefined;

@@ -7,7 +7,10 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { repoRoot } from '../../devstack/paths.ts';
 import { stackTestTimeoutMs } from '../support/timeouts.ts';
 
-const freePorts = ['--port', '0', '--redis-port', '0', '--qstash-port', '0', '--otlp-port', '0'];
+const freePorts = [
+  ...['--port', '0', '--redis-port', '0', '--qstash-port', '0'],
+  ...['--otlp-port', '0', '--control-port', '0'],
+];
 
 function startCli(args: string[], env: Record<string, string>) {
   return spawn(process.execPath, ['--import', 'tsx', 'devstack/cli.ts', ...args], {

@@ -88,6 +88,8 @@ describe('npm run new -- shipping --consumer order-events', () => {
             '0',
             '--qstash-port',
             '0',
+            '--control-port',
+            '0',
             '--otlp-port',
             '0',
           ],
