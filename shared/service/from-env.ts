@@ -41,6 +41,8 @@ export function selfUrlVariable(service: string): string {
 export const toolkitVars = storageVars.extend({
   ...qstashVars.partial().shape,
   ...serviceCallVars.partial().shape,
+  /** Redis key prefix of breaker state, `<prefix>:<service>:` (keeps deployments sharing a Redis apart). */
+  EDGEMESH_BREAKER_PREFIX: z.string().trim().min(1).default('edgemesh:breaker'),
   /** Set by `npm start`: which local devstack this function belongs to, echoed on `/health`. */
   EDGEMESH_INSTANCE: z.string().trim().min(1).optional(),
   /** `production` (the default) requires every secret its routes and calls need; `development` lets a missing one open. */
@@ -189,7 +191,9 @@ export function depsFromEnv<Config, Settings = object>(
         }
       : {}),
     registry: fallbackRegistry([bindingRegistry(bindings), staticRegistry(env)]),
-    breakerStore: upstashBreakerStore(redis, { prefix: `edgemesh:breaker:${definition.name}:` }),
+    breakerStore: upstashBreakerStore(redis, {
+      prefix: `${config.EDGEMESH_BREAKER_PREFIX}:${definition.name}:`,
+    }),
     healthChecks: storageHealthChecks(sql, redis),
     ...(selfUrl ? { selfUrl } : {}),
     settings,

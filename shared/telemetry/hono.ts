@@ -48,8 +48,8 @@ function waitUntilOf(c: Context, telemetry: Telemetry): (promise: Promise<unknow
 export interface TelemetryMiddlewareOptions {
   /** Paths neither traced nor counted. Default `['/metrics']`. */
   ignorePaths?: readonly string[];
-  /** Writes one info line per request (method, route, status, ms). Default false. */
-  accessLog?: boolean;
+  /** Level of the one line per request (method, route, status, ms), or false for none. Default `debug`: written when the log level is debug. */
+  accessLog?: 'debug' | 'info' | false;
 }
 
 /**
@@ -59,7 +59,7 @@ export interface TelemetryMiddlewareOptions {
  */
 export function telemetryMiddleware(
   telemetry: Telemetry,
-  { ignorePaths = ['/metrics'], accessLog = false }: TelemetryMiddlewareOptions = {},
+  { ignorePaths = ['/metrics'], accessLog = 'debug' }: TelemetryMiddlewareOptions = {},
 ): MiddlewareHandler<TelemetryEnv> {
   return async function traceRequest(c, next) {
     if (ignorePaths.includes(c.req.path)) return next();
@@ -82,8 +82,8 @@ export function telemetryMiddleware(
       if (c.error) span.recordException(c.error);
       span.setStatus({ code: SpanStatusCode.ERROR });
       scope.log.error('request failed', { method, route, status, error: c.error });
-    } else if (accessLog) {
-      scope.log.info('request', { method, route, status, ms: Math.round(seconds * 1000) });
+    } else if (accessLog && telemetry.log.enabled(accessLog)) {
+      scope.log[accessLog]('request', { method, route, status, ms: Math.round(seconds * 1000) });
     }
     span.end();
     telemetry.standard.recordRequest(method, route, status, seconds);

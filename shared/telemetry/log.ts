@@ -16,6 +16,8 @@ export interface Logger {
   error(message: string, fields?: LogFields): void;
   /** A logger whose lines also carry `fields` (e.g. traceId and spanId). */
   with(fields: LogFields): Logger;
+  /** Whether a line at `level` would be written now (to skip building one that would not). */
+  enabled(level: LogLevel): boolean;
 }
 
 export interface LoggerOptions {
@@ -91,6 +93,10 @@ class JsonLogger implements Logger {
 
   with(fields: LogFields): Logger {
     return new JsonLogger(this.sink, { ...this.bound, ...fields });
+  }
+
+  enabled(level: LogLevel): boolean {
+    return levelRank[level] >= this.sink.threshold();
   }
 
   private emit(level: LogLevel, message: string, fields?: LogFields): void {
