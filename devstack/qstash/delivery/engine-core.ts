@@ -5,7 +5,7 @@ import { createAttemptRunner } from './attempt-runner.ts';
 import { createDueTimer } from './due-timer.ts';
 import type { EngineOptions } from './engine-options.ts';
 import type { Entry } from './entry.ts';
-import { createGates } from './gates.ts';
+import { createGates, type Gates } from './gates.ts';
 import { createScheduleFiring } from './schedule-firing.ts';
 
 /**
@@ -69,35 +69,8 @@ export function createEngineCore(options: EngineOptions) {
     finish,
   });
 
-  /** Cancels the live entries among `entries` (writing `extra` with them); returns how many. */
-  const cancelEntries = async (
-    entries: Entry[],
-    extra: Partial<WriteBatch> = {},
-  ): Promise<number> => {
-    const live = entries.filter((entry) => !entry.cancelled && entry.phase !== 'done');
-    if (live.length === 0) {
-      if (Object.keys(extra).length > 0) await writer.write(extra);
-      return 0;
-    }
-    const at = now();
-    await writer.write({
-      ...extra,
-      deletes: live.map((entry) => entry.id),
-      events: live.flatMap((entry) => [
-        messageEvent(entry, 'CANCEL_REQUESTED', at),
-        messageEvent(entry, 'CANCELLED', at),
-      ]),
-    });
-    for (const entry of live) {
-      entry.cancelled = true;
-      pending.delete(entry.id);
-      if (entry.phase !== 'inflight') {
-        entry.phase = 'done';
-        gates.releaseQueueSlot(entry);
-      }
-    }
-    return live.length;
-  };
+  const cancelEntries = (entries: Entry[], extra: Partial<WriteBatch> = {}): Promise<number> =>
+    cancelLive({ writer, now, pending, gates }, entries, extra);
 
   return {
     options,
@@ -116,3 +89,39 @@ export function createEngineCore(options: EngineOptions) {
 
 /** The wired state the engine's API groups share. */
 export type EngineCore = ReturnType<typeof createEngineCore>;
+
+interface CancelScope extends Pick<EngineOptions, 'writer' | 'now'> {
+  pending: Map<string, Entry>;
+  gates: Gates;
+}
+
+/** Cancels the live entries among `entries` (writing `extra` with them); returns how many. */
+async function cancelLive(
+  { writer, now, pending, gates }: CancelScope,
+  entries: Entry[],
+  extra: Partial<WriteBatch>,
+): Promise<number> {
+  const live = entries.filter((entry) => !entry.cancelled && entry.phase !== 'done');
+  if (live.length === 0) {
+    if (Object.keys(extra).length > 0) await writer.write(extra);
+    return 0;
+  }
+  const at = now();
+  await writer.write({
+    ...extra,
+    deletes: live.map((entry) => entry.id),
+    events: live.flatMap((entry) => [
+      messageEvent(entry, 'CANCEL_REQUESTED', at),
+      messageEvent(entry, 'CANCELLED', at),
+    ]),
+  });
+  for (const entry of live) {
+    entry.cancelled = true;
+    pending.delete(entry.id);
+    if (entry.phase !== 'inflight') {
+      entry.phase = 'done';
+      gates.releaseQueueSlot(entry);
+    }
+  }
+  return live.length;
+}

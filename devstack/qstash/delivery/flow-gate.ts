@@ -11,6 +11,26 @@ interface FlowState {
   wake?: NodeJS.Timeout;
 }
 
+const flowLimits = (flow: FlowState) => ({ ...flow.control, ...flow.pinned });
+
+/** A flow-control key's limits and counts, as QStash's flow-control API reports them. */
+function flowInfo(key: string, flow: FlowState | undefined, at: number) {
+  const limits = flow ? flowLimits(flow) : undefined;
+  return {
+    flowControlKey: key,
+    waitListSize: flow?.ready.length ?? 0,
+    parallelismMax: limits?.parallelism ?? 0,
+    parallelismCount: flow?.active ?? 0,
+    rateMax: limits?.rate ?? 0,
+    rateCount: flow ? flow.starts.filter((s) => s > at - (limits?.periodMs ?? 1000)).length : 0,
+    ratePeriod: (limits?.periodMs ?? 1000) / 1000,
+    ratePeriodStart: flow?.starts[0] ?? 0,
+    isPaused: flow?.paused ?? false,
+    isPinnedParallelism: flow?.pinned?.parallelism !== undefined,
+    isPinnedRate: flow?.pinned?.rate !== undefined,
+  };
+}
+
 /** What the flow-control gate needs. */
 export interface FlowGateOptions {
   now: () => number;
@@ -21,8 +41,6 @@ export interface FlowGateOptions {
 /** The flow-control gate: per key, at most `parallelism` in flight and `rate` starts per period. */
 export function createFlowGate({ now, next }: FlowGateOptions) {
   const flows = new Map<string, FlowState>();
-
-  const flowLimits = (flow: FlowState) => ({ ...flow.control, ...flow.pinned });
 
   const flowState = (key: string, control: FlowControl): FlowState => {
     let flow = flows.get(key);
@@ -82,24 +100,7 @@ export function createFlowGate({ now, next }: FlowGateOptions) {
       }
     },
 
-    info(key: string) {
-      const flow = flows.get(key);
-      const limits = flow ? flowLimits(flow) : undefined;
-      const at = now();
-      return {
-        flowControlKey: key,
-        waitListSize: flow?.ready.length ?? 0,
-        parallelismMax: limits?.parallelism ?? 0,
-        parallelismCount: flow?.active ?? 0,
-        rateMax: limits?.rate ?? 0,
-        rateCount: flow ? flow.starts.filter((s) => s > at - (limits?.periodMs ?? 1000)).length : 0,
-        ratePeriod: (limits?.periodMs ?? 1000) / 1000,
-        ratePeriodStart: flow?.starts[0] ?? 0,
-        isPaused: flow?.paused ?? false,
-        isPinnedParallelism: flow?.pinned?.parallelism !== undefined,
-        isPinnedRate: flow?.pinned?.rate !== undefined,
-      };
-    },
+    info: (key: string) => flowInfo(key, flows.get(key), now()),
 
     /** Pause, resume, reset the rate window, or pin/unpin limits of a flow-control key. */
     control(
