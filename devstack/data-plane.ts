@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { createSql } from '../shared/postgres/neon.ts';
-import { startNeonEndpoint, startPostgresBackend } from './postgres/index.ts';
+import { startNeonEndpoint, startPostgresBackend, type PostgresBackend } from './postgres/index.ts';
 import { startRedisBackend, startUpstashEndpoint } from './redis/index.ts';
 import { startQstashServer, type QstashServerOptions } from './qstash/index.ts';
 import { oneAtATime, onlyKeepingData, type RestartCommand } from './faults/restart.ts';
@@ -69,6 +69,25 @@ export interface DataPlane {
 
 /** Starts Postgres (real or PGlite), Redis (real, spawned or embedded) and their endpoints. */
 export async function startDataPlane(options: DataPlaneOptions): Promise<DataPlane> {
+  const starting = startingState(options);
+  try {
+    const postgres = await startPostgresSide(starting);
+    const redis = await startRedisSide(starting);
+    const qstash = await startQstash(starting, postgres.backend);
+    const otlp = await startOtlpCollector({
+      port: options.otlpPort ?? 0,
+      ...(options.otlpFile ? { file: options.otlpFile } : {}),
+    });
+    starting.stops.push(() => otlp.close());
+    return dataPlaneOf(starting, { postgres, redis, qstash, otlp });
+  } catch (error) {
+    await starting.stop();
+    throw error;
+  }
+}
+
+/** What the start steps share: the options, the log, what to stop, and the fault proxies. */
+function startingState(options: DataPlaneOptions) {
   const log = options.log ?? (() => {});
   const stops: Array<() => Promise<void>> = [];
   const stop = async () => {
@@ -82,130 +101,159 @@ export async function startDataPlane(options: DataPlaneOptions): Promise<DataPla
     log(`faults: proxy ${name} on 127.0.0.1:${started.port} → ${target.host}:${target.port}`);
     return started;
   };
-  try {
-    const postgres = await startPostgresBackend({
-      databaseUrl: options.databaseUrl,
-      dataDir: options.pgliteDir ?? join(stateDir, 'pglite'),
-      log,
-    });
-    stops.push(() => postgres.close());
-    // Functions (through the Neon endpoint) reach Postgres through the proxy; QStash does not.
-    const serverTarget = tcpTarget(postgres.url, 5432);
-    const databaseUrl =
-      options.faultProxies && serverTarget
-        ? throughProxy(postgres.url, await proxy('postgres', serverTarget))
-        : postgres.url;
-    const neon = await startNeonEndpoint({
-      port: options.neonPort,
-      // PGlite serves every connection from one session, where prepared names would clash.
-      prepareStatements: postgres.kind !== 'pglite',
-    });
-    stops.push(() => neon.close());
-    const redis = await startRedisBackend({
-      ...(options.redisUrl ? { redisUrl: options.redisUrl } : {}),
-      ...(options.redisKind ? { force: options.redisKind } : {}),
-      ...(options.faultProxies
-        ? {
-            connectThrough: async (url: string) =>
-              throughProxy(url, await proxy('redis', tcpTarget(url, 6379)!)),
-          }
-        : {}),
-      log,
-    });
-    stops.push(() => redis.close());
-    const upstash = await startUpstashEndpoint({
-      backend: redis,
-      token: options.redisToken,
-      port: options.redisPort,
-    });
-    stops.push(() => upstash.close());
-    // The embedded engine has no TCP side; its proxy sits in front of the REST endpoint instead.
-    const restUrl =
-      options.faultProxies && !faults.redis
-        ? throughProxy(upstash.url, await proxy('redis', { host: '127.0.0.1', port: upstash.port }))
-        : upstash.url;
-    const qstashDelayScale =
-      options.qstashDelayScale ?? Number(process.env.QSTASH_DELAY_SCALE ?? 1);
-    const qstashOptions: QstashServerOptions = {
-      databaseUrl: postgres.url,
-      // A fixed port below the ephemeral range, so a restart finds it free again.
-      port: options.qstashPort || (await freePort()),
-      delayScale: qstashDelayScale,
-      // PGlite has one session for everyone; leave its commit mode alone.
-      synchronousCommit: postgres.kind === 'pglite',
-      ...(options.qstashSchema ? { schema: options.qstashSchema } : {}),
-      ...(options.qstashDropSchemaOnStop ? { dropSchemaOnClose: true } : {}),
-      log,
-    };
-    let qstash = await startQstashServer(qstashOptions);
-    stops.push(() => qstash.close());
-    const restarts: Record<string, RestartCommand> = {
-      postgres: oneAtATime('postgres', {
-        description: `${postgres.description}: ${postgres.kind === 'pglite' ? 'closed and reopened on its data directory' : 'pg_ctlcluster restart'}, data kept`,
-        run: async (restartOptions) => {
-          onlyKeepingData('postgres', restartOptions);
-          return postgres.restart();
-        },
-      }),
-      redis: oneAtATime('redis', {
-        description: `${redis.description}: ${redis.kind === 'redis' ? 'not started by the devstack, refused' : 'keys kept unless keepData is false'}`,
-        run: (restartOptions) => redis.restart(restartOptions),
-      }),
-      qstash: oneAtATime('qstash', {
-        description: `local QStash on port ${qstash.port}: stopped and started on the same schema, messages kept`,
-        run: async (restartOptions) => {
-          onlyKeepingData('qstash', restartOptions);
-          await qstash.stop();
-          qstash = await startQstashServer({ ...qstashOptions, port: qstash.port });
-          return `local QStash restarted on port ${qstash.port}, schema ${qstash.schema}`;
-        },
-      }),
-    };
-    const otlp = await startOtlpCollector({
-      port: options.otlpPort ?? 0,
-      ...(options.otlpFile ? { file: options.otlpFile } : {}),
-    });
-    stops.push(() => otlp.close());
-    return {
-      postgres: {
-        kind: postgres.kind,
-        description: postgres.description,
-        url: databaseUrl,
-        fetchEndpoint: neon.fetchEndpoint,
-        wsProxy: neon.wsProxy,
+  return { options, log, stops, stop, faults, proxy };
+}
+
+type Starting = ReturnType<typeof startingState>;
+
+/** Postgres and the Neon endpoint, with the URL the functions are given. */
+async function startPostgresSide({ options, log, stops, proxy }: Starting) {
+  const backend = await startPostgresBackend({
+    databaseUrl: options.databaseUrl,
+    dataDir: options.pgliteDir ?? join(stateDir, 'pglite'),
+    log,
+  });
+  stops.push(() => backend.close());
+  // Functions (through the Neon endpoint) reach Postgres through the proxy; QStash does not.
+  const serverTarget = tcpTarget(backend.url, 5432);
+  const databaseUrl =
+    options.faultProxies && serverTarget
+      ? throughProxy(backend.url, await proxy('postgres', serverTarget))
+      : backend.url;
+  const neon = await startNeonEndpoint({
+    port: options.neonPort,
+    // PGlite serves every connection from one session, where prepared names would clash.
+    prepareStatements: backend.kind !== 'pglite',
+  });
+  stops.push(() => neon.close());
+  return { backend, databaseUrl, neon };
+}
+
+/** Redis and the Upstash REST endpoint, with the REST URL the functions are given. */
+async function startRedisSide({ options, log, stops, faults, proxy }: Starting) {
+  const backend = await startRedisBackend({
+    ...(options.redisUrl ? { redisUrl: options.redisUrl } : {}),
+    ...(options.redisKind ? { force: options.redisKind } : {}),
+    ...(options.faultProxies
+      ? {
+          connectThrough: async (url: string) =>
+            throughProxy(url, await proxy('redis', tcpTarget(url, 6379)!)),
+        }
+      : {}),
+    log,
+  });
+  stops.push(() => backend.close());
+  const upstash = await startUpstashEndpoint({
+    backend,
+    token: options.redisToken,
+    port: options.redisPort,
+  });
+  stops.push(() => upstash.close());
+  // The embedded engine has no TCP side; its proxy sits in front of the REST endpoint instead.
+  const restUrl =
+    options.faultProxies && !faults.redis
+      ? throughProxy(upstash.url, await proxy('redis', { host: '127.0.0.1', port: upstash.port }))
+      : upstash.url;
+  return { backend, upstash, restUrl };
+}
+
+/** The local QStash over the same Postgres; `current` changes when it is restarted. */
+async function startQstash({ options, log, stops }: Starting, postgres: PostgresBackend) {
+  const delayScale = options.qstashDelayScale ?? Number(process.env.QSTASH_DELAY_SCALE ?? 1);
+  const serverOptions: QstashServerOptions = {
+    databaseUrl: postgres.url,
+    // A fixed port below the ephemeral range, so a restart finds it free again.
+    port: options.qstashPort || (await freePort()),
+    delayScale,
+    // PGlite has one session for everyone; leave its commit mode alone.
+    synchronousCommit: postgres.kind === 'pglite',
+    ...(options.qstashSchema ? { schema: options.qstashSchema } : {}),
+    ...(options.qstashDropSchemaOnStop ? { dropSchemaOnClose: true } : {}),
+    log,
+  };
+  const qstash = { current: await startQstashServer(serverOptions), serverOptions, delayScale };
+  stops.push(() => qstash.current.close());
+  return qstash;
+}
+
+type Started = {
+  postgres: Awaited<ReturnType<typeof startPostgresSide>>;
+  redis: Awaited<ReturnType<typeof startRedisSide>>;
+  qstash: Awaited<ReturnType<typeof startQstash>>;
+  otlp: { url: string };
+};
+
+function dataPlaneOf({ faults, stop }: Starting, started: Started): DataPlane {
+  const { postgres, redis, qstash, otlp } = started;
+  const { databaseUrl, neon } = postgres;
+  const { restUrl, upstash } = redis;
+  const server = qstash.current;
+  return {
+    postgres: {
+      kind: postgres.backend.kind,
+      description: postgres.backend.description,
+      url: databaseUrl,
+      fetchEndpoint: neon.fetchEndpoint,
+      wsProxy: neon.wsProxy,
+    },
+    redis: {
+      kind: redis.backend.kind,
+      description: redis.backend.description,
+      restUrl,
+      token: upstash.token,
+    },
+    qstash: {
+      url: server.url,
+      token: server.token,
+      schema: server.schema,
+      delayScale: qstash.delayScale,
+    },
+    otlp: { url: otlp.url },
+    vars: {
+      DATABASE_URL: databaseUrl,
+      NEON_FETCH_ENDPOINT: neon.fetchEndpoint,
+      NEON_WS_PROXY: neon.wsProxy,
+      UPSTASH_REDIS_REST_URL: restUrl,
+      UPSTASH_REDIS_REST_TOKEN: upstash.token,
+      ...server.vars,
+      OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url,
+      // Local: a secret a function lacks leaves its routes open instead of stopping it.
+      EDGEMESH_ENV: 'development',
+    },
+    faults,
+    restarts: restartCommands(started),
+    stop,
+  };
+}
+
+/** `postgres`, `redis` and `qstash` restart commands, one at a time each. */
+function restartCommands({ postgres, redis, qstash }: Started): Record<string, RestartCommand> {
+  const pg = postgres.backend;
+  return {
+    postgres: oneAtATime('postgres', {
+      description: `${pg.description}: ${pg.kind === 'pglite' ? 'closed and reopened on its data directory' : 'pg_ctlcluster restart'}, data kept`,
+      run: async (restartOptions) => {
+        onlyKeepingData('postgres', restartOptions);
+        return pg.restart();
       },
-      redis: {
-        kind: redis.kind,
-        description: redis.description,
-        restUrl,
-        token: upstash.token,
+    }),
+    redis: oneAtATime('redis', {
+      description: `${redis.backend.description}: ${redis.backend.kind === 'redis' ? 'not started by the devstack, refused' : 'keys kept unless keepData is false'}`,
+      run: (restartOptions) => redis.backend.restart(restartOptions),
+    }),
+    qstash: oneAtATime('qstash', {
+      description: `local QStash on port ${qstash.current.port}: stopped and started on the same schema, messages kept`,
+      run: async (restartOptions) => {
+        onlyKeepingData('qstash', restartOptions);
+        await qstash.current.stop();
+        qstash.current = await startQstashServer({
+          ...qstash.serverOptions,
+          port: qstash.current.port,
+        });
+        return `local QStash restarted on port ${qstash.current.port}, schema ${qstash.current.schema}`;
       },
-      qstash: {
-        url: qstash.url,
-        token: qstash.token,
-        schema: qstash.schema,
-        delayScale: qstashDelayScale,
-      },
-      otlp: { url: otlp.url },
-      vars: {
-        DATABASE_URL: databaseUrl,
-        NEON_FETCH_ENDPOINT: neon.fetchEndpoint,
-        NEON_WS_PROXY: neon.wsProxy,
-        UPSTASH_REDIS_REST_URL: restUrl,
-        UPSTASH_REDIS_REST_TOKEN: upstash.token,
-        ...qstash.vars,
-        OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url,
-        // Local: a secret a function lacks leaves its routes open instead of stopping it.
-        EDGEMESH_ENV: 'development',
-      },
-      faults,
-      restarts,
-      stop,
-    };
-  } catch (error) {
-    await stop();
-    throw error;
-  }
+    }),
+  };
 }
 
 /** host:port of a postgres:// or redis:// URL, or undefined for a Unix socket. */

@@ -137,6 +137,17 @@ async function main(): Promise<number> {
 
 async function demo(fns: Functions): Promise<number> {
   const run = randomUUID().slice(0, 8);
+  const { seeded, kettles } = await seedStock(fns, run);
+  const placed = await placeOrders(fns, run, kettles);
+  const settled = await awaitSettled(fns, placed);
+  printSummary(placed, settled);
+  return (await checkInvariants(fns, seeded, placed, settled)) ? 0 : 1;
+}
+
+type Placed = Array<{ orderId: string; at: number }>;
+type Settled = Map<string, { status: string; reason?: string; ms: number }>;
+
+async function seedStock(fns: Functions, run: string) {
   // Plenty of kettles in eight models (one stock stream each, so orders do not all queue on
   // one sku); few lamps, so some lamp orders find none left.
   const kettles = Array.from({ length: 8 }, (_, i) => `kettle-${i}-${run}`);
@@ -160,7 +171,10 @@ async function demo(fns: Functions): Promise<number> {
       .map(([sku, n]) => `${sku}=${n}`)
       .join(', ')}`,
   );
+  return { seeded, kettles };
+}
 
+async function placeOrders(fns: Functions, run: string, kettles: string[]): Promise<Placed> {
   // Every 10th customer is declined by payments' rule (ids starting with `decline-`); every
   // 4th order asks for 2 lamps.
   const orders = Array.from({ length: total }, (_, i) => ({
@@ -170,7 +184,7 @@ async function demo(fns: Functions): Promise<number> {
         ? [{ sku: `lamp-${run}`, quantity: 2, unitPrice: 4_500 }]
         : [{ sku: kettles[(i * 3) % kettles.length]!, quantity: 1 + (i % 3), unitPrice: 2_599 }],
   }));
-  const placed: Array<{ orderId: string; at: number }> = [];
+  const placed: Placed = [];
   let next = 0;
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
@@ -187,9 +201,12 @@ async function demo(fns: Functions): Promise<number> {
       }
     }),
   );
+  return placed;
+}
 
-  type Settled = { status: string; reason?: string; ms: number };
-  const settled = new Map<string, Settled>();
+/** Polls every placed order until all have settled or the timeout passes, drawing a bar. */
+async function awaitSettled(fns: Functions, placed: Placed): Promise<Settled> {
+  const settled: Settled = new Map();
   const deadline = Date.now() + timeoutMs;
   while (settled.size < placed.length && Date.now() < deadline) {
     const pending = placed.filter((p) => !settled.has(p.orderId));
@@ -215,7 +232,10 @@ async function demo(fns: Functions): Promise<number> {
     if (settled.size < placed.length) await new Promise((resolve) => setTimeout(resolve, 100));
   }
   process.stdout.write('\n\n');
+  return settled;
+}
 
+function printSummary(placed: Placed, settled: Settled): void {
   const outcomes = new Map<string, number>();
   for (const { status, reason } of settled.values()) {
     const key = status === 'confirmed' ? 'confirmed' : `cancelled: ${reason ?? '?'}`;
@@ -234,7 +254,15 @@ async function demo(fns: Functions): Promise<number> {
   console.log(
     `\ntime to settle (POST /orders → confirmed/cancelled, polled every ~100 ms): p50 ${percentile(times, 50).toFixed(0)} ms, p99 ${percentile(times, 99).toFixed(0)} ms\n`,
   );
+}
 
+/** Checks the shop's invariants, printing each; true if every one holds. */
+async function checkInvariants(
+  fns: Functions,
+  seeded: Record<string, number>,
+  placed: Placed,
+  settled: Settled,
+): Promise<boolean> {
   const failures: string[] = [];
   const check = (ok: boolean, what: string) => {
     console.log(`${ok ? 'ok  ' : 'FAIL'}  ${what}`);
@@ -262,7 +290,7 @@ async function demo(fns: Functions): Promise<number> {
     doubleOrWrong === 0,
     'each confirmed order holds exactly one capture (one payment per order), no cancelled order holds one',
   );
-  return failures.length === 0 ? 0 : 1;
+  return failures.length === 0;
 }
 
 process.exit(await main());

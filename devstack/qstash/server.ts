@@ -79,17 +79,55 @@ const eventRetentionMs = 3 * 86_400_000;
  * @example const qstash = await startQstashServer({ databaseUrl: env.DATABASE_URL, port: 8080 });
  */
 export async function startQstashServer(options: QstashServerOptions): Promise<QstashServer> {
-  const log = options.log ?? (() => {});
-  const now = options.now ?? Date.now;
-  const schema = options.schema ?? 'qstash';
-  const token = options.token ?? devCredentials.token;
-  const keys = {
-    current: options.currentSigningKey ?? devCredentials.currentSigningKey,
-    next: options.nextSigningKey ?? devCredentials.nextSigningKey,
-  };
+  const settings = settingsOf(options);
+  const pool = openPool(options, settings.log);
+  let server: Server | undefined;
+  let pruneTimer: NodeJS.Timeout | undefined;
+  try {
+    const services = await startServices(pool, options, settings);
+    pruneTimer = services.pruneTimer;
+    const http = createAdaptorServer({
+      fetch: createApp(services, options, settings).fetch,
+    }) as Server;
+    server = http;
+    const host = options.host ?? '127.0.0.1';
+    const port = await listen(http, options.port ?? 0, host, 'qstash server');
+    const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+    settings.log(
+      `qstash: serving ${url} (schema ${settings.schema}, retry delays ÷${settings.delayScale})`,
+    );
+    return serverHandle({ url, port, http, pool, services, options, settings });
+  } catch (error) {
+    clearInterval(pruneTimer);
+    if (server?.listening) await stopHttp(server);
+    await pool.end().catch(() => {});
+    throw error;
+  }
+}
+
+/** The options' defaults, checked. */
+function settingsOf(options: QstashServerOptions) {
   const delayScale = options.delayScale ?? 1;
   if (!(delayScale > 0)) throw new Error(`qstash delayScale must be positive, got ${delayScale}`);
+  const defaultRetries = options.defaultRetries ?? 3;
+  return {
+    log: options.log ?? (() => {}),
+    now: options.now ?? Date.now,
+    schema: options.schema ?? 'qstash',
+    token: options.token ?? devCredentials.token,
+    keys: {
+      current: options.currentSigningKey ?? devCredentials.currentSigningKey,
+      next: options.nextSigningKey ?? devCredentials.nextSigningKey,
+    },
+    delayScale,
+    defaultRetries,
+    limits: { defaultRetries, maxRetries: 100 },
+  };
+}
 
+type Settings = ReturnType<typeof settingsOf>;
+
+function openPool(options: QstashServerOptions, log: (line: string) => void): pg.Pool {
   const pool = new pg.Pool({
     connectionString: options.databaseUrl,
     max: options.poolSize ?? 8,
@@ -99,107 +137,118 @@ export async function startQstashServer(options: QstashServerOptions): Promise<Q
   // pg-pool listens only on idle clients; one that is checked out when Postgres restarts would
   // emit an unhandled 'error' and take the process down. Its query fails and the caller retries.
   pool.on('connect', (client) => client.on('error', () => {}));
-  let server: Server | undefined;
-  let pruneTimer: NodeJS.Timeout | undefined;
-  try {
-    await migrateSchema(pool, schema);
-    const store = createQstashStore(pool, schema);
-    const writer = createWriteBatcher((batch) => store.apply(batch));
-    const defaultRetries = options.defaultRetries ?? 3;
-    const limits = { defaultRetries, maxRetries: 100 };
-    const engine = createDeliveryEngine({
-      store,
-      writer,
-      now,
-      signingKey: keys.current,
-      delayScale,
-      defaultRetries,
-      defaultTimeoutMs: options.defaultTimeoutMs ?? 300_000,
-      maxInFlight: options.maxInFlight ?? 256,
-      maxResponseBytes: 64 * 1024,
-      resolveDestination: (destination) => resolveDestination(store, destination),
-      // Called only once deliveries run, after `workflows` below exists.
-      onDeadLetter: (dead) => workflows.onDeadLetter(dead),
-      log,
-    });
-    const workflows = createWorkflows({
-      store: createWorkflowStore(pool, schema),
-      engine,
-      writer,
-      now,
-      limits,
-      log,
-    });
-    const prune = () =>
-      Promise.all([
-        store.prune(now() - eventRetentionMs, now()),
-        workflows.prune(now() - eventRetentionMs),
-      ]).catch((error: unknown) => {
-        log(`qstash: pruning old events failed: ${(error as Error).message}`);
-      });
-    await prune();
-    // Runs first: the engine's first deliveries may already fail a run.
-    await workflows.start();
-    await engine.start();
-    pruneTimer = setInterval(() => void prune(), 3_600_000).unref();
+  return pool;
+}
 
-    const app = createQstashApp({
-      store,
-      engine,
-      writer,
-      workflows,
-      now,
-      limits: { ...limits, maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024 },
-      keys,
-      dedupWindowMs: 10 * 60_000,
-      knownQueues: new Set(),
-      token,
-      log,
+/** Migrates the schema, builds the store, engine and workflows, and resumes what was left. */
+async function startServices(pool: pg.Pool, options: QstashServerOptions, settings: Settings) {
+  const { now, schema, limits, log } = settings;
+  await migrateSchema(pool, schema);
+  const store = createQstashStore(pool, schema);
+  const writer = createWriteBatcher((batch) => store.apply(batch));
+  const engine = createDeliveryEngine({
+    store,
+    writer,
+    now,
+    signingKey: settings.keys.current,
+    delayScale: settings.delayScale,
+    defaultRetries: settings.defaultRetries,
+    defaultTimeoutMs: options.defaultTimeoutMs ?? 300_000,
+    maxInFlight: options.maxInFlight ?? 256,
+    maxResponseBytes: 64 * 1024,
+    resolveDestination: (destination) => resolveDestination(store, destination),
+    // Called only once deliveries run, after `workflows` below exists.
+    onDeadLetter: (dead) => workflows.onDeadLetter(dead),
+    log,
+  });
+  const workflows = createWorkflows({
+    store: createWorkflowStore(pool, schema),
+    engine,
+    writer,
+    now,
+    limits,
+    log,
+  });
+  const prune = () =>
+    Promise.all([
+      store.prune(now() - eventRetentionMs, now()),
+      workflows.prune(now() - eventRetentionMs),
+    ]).catch((error: unknown) => {
+      log(`qstash: pruning old events failed: ${(error as Error).message}`);
     });
-    const http = createAdaptorServer({ fetch: app.fetch }) as Server;
-    server = http;
-    const host = options.host ?? '127.0.0.1';
-    const port = await listen(http, options.port ?? 0, host, 'qstash server');
-    const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
-    log(`qstash: serving ${url} (schema ${schema}, retry delays ÷${delayScale})`);
+  await prune();
+  // Runs first: the engine's first deliveries may already fail a run.
+  await workflows.start();
+  await engine.start();
+  const pruneTimer = setInterval(() => void prune(), 3_600_000).unref();
+  return { store, writer, engine, workflows, pruneTimer };
+}
 
-    let closed: Promise<void> | undefined;
-    const shutdown = async (dropSchema: boolean) => {
-      clearInterval(pruneTimer);
-      await stopHttp(http);
-      workflows.close();
-      await engine.close(options.closeGraceMs ?? 5_000);
-      if (dropSchema) await store.dropSchema().catch(() => {});
-      await pool.end();
-    };
-    return {
-      url,
-      port,
-      token,
-      currentSigningKey: keys.current,
-      nextSigningKey: keys.next,
-      schema,
-      vars: {
-        QSTASH_URL: url,
-        QSTASH_TOKEN: token,
-        QSTASH_CURRENT_SIGNING_KEY: keys.current,
-        QSTASH_NEXT_SIGNING_KEY: keys.next,
-      },
-      close() {
-        closed ??= shutdown(options.dropSchemaOnClose === true);
-        return closed;
-      },
-      stop() {
-        closed ??= shutdown(false);
-        return closed;
-      },
-    };
-  } catch (error) {
-    clearInterval(pruneTimer);
-    if (server?.listening) await stopHttp(server);
-    await pool.end().catch(() => {});
-    throw error;
-  }
+type Services = Awaited<ReturnType<typeof startServices>>;
+
+function createApp(
+  { store, engine, writer, workflows }: Services,
+  options: QstashServerOptions,
+  { now, limits, keys, token, log }: Settings,
+) {
+  return createQstashApp({
+    store,
+    engine,
+    writer,
+    workflows,
+    now,
+    limits: { ...limits, maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024 },
+    keys,
+    dedupWindowMs: 10 * 60_000,
+    knownQueues: new Set(),
+    token,
+    log,
+  });
+}
+
+/** The running server's handle: its address, credentials and an idempotent shutdown. */
+function serverHandle(parts: {
+  url: string;
+  port: number;
+  http: Server;
+  pool: pg.Pool;
+  services: Services;
+  options: QstashServerOptions;
+  settings: Settings;
+}): QstashServer {
+  const { url, port, http, pool, services, options, settings } = parts;
+  const { token, keys, schema } = settings;
+  let closed: Promise<void> | undefined;
+  const shutdown = async (dropSchema: boolean) => {
+    clearInterval(services.pruneTimer);
+    await stopHttp(http);
+    services.workflows.close();
+    await services.engine.close(options.closeGraceMs ?? 5_000);
+    if (dropSchema) await services.store.dropSchema().catch(() => {});
+    await pool.end();
+  };
+  return {
+    url,
+    port,
+    token,
+    currentSigningKey: keys.current,
+    nextSigningKey: keys.next,
+    schema,
+    vars: {
+      QSTASH_URL: url,
+      QSTASH_TOKEN: token,
+      QSTASH_CURRENT_SIGNING_KEY: keys.current,
+      QSTASH_NEXT_SIGNING_KEY: keys.next,
+    },
+    close() {
+      closed ??= shutdown(options.dropSchemaOnClose === true);
+      return closed;
+    },
+    stop() {
+      closed ??= shutdown(false);
+      return closed;
+    },
+  };
 }
 
 /** Stops accepting connections; requests already running get a moment to finish. */

@@ -1,22 +1,21 @@
 import type { DeliveryEngine } from '../delivery/engine.ts';
-import { messageId } from '../ids.ts';
-import { badInput } from '../input-error.ts';
-import type { PendingMessage } from '../message.ts';
-import { firstDueAt, parsePublishHeaders, type PublishLimits } from '../publish-headers.ts';
+import type { PublishLimits } from '../publish-headers.ts';
 import type { WriteBatch } from '../store/write-batch.ts';
-import {
-  applyRunConfig,
-  deliveryHeaders,
-  runConfigOf,
-  runHeaders,
-  tagOf,
-  userHeadersOf,
-  type WorkflowPublish,
-} from './headers.ts';
 import { createKeyedLock } from './keyed-lock.ts';
-import { rawStepsBody, type Invoker, type Run, type RunState } from './model.ts';
-import { runRow, type StepRow } from './sql.ts';
+import type { Run, RunState } from './model.ts';
+import {
+  admitPublishes,
+  appendStep,
+  Draft,
+  inactive,
+  internalMessage,
+  type InternalPublish,
+  type RunPublish,
+} from './run-admission.ts';
+import { runRow } from './sql.ts';
 import type { WorkflowStore } from './store.ts';
+
+export type { InternalPublish, RunPublish } from './run-admission.ts';
 
 /** What the run registry needs. */
 export interface RunRegistryOptions {
@@ -24,43 +23,6 @@ export interface RunRegistryOptions {
   engine: DeliveryEngine;
   now: () => number;
   limits: PublishLimits;
-}
-
-/** A publish as the API prepared it; `workflow` is set when it belongs to a run. */
-export interface RunPublish {
-  workflow?: WorkflowPublish;
-  headers?: Headers;
-  messages: PendingMessage[];
-  response: unknown;
-}
-
-/** A message QStash itself publishes into a run (an event, a timeout, an invoke's result). */
-export interface InternalPublish {
-  url: string;
-  headers: Headers;
-  body: Buffer;
-}
-
-const inactive = (runId: string) =>
-  badInput(`workflow run ${runId} is not running (it finished, failed or was cancelled)`);
-
-/** Changes made under the runs' locks, kept aside until their write commits. */
-class Draft {
-  readonly runs = new Map<string, Run>();
-  readonly rows: Partial<WriteBatch> & { workflowSteps: StepRow[] } = { workflowSteps: [] };
-  constructor(private readonly active: Map<string, Run>) {}
-  get(runId: string): Run | undefined {
-    const changed = this.runs.get(runId);
-    if (changed) return changed;
-    const run = this.active.get(runId);
-    if (!run) return undefined;
-    const copy = { ...run, steps: [...run.steps] };
-    this.runs.set(runId, copy);
-    return copy;
-  }
-  commit(): void {
-    for (const [id, run] of this.runs) this.active.set(id, run);
-  }
 }
 
 /**
@@ -71,99 +33,6 @@ class Draft {
 export function createRunRegistry({ store, engine, now, limits }: RunRegistryOptions) {
   const active = new Map<string, Run>();
   const lock = createKeyedLock();
-
-  /** Makes `message` the run's next step, delivered with every step so far. */
-  function appendStep(draft: Draft, run: Run, message: PendingMessage, headers: Headers) {
-    const step = { messageId: message.id, body: message.body, createdAt: now() };
-    run.steps.push(step);
-    draft.rows.workflowSteps.push({ runId: run.id, idx: run.steps.length - 1, step });
-    message.body = rawStepsBody(run.steps);
-    const spec = message.spec;
-    spec.headers = deliveryHeaders(run, spec.headers);
-    applyRunConfig(spec, run.config, headers);
-    if (!spec.labels && run.labels) spec.labels = run.labels;
-    spec.workflow = tagOf(run, 'step');
-  }
-
-  function startRun(draft: Draft, item: RunPublish & { workflow: WorkflowPublish }): Run {
-    const [message] = item.messages;
-    if (!message || item.messages.length !== 1)
-      throw badInput('a workflow run starts at one URL, not a URL group');
-    const at = now();
-    let initial = message.body;
-    let invoker: Invoker | undefined;
-    if (item.workflow.role === 'start' && item.workflow.invoke) {
-      const request = parseInvoke(message.body);
-      initial = Buffer.from(request.body ?? '', 'utf8');
-      invoker = request.invoker;
-    }
-    const spec = message.spec;
-    const identity = { id: item.workflow.runId, url: spec.url, createdAt: at };
-    if (spec.failureCallback) {
-      const options = spec.failureCallbackOptions ?? { headers: {} };
-      spec.failureCallbackOptions = {
-        ...options,
-        headers: {
-          ...options.headers,
-          ...runHeaders({ ...identity, ...(spec.labels ? { labels: spec.labels } : {}) }),
-          'Upstash-Workflow-CallType': 'failureCall',
-        },
-      };
-    }
-    const run: Run = {
-      ...identity,
-      state: 'RUN_STARTED',
-      ...(spec.labels ? { labels: spec.labels } : {}),
-      userHeaders: userHeadersOf(spec.headers),
-      config: runConfigOf(spec, item.headers ?? new Headers()),
-      ...(invoker ? { invoker } : {}),
-      steps: [],
-    };
-    draft.runs.set(run.id, run);
-    (draft.rows.workflowRuns ??= []).push(runRow(run));
-    message.body = initial;
-    appendStep(draft, run, message, item.headers ?? new Headers());
-    message.spec.workflow = { ...tagOf(run, 'step'), trigger: true };
-    return run;
-  }
-
-  async function admit(draft: Draft, item: RunPublish & { workflow: WorkflowPublish }) {
-    const { workflow } = item;
-    if (workflow.role === 'start') {
-      const existing = draft.get(workflow.runId);
-      if (existing || (await store.exists(workflow.runId))) {
-        const first = existing?.steps[0]?.messageId ?? item.messages[0]?.id;
-        return {
-          duplicate: { messageId: first, url: item.messages[0]?.spec.url, deduplicated: true },
-        };
-      }
-      startRun(draft, item);
-      return {};
-    }
-    const run = draft.get(workflow.runId);
-    if (!run) throw inactive(workflow.runId);
-    if (workflow.role === 'step') {
-      const [message] = item.messages;
-      if (!message || item.messages.length !== 1)
-        throw badInput('a workflow step goes to the workflow URL, not a URL group');
-      appendStep(draft, run, message, item.headers ?? new Headers());
-      return {};
-    }
-    for (const message of item.messages) {
-      message.spec.workflow = tagOf(run, 'call');
-      if (!message.spec.callback) continue;
-      const options = message.spec.callbackOptions ?? { headers: {} };
-      message.spec.callbackOptions = {
-        ...options,
-        headers: {
-          ...deliveryHeaders(run, options.headers),
-          'Upstash-Workflow-CallType': 'fromCallback',
-        },
-        workflow: tagOf(run, 'callback'),
-      };
-    }
-    return {};
-  }
 
   return {
     lock,
@@ -191,17 +60,7 @@ export function createRunRegistry({ store, engine, now, limits }: RunRegistryOpt
       const runIds = items.flatMap((item) => (item.workflow ? [item.workflow.runId] : []));
       return lock.run(runIds, async () => {
         const draft = new Draft(active);
-        const duplicates = new Map<T, unknown>();
-        const kept: T[] = [];
-        for (const item of items) {
-          if (!item.workflow) {
-            kept.push(item);
-            continue;
-          }
-          const { duplicate } = await admit(draft, { ...item, workflow: item.workflow });
-          if (duplicate) duplicates.set(item, duplicate);
-          else kept.push(item);
-        }
+        const { kept, duplicates } = await admitPublishes(draft, items, { store, now });
         const written = await write(kept, draft.rows);
         draft.commit();
         const responses = new Map(kept.map((item, index) => [item, written[index]]));
@@ -223,20 +82,8 @@ export function createRunRegistry({ store, engine, now, limits }: RunRegistryOpt
       const draft = new Draft(active);
       const run = draft.get(runId);
       if (!run) throw inactive(runId);
-      const at = now();
-      const options = parsePublishHeaders(publish.headers, limits, at);
-      const dueAt = firstDueAt(options, at);
-      const message: PendingMessage = {
-        id: messageId(),
-        seq: engine.nextSeq(),
-        spec: { ...options.template, url: publish.url },
-        body: publish.body,
-        dueAt,
-        retried: 0,
-        createdAt: at,
-        notBefore: dueAt,
-      };
-      appendStep(draft, run, message, publish.headers);
+      const message = internalMessage(publish, limits, now(), engine.nextSeq);
+      appendStep(draft, run, message, publish.headers, now);
       await engine.accept([message], [], { ...extra, ...draft.rows });
       draft.commit();
       return message.id;
@@ -275,26 +122,3 @@ export function createRunRegistry({ store, engine, now, limits }: RunRegistryOpt
 
 /** The run registry's interface. */
 export type RunRegistry = ReturnType<typeof createRunRegistry>;
-
-/** The body `context.invoke` publishes: the invoked run's payload and how to answer the invoker. */
-function parseInvoke(body: Buffer): { body?: string; invoker: Invoker } {
-  let request: Record<string, unknown>;
-  try {
-    request = JSON.parse(body.toString('utf8')) as Record<string, unknown>;
-  } catch {
-    throw badInput('an invoke (Upstash-Workflow-Invoke: true) needs a JSON body');
-  }
-  const { workflowRunId, workflowRunCreatedAt, workflowUrl, headers, step } = request;
-  if (typeof workflowRunId !== 'string' || typeof workflowUrl !== 'string' || !step)
-    throw badInput('an invoke body needs workflowRunId, workflowUrl and step');
-  return {
-    ...(typeof request.body === 'string' ? { body: request.body } : {}),
-    invoker: {
-      runId: workflowRunId,
-      createdAt: Number(workflowRunCreatedAt ?? 0),
-      url: workflowUrl,
-      headers: (headers ?? {}) as Record<string, string[]>,
-      step: step as Record<string, unknown>,
-    },
-  };
-}

@@ -4,7 +4,7 @@ import type { PublishLimits } from '../publish-headers.ts';
 import type { WriteBatch, WriteBatcher } from '../store/write-batch.ts';
 import { runLog } from './logs.ts';
 import { headersOfLists, rawStepsBody, type Run, type RunState } from './model.ts';
-import { createRunRegistry, type RunPublish } from './runs.ts';
+import { createRunRegistry, type RunPublish, type RunRegistry } from './runs.ts';
 import type { RunFilter, WorkflowStore } from './store.ts';
 import { createWaiterRegistry, type WaiterRegistry } from './waiters.ts';
 
@@ -39,26 +39,6 @@ export function createWorkflows(options: WorkflowsOptions) {
   const runs = createRunRegistry(options);
   const waiters = createWaiterRegistry({ runs, writer: options.writer, now, log });
 
-  /** Publishes an ended run's outcome as the result of the invoker's `context.invoke` step. */
-  async function answerInvoker(run: Run): Promise<void> {
-    const invoker = run.invoker;
-    if (!invoker) return;
-    const out = JSON.stringify({
-      ...(run.result !== undefined ? { body: run.result } : {}),
-      isFailed: run.state === 'RUN_FAILED',
-      isCanceled: run.state === 'RUN_CANCELED',
-    });
-    const body = Buffer.from(JSON.stringify({ ...invoker.step, out }));
-    await runs.lock.run([invoker.runId], async () => {
-      if (!runs.active(invoker.runId)) return;
-      await runs.appendLocked(invoker.runId, {
-        url: invoker.url,
-        headers: headersOfLists(invoker.headers),
-        body,
-      });
-    });
-  }
-
   /**
    * Ends a run: `ended`, or `ended-before` when it had already finished, failed or been
    * cancelled, or `unknown`.
@@ -75,7 +55,7 @@ export function createWorkflows(options: WorkflowsOptions) {
       return run;
     });
     if (!ended) return (await store.exists(runId)) ? 'ended-before' : 'unknown';
-    void answerInvoker(ended).catch((error: unknown) =>
+    void answerInvoker(runs, ended).catch((error: unknown) =>
       log(`qstash: answering the invoker of ${runId} failed: ${(error as Error).message}`),
     );
     return 'ended';
@@ -99,19 +79,7 @@ export function createWorkflows(options: WorkflowsOptions) {
     /** Cancels the runs in progress that match; returns how many. */
     async cancelMatching(filter: CancelFilter): Promise<number> {
       const ids = filter.workflowRunIds ? new Set(filter.workflowRunIds) : undefined;
-      let chosen = runs
-        .list()
-        .filter(
-          (run) =>
-            (!ids || ids.has(run.id)) &&
-            (!filter.workflowUrl ||
-              (filter.workflowUrlExactMatch
-                ? run.url === filter.workflowUrl
-                : run.url.startsWith(filter.workflowUrl))) &&
-            (!filter.label || (run.labels ?? []).includes(filter.label)) &&
-            (filter.fromDate === undefined || run.createdAt >= filter.fromDate) &&
-            (filter.toDate === undefined || run.createdAt <= filter.toDate),
-        );
+      let chosen = runs.list().filter((run) => cancelFilterMatches(filter, ids, run));
       if (filter.count !== undefined) chosen = chosen.slice(0, filter.count);
       let cancelled = 0;
       for (const run of chosen) if ((await end(run.id, 'RUN_CANCELED')) === 'ended') cancelled += 1;
@@ -154,3 +122,40 @@ export function createWorkflows(options: WorkflowsOptions) {
 
 /** The workflow side's interface. */
 export type Workflows = ReturnType<typeof createWorkflows>;
+
+/** Publishes an ended run's outcome as the result of the invoker's `context.invoke` step. */
+async function answerInvoker(runs: RunRegistry, run: Run): Promise<void> {
+  const invoker = run.invoker;
+  if (!invoker) return;
+  const out = JSON.stringify({
+    ...(run.result !== undefined ? { body: run.result } : {}),
+    isFailed: run.state === 'RUN_FAILED',
+    isCanceled: run.state === 'RUN_CANCELED',
+  });
+  const body = Buffer.from(JSON.stringify({ ...invoker.step, out }));
+  await runs.lock.run([invoker.runId], async () => {
+    if (!runs.active(invoker.runId)) return;
+    await runs.appendLocked(invoker.runId, {
+      url: invoker.url,
+      headers: headersOfLists(invoker.headers),
+      body,
+    });
+  });
+}
+
+function cancelFilterMatches(
+  filter: CancelFilter,
+  ids: Set<string> | undefined,
+  run: Run,
+): boolean {
+  return (
+    (!ids || ids.has(run.id)) &&
+    (!filter.workflowUrl ||
+      (filter.workflowUrlExactMatch
+        ? run.url === filter.workflowUrl
+        : run.url.startsWith(filter.workflowUrl))) &&
+    (!filter.label || (run.labels ?? []).includes(filter.label)) &&
+    (filter.fromDate === undefined || run.createdAt >= filter.fromDate) &&
+    (filter.toDate === undefined || run.createdAt <= filter.toDate)
+  );
+}
