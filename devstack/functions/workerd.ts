@@ -1,5 +1,7 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
 import { build } from 'esbuild';
 import { Log, LogLevel, Miniflare } from 'miniflare';
 import { assertPortFree } from '../listen.ts';
@@ -28,7 +30,7 @@ export async function bundleWorker(spec: FunctionSpec): Promise<string> {
 /** Runs one function in workerd through miniflare. */
 export async function startOnWorkerd(
   spec: FunctionSpec,
-  { port, vars }: StartFunctionOptions,
+  { port, vars, log }: StartFunctionOptions,
 ): Promise<RunningFunction> {
   if (port !== 0) await assertPortFree(port, '127.0.0.1', spec.name);
   const scriptPath = await bundleWorker(spec);
@@ -43,6 +45,19 @@ export async function startOnWorkerd(
     port,
     log: new Log(LogLevel.WARN),
     cf: false,
+    // The worker's console lines, like a Deno function's: to `log` when given, else as they are.
+    handleRuntimeStdio(stdout: Readable, stderr: Readable) {
+      for (const [stream, out] of [
+        [stdout, process.stdout],
+        [stderr, process.stderr],
+      ] as const) {
+        createInterface({ input: stream }).on('line', (line) => {
+          if (!line.trim()) return;
+          if (log) log(`${spec.name}: ${line}`);
+          else out.write(`${line}\n`);
+        });
+      }
+    },
   });
   const url = await miniflare.ready;
   return {
