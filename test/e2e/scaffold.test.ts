@@ -14,7 +14,7 @@ import { stackTestTimeoutMs } from '../support/timeouts.ts';
 const run = promisify(execFile);
 const bin = (name: string) => join(repoRoot, 'node_modules', '.bin', name);
 
-describe('npm run new -- shipping --consumer order-events', () => {
+describe('npm run new -- returns --consumer order-events', () => {
   const vars = inject('devstackVars');
   let copy: string;
 
@@ -27,12 +27,12 @@ describe('npm run new -- shipping --consumer order-events', () => {
     await symlink(join(repoRoot, 'node_modules'), join(copy, 'node_modules'));
     const created = await run(
       bin('tsx'),
-      ['devstack/new-cli.ts', 'shipping', '--consumer', 'order-events'],
+      ['devstack/new-cli.ts', 'returns', '--consumer', 'order-events'],
       {
         cwd: copy,
       },
     );
-    expect(created.stdout).toContain('created functions/shipping/service.ts');
+    expect(created.stdout).toContain('created functions/returns/service.ts');
   }, 120_000);
 
   afterAll(() => rm(copy, { recursive: true, force: true }));
@@ -42,10 +42,10 @@ describe('npm run new -- shipping --consumer order-events', () => {
   }, 240_000);
 
   it('passes lint and the formatter', async () => {
-    await run(bin('eslint'), ['functions/shipping', 'test/unit/functions/shipping'], { cwd: copy });
+    await run(bin('eslint'), ['functions/returns', 'test/unit/functions/returns'], { cwd: copy });
     await run(
       bin('prettier'),
-      ['--check', 'functions/shipping', 'test/unit/functions/shipping', 'deno.json'],
+      ['--check', 'functions/returns', 'test/unit/functions/returns', 'deno.json'],
       {
         cwd: copy,
       },
@@ -53,12 +53,12 @@ describe('npm run new -- shipping --consumer order-events', () => {
   }, 120_000);
 
   it('passes its own unit test and bundles for Workers', async () => {
-    const tests = await run(bin('vitest'), ['run', 'test/unit/functions/shipping'], { cwd: copy });
+    const tests = await run(bin('vitest'), ['run', 'test/unit/functions/returns'], { cwd: copy });
     // eslint-disable-next-line no-control-regex
     expect(tests.stdout.replace(/\u001b\[[\d;]*m/g, '')).toMatch(/Tests\s+4 passed/);
     await run(
       bin('wrangler'),
-      ['deploy', '--dry-run', '--env', 'shipping', '--outdir', join(copy, 'out')],
+      ['deploy', '--dry-run', '--env', 'returns', '--outdir', join(copy, 'out')],
       {
         cwd: copy,
         env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CI: 'true' },
@@ -78,7 +78,7 @@ describe('npm run new -- shipping --consumer order-events', () => {
           '--runtime',
           runtime,
           '--only',
-          'shipping',
+          'returns',
           ...[
             '--port',
             '0',
@@ -105,11 +105,11 @@ describe('npm run new -- shipping --consumer order-events', () => {
           child.stdout.on('data', check);
           child.once('exit', () => reject(new Error(`npm start exited:\n${out}`)));
         });
-        const url = /shipping\s+\S+\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1];
+        const url = /returns\s+\S+\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1];
         expect(url).toBeDefined();
         const health = await fetch(`${url}/health`);
         expect(health.status).toBe(200);
-        expect(await health.json()).toMatchObject({ service: 'shipping', status: 'ok' });
+        expect(await health.json()).toMatchObject({ service: 'returns', status: 'ok' });
         const created = await fetch(`${url}/items`, {
           method: 'POST',
           headers: { 'content-type': 'application/json' },

@@ -35,6 +35,7 @@ describe('npm run setup:qstash', () => {
     SERVICE_NOTIFICATIONS_URL: 'http://127.0.0.1:9/notifications',
     SERVICE_ORDERS_URL: 'http://127.0.0.1:9/orders',
     SERVICE_INVENTORY_URL: 'http://127.0.0.1:9/inventory',
+    SERVICE_SHIPPING_URL: 'http://127.0.0.1:9/shipping',
   };
 
   afterAll(async () => {
@@ -47,6 +48,7 @@ describe('npm run setup:qstash', () => {
     const first = await cli('setup-qstash.ts', [], env);
     expect(first.code).toBe(0);
     expect(first.stdout).toContain(`topic order-events${suffix}: add notifications`);
+    expect(first.stdout).toContain('shipping http://127.0.0.1:9/shipping');
     expect(first.stdout).toContain(`schedule orders-outbox-sweep${suffix}: * * * * *`);
     expect(first.stdout).toContain(`schedule inventory-outbox-sweep${suffix}: * * * * *`);
     const second = await cli('setup-qstash.ts', [], env);
