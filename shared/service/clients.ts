@@ -71,6 +71,7 @@ export function clientFactory(options: ClientFactoryOptions) {
     if (!entry) {
       const breakers = createBreakerSet({
         ...breakerOptionsOf(definition.breaker, settings),
+        forced: settings.breaker.force,
         store: options.breakerStore,
         now: options.now,
         waitUntil: options.waitUntil,

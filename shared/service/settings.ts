@@ -16,6 +16,8 @@ const breakerSettings = z
     slowCallDurationMs: ms(600_000).optional(),
     waitInOpenMs: ms(600_000).optional(),
     permittedCallsInHalfOpen: z.number().int().min(1).max(1_000).optional(),
+    /** An operator's override per called service: `open` fails fast, `closed` always calls. */
+    force: z.record(z.string(), z.enum(['open', 'closed'])).optional(),
   })
   .prefault({});
 
@@ -82,7 +84,7 @@ export function breakerOptionsOf(
   declared: BreakerOptions | undefined,
   settings: ToolkitSettings,
 ): BreakerOptions {
-  return { ...declared, ...defined(settings.breaker) };
+  return { ...declared, ...defined({ ...settings.breaker, force: undefined }) };
 }
 
 /** The live part of a call policy that the service client has no option for directly. */
