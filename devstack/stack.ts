@@ -11,6 +11,7 @@ import { listFunctions, loadServices } from './functions/catalog.ts';
 import type { RunningFunction } from './functions/running.ts';
 import { startFunctions, type FunctionRuntime } from './functions/start.ts';
 import { startEtcd, type DevstackEtcd } from './etcd/index.ts';
+import { startConsole, type Console } from './console/index.ts';
 import { startControlServer, type ControlServer } from './faults/control-server.ts';
 import { freePort } from './listen.ts';
 import { migrateFunctions } from './migrations.ts';
@@ -31,6 +32,8 @@ export interface DevstackOptions {
     qstash?: number;
     /** The control API of faults and restarts. Default any free port. */
     control?: number;
+    /** The operations console (docs/console.md). Default any free port. */
+    console?: number;
   };
   /** TCP fault proxies in front of Postgres and Redis (docs/devstack-faults.md). Default true. */
   faultProxies?: boolean;
@@ -42,6 +45,8 @@ export interface DevstackOptions {
   only?: readonly string[];
   /** Where `.devstack/` state goes; `.dev.vars` is written beside it. Default the repo's. */
   stateDir?: string;
+  /** Serve the operations console. Default true. */
+  console?: boolean;
   /** Write `.dev.vars` and `endpoints.json`. Default true. */
   writeFiles?: boolean;
   log?: (line: string) => void;
@@ -70,6 +75,8 @@ export interface Endpoints {
   etcd?: { url: string; kind: string; description: string };
   /** The control API of faults below the functions and of restarts. */
   control: string;
+  /** The operations console, when it runs. */
+  console?: string;
 }
 
 /** The port the first reference function declares; `--port N` shifts every function by N − this. */
@@ -106,7 +113,9 @@ export async function startDevstack(options: DevstackOptions): Promise<Devstack>
   let functions: RunningFunction[] = [];
   let etcd: DevstackEtcd | null = null;
   let control: ControlServer | undefined;
+  let operations: Console | undefined;
   const stopAll = async () => {
+    await operations?.close().catch(() => {});
     await Promise.all(functions.map((fn) => fn.stop().catch(() => {})));
     await control?.close().catch(() => {});
     await etcd?.stop().catch(() => {});
@@ -153,6 +162,15 @@ export async function startDevstack(options: DevstackOptions): Promise<Devstack>
     const qstash = new Client({ baseUrl: plane.qstash.url, token: plane.qstash.token });
     const changes = await applyTopology(qstash, topology);
     log(`qstash topology: ${changes.length} change(s) applied`);
+    if (options.console ?? true) {
+      operations = await startConsole({
+        port: options.ports.console ?? 0,
+        functions,
+        services,
+        vars,
+        log,
+      });
+    }
     const endpoints: Endpoints = {
       instance,
       functions: Object.fromEntries(functions.map((fn) => [fn.name, fn.url])),
@@ -163,6 +181,7 @@ export async function startDevstack(options: DevstackOptions): Promise<Devstack>
       qstash: plane.qstash,
       ...(etcd ? { etcd: { url: etcd.url, kind: etcd.kind, description: etcd.description } } : {}),
       control: control.url,
+      ...(operations ? { console: operations.url } : {}),
     };
     if (options.writeFiles ?? true)
       await writeDevstackFiles(dirname(stateDir), stateDir, vars, endpoints);
