@@ -47,6 +47,13 @@ export function orderRoutes(app: Hono, sources: ConsoleSources): void {
     const base = `${ordersUrl(sources)}/orders/${encodeURIComponent(parsed.data)}`;
     const [order, saga] = await Promise.all([getJson(base), getJson(`${base}/saga`)]);
     if (order.status === 404) throw new EdgeMeshError('NOT_FOUND', `No order ${parsed.data}.`);
+    if (order.status !== 200) {
+      const detail = (order.body as { detail?: unknown } | null)?.detail;
+      throw new EdgeMeshError(
+        'UPSTREAM',
+        `orders answered ${order.status}${typeof detail === 'string' ? `: ${detail}` : ''}`,
+      );
+    }
     return c.json({ order: order.body, saga: saga.status === 200 ? saga.body : null });
   });
 }

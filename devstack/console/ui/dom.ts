@@ -70,7 +70,7 @@ export function swap(region: Element, ...children: Child[]): void {
 
 /** A status badge; its text is the state, its class picks a colour. */
 export function badge(state: string | null | undefined): HTMLElement {
-  const text = state ?? 'unknown';
+  const text = typeof state === 'string' ? state : 'unknown';
   return h('span', { class: `badge ${text.replace(/[^A-Za-z_]/g, '')}` }, text);
 }
 

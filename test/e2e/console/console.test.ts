@@ -14,6 +14,7 @@ import { startConsole, type Console } from '../../../devstack/console/index.ts';
 import { listFunctions, loadServices } from '../../../devstack/functions/catalog.ts';
 import type { RunningFunction } from '../../../devstack/functions/running.ts';
 import { startFunctions } from '../../../devstack/functions/start.ts';
+import { createSql } from '../../../shared/postgres/neon.ts';
 import { closeServer, freePort, listen } from '../../../devstack/listen.ts';
 
 const chromiumPath = '/usr/bin/chromium';
@@ -140,6 +141,36 @@ describe.skipIf(!hasChromium)('operations console in Chromium', () => {
     await shot('trace');
   }, 60_000);
 
+  it('forces a breaker open from the console, and calls to it fail fast until set back', async () => {
+    await page.goto(`${ops.url}/#/breakers`);
+    const force = page.getByRole('button', { name: 'Force open: orders calling inventory' });
+    await force.click();
+    const row = page
+      .getByRole('row')
+      .filter({ hasText: 'orders' })
+      .filter({ hasText: 'inventory' });
+    await row.getByText('FORCED_OPEN').waitFor({ timeout: 10_000 });
+    await shot('breaker-forced');
+    const applied = async () =>
+      (
+        (await (await fetch(`${url('orders')}/health`)).json()) as {
+          settings: { revision: { service: number } };
+        }
+      ).settings.revision.service;
+    await expect.poll(applied, { timeout: 10_000 }).toBeGreaterThan(0);
+    const orderId = await placeOrder(`c-open-${run}`);
+    await page.goto(`${ops.url}/#/orders/${orderId}`);
+    await page.getByRole('table', { name: /Saga: aborted/ }).waitFor({ timeout: 20_000 });
+    await shot('breaker-order');
+    // No call reached inventory: the breaker refused each attempt at once.
+    expect(await page.getByRole('table', { name: /Saga/ }).textContent()).toContain(
+      'The circuit for inventory is open',
+    );
+    await page.goto(`${ops.url}/#/breakers`);
+    await page.getByRole('button', { name: 'Automatic: orders calling inventory' }).click();
+    await row.getByText('automatic').waitFor({ timeout: 10_000 });
+  }, 60_000);
+
   it('replays a dead letter from the console and sees it delivered', async () => {
     const qstash = new Client({ baseUrl: vars.QSTASH_URL!, token: vars.QSTASH_TOKEN! });
     const body = JSON.stringify({ run, hostile });
@@ -160,4 +191,64 @@ describe.skipIf(!hasChromium)('operations console in Chromium', () => {
     await shot('replayed');
     expect(await page.evaluate(() => (window as { __pwned?: number }).__pwned)).toBeUndefined();
   }, 40_000);
+
+  it('shows a hostile order field and span attribute as text, never as markup or script', async () => {
+    const orderId = `hostile-${run}`;
+    const traceId = randomUUID().replaceAll('-', '');
+    // Values no function's API would accept, written where the console reads them.
+    const sql = createSql({
+      DATABASE_URL: vars.DATABASE_URL!,
+      NEON_FETCH_ENDPOINT: vars.NEON_FETCH_ENDPOINT!,
+      NEON_WS_PROXY: vars.NEON_WS_PROXY!,
+    });
+    await sql.query(
+      `insert into es_documents (projection, id, version, doc) values ('orders', $1, 1, $2)`,
+      [orderId, JSON.stringify({ status: hostile, reason: hostile, customerId: hostile, traceId })],
+    );
+    const now = BigInt(Date.now()) * 1_000_000n;
+    await fetch(`${vars.OTEL_EXPORTER_OTLP_ENDPOINT!.replace(/\/v1\/traces$/, '')}/v1/traces`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        resourceSpans: [
+          {
+            resource: { attributes: [{ key: 'service.name', value: { stringValue: hostile } }] },
+            scopeSpans: [
+              {
+                spans: [
+                  {
+                    traceId,
+                    spanId: traceId.slice(0, 16),
+                    name: hostile,
+                    kind: 2,
+                    startTimeUnixNano: String(now),
+                    endTimeUnixNano: String(now + 5_000_000n),
+                    attributes: [
+                      { key: 'order.id', value: { stringValue: orderId } },
+                      { key: hostile, value: { stringValue: hostile } },
+                    ],
+                  },
+                ],
+              },
+            ],
+          },
+        ],
+      }),
+    });
+    await page.goto(`${ops.url}/#/orders`);
+    await page
+      .getByRole('row')
+      .filter({ hasText: orderId })
+      .getByText(hostile)
+      .first()
+      .waitFor({ timeout: 10_000 });
+    await page.goto(`${ops.url}/#/traces/search/${orderId}`);
+    await page.getByRole('heading', { name: /^Trace / }).waitFor({ timeout: 10_000 });
+    await page.locator('summary').first().click();
+    await page.getByRole('table', { name: 'Attributes' }).getByText(hostile).first().waitFor();
+    await shot('hostile');
+    expect(await page.evaluate(() => (window as { __pwned?: number }).__pwned)).toBeUndefined();
+    expect(await page.locator('main img, main script').count()).toBe(0);
+    await sql.query(`delete from es_documents where projection = 'orders' and id = $1`, [orderId]);
+  }, 30_000);
 });
