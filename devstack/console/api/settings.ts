@@ -22,7 +22,7 @@ function scopeOf(sources: ConsoleSources, scope: string): string {
  * `GET /api/settings/:scope`: the document, the effective settings (services) and the history.
  * `POST /api/settings/:scope` `{action: "set", path, value}`, `{action: "unset", path}` or
  * `{action: "rollback", revision}`: validated by the configuration centre, which answers every
- * bad field in `issues` (shown inline).
+ * bad field in `errors` (shown inline).
  */
 export function settingsRoutes(app: Hono, sources: ConsoleSources): void {
   const admin = sources.settings;

@@ -33,7 +33,7 @@ async function answer<T>(response: Response): Promise<T> {
     throw new ApiError(
       response.status,
       textOf(body.detail) ?? textOf(body.title) ?? response.statusText,
-      Array.isArray(body.issues) ? (body.issues as { path: string; message: string }[]) : [],
+      Array.isArray(body.errors) ? (body.errors as { path: string; message: string }[]) : [],
     );
   }
   return body as T;

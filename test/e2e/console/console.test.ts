@@ -192,6 +192,44 @@ describe.skipIf(!hasChromium)('operations console in Chromium', () => {
     expect(await page.evaluate(() => (window as { __pwned?: number }).__pwned)).toBeUndefined();
   }, 40_000);
 
+  it('shows a refused setting inline, and rolls a change back from its history', async () => {
+    await page.goto(`${ops.url}/#/settings/inventory`);
+    const path = page.getByLabel('Path');
+    const value = page.getByLabel('Value', { exact: true });
+    const set = async (v: string) => {
+      await path.fill('breaker.failureRateThreshold');
+      await value.fill(v);
+      await value.press('Enter');
+    };
+    await set('500');
+    const errors = page.locator('#setting-errors');
+    await errors.getByText('breaker.failureRateThreshold').waitFor({ timeout: 10_000 });
+    expect(await value.getAttribute('aria-invalid')).toBe('true');
+    // Each refused field with its own message, not the whole refusal repeated.
+    expect(await errors.textContent()).not.toContain('invalid settings');
+    await shot('settings-refused');
+    await set('40');
+    await page
+      .getByRole('status')
+      .getByText(/revision 1 written/)
+      .waitFor({ timeout: 10_000 });
+    await set('60');
+    await page
+      .getByRole('status')
+      .getByText(/revision 2 written/)
+      .waitFor({ timeout: 10_000 });
+    await page.getByRole('button', { name: 'Roll inventory back to revision 1' }).click();
+    await page
+      .getByRole('status')
+      .getByText(/rolled back to 1 as revision 3/)
+      .waitFor({ timeout: 10_000 });
+    const document = page.getByLabel('inventory settings document');
+    await expect
+      .poll(() => document.textContent(), { timeout: 5_000 })
+      .toMatch(/"failureRateThreshold": 40/);
+    await shot('settings-rolled-back');
+  }, 30_000);
+
   it('shows a hostile order field and span attribute as text, never as markup or script', async () => {
     const orderId = `hostile-${run}`;
     const traceId = randomUUID().replaceAll('-', '');
