@@ -23,7 +23,11 @@ const artifacts = join(import.meta.dirname, '..', '..', 'artifacts');
 const names = ['inventory', 'orders', 'payments'];
 const hostile = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=1</script>';
 
-describe.skipIf(!hasChromium)('operations console in Chromium', () => {
+const suiteName = hasChromium
+  ? 'operations console in Chromium'
+  : `operations console in Chromium (skipped: no chromium at ${chromiumPath}; apt-get install chromium)`;
+
+describe.skipIf(!hasChromium)(suiteName, () => {
   const vars = inject('devstackVars');
   const run = randomUUID().slice(0, 8);
   const operatorToken = `e2e-console-${randomUUID()}`;
