@@ -49,6 +49,9 @@ export function snapshotOf(samples: readonly Sample[], at: number): Snapshot {
     else if (name === 'edgemesh_http_request_duration_seconds_bucket' && labels.le !== '+Inf') {
       const buckets = counters(routes, route).buckets;
       buckets.set(Number(labels.le), (buckets.get(Number(labels.le)) ?? 0) + value);
+    } else if (name === 'edgemesh_dependency_duration_seconds_bucket' && labels.le !== '+Inf') {
+      const buckets = counters(dependencies, dependency).buckets;
+      buckets.set(Number(labels.le), (buckets.get(Number(labels.le)) ?? 0) + value);
     } else if (name === 'edgemesh_dependency_calls_total')
       counters(dependencies, dependency).requests += value;
     else if (name === 'edgemesh_dependency_errors_total')

@@ -143,6 +143,11 @@ describe.skipIf(!hasChromium)(suiteName, () => {
       .poll(async () => spans.textContent(), { timeout: 5_000 })
       .toMatch(/inventory[\s\S]*payments|payments[\s\S]*inventory/);
     await shot('trace');
+    await page.goto(`${ops.url}/#/map`);
+    const orders = page.getByRole('article', { name: /^orders/ });
+    await orders.getByText('POST /orders', { exact: true }).waitFor({ timeout: 10_000 });
+    await orders.getByText('ok', { exact: true }).waitFor();
+    await shot('map');
   }, 60_000);
 
   it('forces a breaker open from the console, and calls to it fail fast until set back', async () => {

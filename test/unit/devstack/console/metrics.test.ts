@@ -14,6 +14,7 @@ edgemesh_http_request_duration_seconds_bucket{service="orders",method="POST",rou
 edgemesh_http_requests_total{service="orders",method="GET",route="/orders/:id",status="200"} 7
 edgemesh_dependency_calls_total{service="orders",dependency="inventory",operation="POST /reservations",outcome="error"} 2
 edgemesh_dependency_errors_total{service="orders",dependency="inventory",operation="POST /reservations"} 2
+edgemesh_dependency_duration_seconds_bucket{service="orders",dependency="inventory",operation="POST /reservations",le="0.1"} 2
 `;
 
 describe('console metrics', () => {
@@ -23,6 +24,7 @@ describe('console metrics', () => {
     expect(snapshot.routes.get('POST /orders')).toMatchObject({ requests: 10, errors: 1 });
     expect(snapshot.routes.get('POST /orders')?.buckets.get(0.05)).toBe(9);
     expect(snapshot.routes.get('GET /orders/:id')?.requests).toBe(7);
+    expect(snapshot.dependencies.get('inventory POST /reservations')?.buckets.get(0.1)).toBe(2);
     expect(snapshot.dependencies.get('inventory POST /reservations')).toMatchObject({
       requests: 2,
       errors: 2,
