@@ -65,6 +65,25 @@ export function syncRoutes(deps: CartDeps) {
 
 type SyncApp = ReturnType<typeof syncRoutes>;
 
+/** Request bodies stay under the toolkit's 64 KiB input limit, with room to spare. */
+const maxSyncBytes = 48 * 1024;
+
+/** Splits carts into sync bodies of at most {@link maxSyncBytes} (a larger cart goes alone). */
+function chunks<T>(items: readonly T[]): T[][] {
+  const out: T[][] = [[]];
+  let size = 0;
+  for (const item of items) {
+    const bytes = JSON.stringify(item).length;
+    if (size + bytes > maxSyncBytes && out.at(-1)!.length > 0) {
+      out.push([]);
+      size = 0;
+    }
+    out.at(-1)!.push(item);
+    size += bytes;
+  }
+  return out;
+}
+
 /**
  * Anti-entropy for some carts: sends this region's states to the other region, which merges
  * them and answers its own, merged here. Afterwards both regions hold the same carts.
@@ -76,17 +95,20 @@ export async function exchange(
 ): Promise<void> {
   if (!deps.config.SERVICE_CART_PEER_URL || customerIds.length === 0) return;
   const stored = await readCarts(store, customerIds);
-  const json = {
-    from: deps.config.CART_REGION,
-    carts: [...stored].map(([customerId, state]) => ({ customerId, state })),
-  };
-  const response = await deps.client<SyncApp>('cart-peer').replication.sync.$post({ json });
-  if (!response.ok) {
-    throw new EdgeMeshError('UPSTREAM', `The other region answered ${response.status} to a sync.`);
-  }
-  const answer = await response.json();
-  for (const { customerId, state } of answer.carts) {
-    await mergeInto(deps, store, customerId, state, { from: answer.from });
+  const carts = [...stored].map(([customerId, state]) => ({ customerId, state }));
+  for (const batch of chunks(carts)) {
+    const json = { from: deps.config.CART_REGION, carts: batch };
+    const response = await deps.client<SyncApp>('cart-peer').replication.sync.$post({ json });
+    if (!response.ok) {
+      throw new EdgeMeshError(
+        'UPSTREAM',
+        `The other region answered ${response.status} to a sync.`,
+      );
+    }
+    const answer = await response.json();
+    for (const { customerId, state } of answer.carts) {
+      await mergeInto(deps, store, customerId, state, { from: answer.from });
+    }
   }
 }
 
