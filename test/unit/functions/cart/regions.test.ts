@@ -1,4 +1,10 @@
 import { beforeEach, describe, expect, it } from 'vitest';
+import {
+  applyPut,
+  emptyCart,
+  formatCart,
+  type CartState,
+} from '../../../../shared/consistency/index.ts';
 import { call, twoRegions, type Regions } from './regions.ts';
 
 let r: Regions;
@@ -99,5 +105,30 @@ describe('two regions', () => {
     expect((await call(us(), 'GET', '/carts/c-2')).body.items).toEqual([
       { sku: 'apple', quantity: 1 },
     ]);
+  });
+
+  it('sweep carts too large for one request in several, under the 64 KiB input limit', async () => {
+    let big: CartState = emptyCart;
+    for (let i = 0; i < 300; i += 1) {
+      big = applyPut(big, `sku-${String(i).padStart(60, '0')}`, 5, undefined, 'eu-west').state;
+    }
+    const customers = ['big-1', 'big-2', 'big-3'];
+    r.partitioned = true;
+    for (const customerId of customers) {
+      const body = {
+        eventId: `seed-${customerId}`,
+        from: 'eu-west',
+        customerId,
+        state: formatCart(big),
+      };
+      expect((await eu().deliver('/replication/carts', body)).status).toBe(200);
+      await call(eu(), 'PUT', `/carts/${customerId}/items/last`, { quantity: 1 });
+    }
+    expect(JSON.stringify(formatCart(big)).length * 3).toBeGreaterThan(64 * 1024);
+    r.partitioned = false;
+    expect(await (await r.sweep('eu-west')).json()).toEqual({ carts: 3 });
+    for (const customerId of customers) {
+      expect((await call(us(), 'GET', `/carts/${customerId}`)).body.items).toHaveLength(301);
+    }
   });
 });
