@@ -1,6 +1,7 @@
 // `npm start -- --regions 2`: two carts, each on its own database, replicating through the local
 // QStash; conflicting writes in both regions converge, a client's context carries its writes
-// across regions, and the anti-entropy sweep answers over real HTTP.
+// across regions, and the anti-entropy sweep answers over real HTTP. In workerd; the same in Deno
+// with CART_E2E_RUNTIME=deno (kept out of npm test for time).
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -41,6 +42,7 @@ describe('npm start -- --regions 2', () => {
     const args = ['--port', '0', '--neon-port', '0', '--redis-port', '0', '--qstash-port', '0'];
     args.push('--otlp-port', '0', '--control-port', '0', '--only', 'cart,orders');
     args.push('--regions', '2', '--state-dir', stateDir);
+    args.push('--runtime', process.env.CART_E2E_RUNTIME ?? 'workerd');
     child = spawn(process.execPath, ['--import', 'tsx', 'devstack/cli.ts', ...args], {
       cwd: repoRoot,
       env: { ...process.env, DATABASE_URL: vars.DATABASE_URL! },
