@@ -15,6 +15,7 @@ import { startConsole, type Console } from './console/index.ts';
 import { startControlServer, type ControlServer } from './faults/control-server.ts';
 import { freePort } from './listen.ts';
 import { migrateFunctions } from './migrations.ts';
+import { planRegions, regionEndpoints, regionVars, startRegions } from './regions.ts';
 import { stateDir as defaultStateDir } from './paths.ts';
 import { serviceUrlVariable } from '../shared/discovery/static.ts';
 
@@ -47,6 +48,8 @@ export interface DevstackOptions {
   stateDir?: string;
   /** Serve the operations console. Default true. */
   console?: boolean;
+  /** Regions the cart runs in (1 or 2), each with its own database and cart. Default 1. */
+  regions?: number;
   /** Write `.dev.vars` and `endpoints.json`. Default true. */
   writeFiles?: boolean;
   log?: (line: string) => void;
@@ -77,6 +80,8 @@ export interface Endpoints {
   control: string;
   /** The operations console, when it runs. */
   console?: string;
+  /** With `--regions 2`: each region's cart. */
+  regions?: Record<string, { cart: string }>;
 }
 
 /** The port the first reference function declares; `--port N` shifts every function by N − this. */
@@ -114,8 +119,10 @@ export async function startDevstack(options: DevstackOptions): Promise<Devstack>
   let etcd: DevstackEtcd | null = null;
   let control: ControlServer | undefined;
   let operations: Console | undefined;
+  let regions: Awaited<ReturnType<typeof startRegions>> | undefined;
   const stopAll = async () => {
     await operations?.close().catch(() => {});
+    await regions?.stop();
     await Promise.all(functions.map((fn) => fn.stop().catch(() => {})));
     await control?.close().catch(() => {});
     await etcd?.stop().catch(() => {});
@@ -143,6 +150,10 @@ export async function startDevstack(options: DevstackOptions): Promise<Devstack>
     const serviceUrls = Object.fromEntries(
       specs.map((spec) => [serviceUrlVariable(spec.name), `http://127.0.0.1:${ports[spec.name]}`]),
     );
+    const cart = specs.find((spec) => spec.name === 'cart');
+    const plans = cart
+      ? await planRegions(options.regions ?? 1, ports.cart ?? 0, options.ports.functions !== 0)
+      : [];
     const instance = randomUUID();
     const vars = {
       ...plane.vars,
@@ -151,6 +162,7 @@ export async function startDevstack(options: DevstackOptions): Promise<Devstack>
       EDGEMESH_INSTANCE: instance,
       ...(etcd ? { ETCD_URL: etcd.url } : {}),
       ...serviceUrls,
+      ...(plans[0] ? regionVars(plans, plans[0]) : {}),
     };
     functions = await startFunctions(specs, { runtime: options.runtime, ports, vars, log });
     // Subscriber URLs are known only now: topics become URL groups, plus the outbox sweeps.
@@ -162,6 +174,10 @@ export async function startDevstack(options: DevstackOptions): Promise<Devstack>
     const qstash = new Client({ baseUrl: plane.qstash.url, token: plane.qstash.token });
     const changes = await applyTopology(qstash, topology);
     log(`qstash topology: ${changes.length} change(s) applied`);
+    if (cart && plans.length > 1) {
+      const { runtime } = options;
+      regions = await startRegions({ plans, spec: cart, plane, runtime, vars, stateDir, log });
+    }
     if (options.console ?? true) {
       operations = await startConsole({
         port: options.ports.console ?? 0,
@@ -182,6 +198,7 @@ export async function startDevstack(options: DevstackOptions): Promise<Devstack>
       ...(etcd ? { etcd: { url: etcd.url, kind: etcd.kind, description: etcd.description } } : {}),
       control: control.url,
       ...(operations ? { console: operations.url } : {}),
+      ...(plans.length > 1 ? { regions: regionEndpoints(plans) } : {}),
     };
     if (options.writeFiles ?? true)
       await writeDevstackFiles(dirname(stateDir), stateDir, vars, endpoints);
