@@ -1,5 +1,6 @@
 import type { Hono } from 'hono';
 import { createBreakerSet, type BreakerSet, type BreakerStore } from '../breaker/index.ts';
+import { chaosFetch, type Chaos } from '../chaos/index.ts';
 import type { Registry } from '../discovery/index.ts';
 import { EdgeMeshError } from '../errors/index.ts';
 import {
@@ -54,6 +55,8 @@ export interface ClientFactoryOptions {
   waitUntil: (promise: Promise<unknown>) => void;
   /** The settings in force; a new object means new policies. */
   settings: () => ToolkitSettings;
+  /** Faults on calls, by the rules aiming at each called service. */
+  chaos?: Chaos;
 }
 
 /**
@@ -118,7 +121,7 @@ export function clientFactory(options: ClientFactoryOptions) {
         observe: serviceCallObserver(telemetry),
         caller: definition.name,
         ...(options.authSecret ? { authSecret: options.authSecret } : {}),
-        fetch: options.fetch,
+        fetch: options.chaos ? chaosFetch(options.fetch, options.chaos, service) : options.fetch,
         now: options.now,
       });
       entry.clients.set(service, found);
