@@ -52,7 +52,7 @@ describe('chaos in a function', () => {
 
   it('refuses an invalid rule naming the field, and keeps the rules in force', async () => {
     const t = testService(payments, { chaos: true });
-    const endless = { ...brokenPayments(), expiresAt: undefined };
+    const endless = { fault: { kind: 'error', status: 503 }, route: 'POST /payments' };
     await expect(t.setting('chaos.rules.broken', endless)).rejects.toMatchObject({
       code: 'VALIDATION',
       issues: [expect.objectContaining({ path: 'chaos.rules.broken.expiresAt' })],
