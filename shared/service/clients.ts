@@ -44,6 +44,21 @@ function weighted(registry: Registry, weights: Readonly<Record<string, number>>)
   };
 }
 
+/** Endpoints of `registry` whose service bindings go through the chaos of calls too. */
+function bindingsWithChaos(registry: Registry, chaos: Chaos | undefined): Registry {
+  if (!chaos) return registry;
+  return {
+    ...registry,
+    resolve: async (service, signal) =>
+      (await registry.resolve(service, signal)).map((endpoint) => {
+        const { fetcher } = endpoint;
+        if (!fetcher) return endpoint;
+        const fetch = chaosFetch((input, init) => fetcher.fetch(input, init), chaos, service);
+        return { ...endpoint, fetcher: { fetch } };
+      }),
+  };
+}
+
 export interface ClientFactoryOptions {
   definition: CallingService;
   registry: Registry;
@@ -114,7 +129,10 @@ export function clientFactory(options: ClientFactoryOptions) {
       found = createServiceClient<App>({
         ...policy,
         service,
-        registry: weights ? weighted(options.registry, weights) : options.registry,
+        registry: bindingsWithChaos(
+          weights ? weighted(options.registry, weights) : options.registry,
+          options.chaos,
+        ),
         ...(balancer ? { balancer: balancers[balancer]() } : {}),
         retryBudget: policy.retryBudget ?? budgetOf(service, retryBudget),
         breakers: entry.breakers,

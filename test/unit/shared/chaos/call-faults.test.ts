@@ -26,14 +26,16 @@ function callsWith(fault: Record<string, unknown>) {
 }
 
 describe('faults on calls to another service', () => {
-  it('delays a call by the rule’s latency and leaves other services alone', async () => {
-    const { payments, inventory } = callsWith({ kind: 'latency', ms: 150 });
+  it('delays a call by the rule’s latency', async () => {
+    const { payments } = callsWith({ kind: 'latency', ms: 150 });
     const started = performance.now();
     expect((await payments('http://payments.test/payments')).status).toBe(201);
     expect(performance.now() - started).toBeGreaterThanOrEqual(140);
-    const other = performance.now();
-    await inventory('http://inventory.test/stock/x');
-    expect(performance.now() - other).toBeLessThan(100);
+  });
+
+  it('leaves calls to other services alone', async () => {
+    const { inventory } = callsWith({ kind: 'reset' });
+    expect((await inventory('http://inventory.test/stock/x')).status).toBe(201);
   });
 
   it('fails a call as a reset connection does', async () => {
