@@ -1,6 +1,6 @@
 import { zValidator } from '@hono/zod-validator';
 import type { ValidationTargets } from 'hono';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { EdgeMeshError, type FieldIssue } from '../errors/edgemesh-error.ts';
 
 /** Flattens zod issues into dotted field paths (`items.0.quantity`). */

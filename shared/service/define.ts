@@ -1,5 +1,5 @@
 import type { Hono } from 'hono';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { denoServeHandler } from '../runtime/deno-serve.ts';
 import { workerEntry } from '../runtime/entry.ts';
 import { currentPlatform } from '../runtime/platform.ts';

@@ -1,5 +1,5 @@
 import { Receiver } from '@upstash/qstash';
-import { z } from 'zod';
+import * as z from 'zod';
 import { upstashBreakerStore } from '../breaker/upstash-store.ts';
 import { loadConfig } from '../config/index.ts';
 import {
