@@ -7,8 +7,8 @@ const platformGlobals = ['process', 'Deno', 'Bun', 'require', 'module', '__dirna
 // esbuild (wrangler) keeps zod's whole `z` object, every locale in it, for `import { z }`; the
 // namespace import lets it drop what is unused (about 70 KiB gzip per worker).
 const zodNamespaceOnly = {
-  name: 'zod',
-  importNames: ['z', 'default'],
+  selector:
+    "ImportDeclaration[source.value='zod'] > :matches(ImportSpecifier[imported.name='z'], ImportDefaultSpecifier)",
   message: "Use `import * as z from 'zod'`: the named `z` puts every zod locale in the bundle.",
 };
 
@@ -46,7 +46,6 @@ export default tseslint.config(
       'no-restricted-imports': [
         'error',
         {
-          paths: [zodNamespaceOnly],
           patterns: [
             { group: ['node:*'], message: 'shared/ and functions/ use Web-standard APIs only.' },
             {
@@ -56,6 +55,7 @@ export default tseslint.config(
           ],
         },
       ],
+      'no-restricted-syntax': ['error', zodNamespaceOnly],
       'no-restricted-globals': [
         'error',
         ...platformGlobals.map((name) => ({
@@ -72,7 +72,6 @@ export default tseslint.config(
       'no-restricted-imports': [
         'error',
         {
-          paths: [zodNamespaceOnly],
           patterns: [
             { group: ['node:*'], message: 'shared/ and functions/ use Web-standard APIs only.' },
             {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Log, LogLevel, Miniflare } from 'miniflare';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { listFunctions } from '../../devstack/functions/catalog.ts';
+import { listFunctions, loadServices } from '../../devstack/functions/catalog.ts';
 import { compatibilityDate, repoRoot } from '../../devstack/paths.ts';
 
 const run = promisify(execFile);
@@ -15,6 +15,11 @@ const run = promisify(execFile);
  * bundle-weight` shows where each KiB comes from).
  */
 const gzipBudgetKiB = 195;
+const outboxFunctions = new Set(
+  (await loadServices(listFunctions()))
+    .filter((service) => service.definition.outbox)
+    .map((service) => service.name),
+);
 const outRoot = await mkdtemp(join(tmpdir(), 'edgemesh-bundle-'));
 
 afterAll(async () => {
@@ -48,7 +53,7 @@ describe.each(listFunctions().map((spec) => spec.name))(
       expect(gzipKiB).toBeLessThanOrEqual(gzipBudgetKiB);
     });
 
-    it('the minified bundle answers /health in workerd against the devstack', async () => {
+    async function withWorker<T>(use: (miniflare: Miniflare) => Promise<T>): Promise<T> {
       const scriptPath = join(outdir, 'service.js');
       const miniflare = new Miniflare({
         // One listed module, as the devstack does: miniflare must not trace qstash's computed
@@ -63,13 +68,33 @@ describe.each(listFunctions().map((spec) => spec.name))(
         cf: false,
       });
       try {
+        return await use(miniflare);
+      } finally {
+        await miniflare.dispose();
+      }
+    }
+
+    it('the minified bundle answers /health in workerd against the devstack', async () => {
+      await withWorker(async (miniflare) => {
         const response = await miniflare.dispatchFetch('http://localhost/health');
         const body = (await response.json()) as { status: string; service: string };
         expect(response.status).toBe(200);
         expect(body).toMatchObject({ status: 'ok', service: name });
-      } finally {
-        await miniflare.dispose();
-      }
+      });
     });
+
+    it.skipIf(!outboxFunctions.has(name))(
+      'its Cron Trigger sweeps the outbox (skipped: no outbox)',
+      async () => {
+        await withWorker(async (miniflare) => {
+          // workers-types (not installed here) types scheduled() on the Fetcher.
+          const worker = (await miniflare.getWorker()) as unknown as {
+            scheduled(options: { cron: string }): Promise<{ outcome: string }>;
+          };
+          const result = await worker.scheduled({ cron: '* * * * *' });
+          expect(result.outcome).toBe('ok');
+        });
+      },
+    );
   },
 );
