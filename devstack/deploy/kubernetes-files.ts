@@ -36,11 +36,16 @@ function baseFiles(definitions: readonly Declared[], yaml: Stringify): Record<st
   return files;
 }
 
-/** What an overlay's config/<name>.env starts with: in-cluster URLs of callees, blanks to fill. */
-function settingsEnv(definition: Declared): string {
+/**
+ * What an overlay's config/<name>.env starts with: the in-cluster URL of each callee deployed
+ * here, blanks to fill (a callee elsewhere, e.g. cart's peer region, Upstash, its public URL).
+ */
+function settingsEnv(definition: Declared, all: readonly Declared[]): string {
   const settings = settingsOf(definition);
   for (const callee of Object.keys(definition.calls ?? {})) {
-    settings[serviceUrlVariable(callee)] = `http://${callee}`;
+    if (all.some((other) => other.name === callee)) {
+      settings[serviceUrlVariable(callee)] = `http://${callee}`;
+    }
   }
   return Object.entries(settings)
     .map(([name, value]) => `${name}=${value}`)
@@ -57,7 +62,7 @@ function overlayFiles(
   const { minReplicas, maxReplicas } = environments[environment];
   const files: Record<string, string> = {};
   for (const definition of definitions) {
-    files[`${dir}/config/${definition.name}.env`] = settingsEnv(definition);
+    files[`${dir}/config/${definition.name}.env`] = settingsEnv(definition, definitions);
     files[`${dir}/secrets/${definition.name}.env.example`] = secretKeysOf(definition)
       .map((name) => `${name}=`)
       .join('\n')

@@ -2,6 +2,7 @@ import { zValidator } from '@hono/zod-validator';
 import type { ValidationTargets } from 'hono';
 import type * as z from 'zod';
 import { EdgeMeshError, type FieldIssue } from '../errors/edgemesh-error.ts';
+import { describeInput } from './input-schemas.ts';
 
 /** Flattens zod issues into dotted field paths (`items.0.quantity`). */
 export function fieldIssues(error: z.core.$ZodError): FieldIssue[] {
@@ -20,7 +21,7 @@ export function validate<Schema extends z.ZodType, Target extends keyof Validati
   target: Target,
   schema: Schema,
 ) {
-  return zValidator(target, schema, (result) => {
+  const middleware = zValidator(target, schema, (result) => {
     if (!result.success) {
       const issues = fieldIssues(result.error);
       throw new EdgeMeshError(
@@ -30,4 +31,5 @@ export function validate<Schema extends z.ZodType, Target extends keyof Validati
       );
     }
   });
+  return describeInput(middleware, { target: target, schema });
 }

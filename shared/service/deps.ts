@@ -12,7 +12,12 @@ import type { ToolkitSettings } from './settings.ts';
 import type { SettingsCache } from '../config/index.ts';
 import type { LimiterFactory } from './rate-limit.ts';
 import type { createServiceClient } from '../http/index.ts';
-import { keepAlive, type ReplayGuard, type ServiceClientOptions } from '../http/index.ts';
+import {
+  describeInput,
+  keepAlive,
+  type ReplayGuard,
+  type ServiceClientOptions,
+} from '../http/index.ts';
 import { consumer, type ConsumerOptions, type SignatureVerifier } from '../queue/index.ts';
 import { requestScope, type Telemetry, type TelemetryVariables } from '../telemetry/index.ts';
 
@@ -215,7 +220,7 @@ export function assembleDeps<Config, Settings = object>(
           `${definition.name} consumes messages but has no QStash signing keys`,
         );
       }
-      return consumer({
+      const handler = consumer({
         ...options,
         name: options.name ?? definition.name,
         verify,
@@ -223,6 +228,7 @@ export function assembleDeps<Config, Settings = object>(
         now: parts.now,
         recordDeadLetters: true,
       });
+      return describeInput(handler, { target: 'delivery', schema: options.schema });
     },
     client,
   };

@@ -100,7 +100,7 @@ describe.each(['staging', 'production'])('the %s overlay, rendered by kustomize'
       };
       expect(admitted('payments')).toEqual(['orders', 'ingress']);
       expect(admitted('inventory')).toEqual(['orders', 'ingress']);
-      expect(admitted('orders')).toEqual(['ingress']);
+      expect(admitted('orders')).toEqual(['cart', 'ingress']);
     },
   );
 });

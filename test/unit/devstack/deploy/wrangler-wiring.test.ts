@@ -26,8 +26,10 @@ describe.each(services.map((service) => [service.name, service] as const))(
   (name, service) => {
     const env = toml.env?.[name] ?? {};
 
-    it('binds every function it calls, by the name discovery looks up', () => {
+    it('binds every function of this repo it calls, by the name discovery looks up', () => {
+      // A callee that is no function here (cart's `cart-peer`, the other region) keeps its URL.
       const expected = Object.keys(service.definition.calls ?? {})
+        .filter((callee) => services.some((other) => other.name === callee))
         .sort()
         .map((callee) => ({
           binding: callee.toUpperCase().replaceAll('-', '_'),
