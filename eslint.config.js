@@ -8,7 +8,7 @@ const platformGlobals = ['process', 'Deno', 'Bun', 'require', 'module', '__dirna
 // namespace import lets it drop what is unused (about 70 KiB gzip per worker).
 const zodNamespaceOnly = {
   selector:
-    "ImportDeclaration[source.value='zod'] > :matches(ImportSpecifier[imported.name='z'], ImportDefaultSpecifier)",
+    "ImportDeclaration[importKind!='type'][source.value='zod'] > :matches(ImportSpecifier[imported.name='z'], ImportDefaultSpecifier)",
   message: "Use `import * as z from 'zod'`: the named `z` puts every zod locale in the bundle.",
 };
 
