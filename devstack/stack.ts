@@ -151,6 +151,8 @@ export async function startDevstack(options: DevstackOptions): Promise<Devstack>
       SERVICE_AUTH_SECRET: serviceAuthSecret,
       EDGEMESH_OPERATOR_TOKEN: operatorToken,
       EDGEMESH_INSTANCE: instance,
+      // Local only: fault rules from the live settings apply (`npm run chaos`, docs/chaos.md).
+      CHAOS_ENABLED: 'true',
       ...(etcd ? { ETCD_URL: etcd.url } : {}),
       ...serviceUrls,
       ...(plans[0] ? regionVars(plans, plans[0]) : {}),

@@ -1,4 +1,5 @@
-import { Hono } from 'hono';
+import { Hono, type Context, type ExecutionContext } from 'hono';
+import { chaosMiddleware } from '../chaos/index.ts';
 import { mountGuards } from './guards.ts';
 import { mountLiveSettings } from './live-settings.ts';
 import { mountToolkitRoutes } from './toolkit-routes.ts';
@@ -23,6 +24,15 @@ function checkRoutes(definition: ServiceDefinition, routes: Hono<ServiceEnv>) {
   }
 }
 
+/** The request's execution context, where the platform gives one. */
+function contextOf(c: Context): ExecutionContext | undefined {
+  try {
+    return c.executionCtx;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * A function's whole app: its routes with its access policy in front of the guarded ones, `/health`, the
  * signed `/outbox/sweep`, `/dead-letters` of its subscriptions, problem+json for errors and
@@ -37,10 +47,16 @@ export function serviceApp<Deps extends ServiceDeps<object>>(
   checkRoutes(definition, routes);
   mountGuards(app, definition, deps);
   mountLiveSettings(app, deps);
+  if (deps.chaos) {
+    app.use(
+      chaosMiddleware(deps.chaos, async (request, c) => whole.fetch(request, c.env, contextOf(c))),
+    );
+  }
   mountToolkitRoutes(app, definition, deps);
   app.route('/', routes);
   // Instrumented, the telemetry middleware logs 5xx through its redacting logger.
   app.onError(problemErrorHandler({ onServerError: () => {} }));
   app.notFound(problemNotFound);
-  return instrumentApp(app, deps.telemetry);
+  const whole = instrumentApp(app, deps.telemetry);
+  return whole;
 }

@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import type { BreakerOptions } from '../breaker/index.ts';
+import { chaosSettingsSchema } from '../chaos/index.ts';
 import { flagsSettings } from '../config/index.ts';
 import type { CallPolicy } from './deps.ts';
 
@@ -63,6 +64,8 @@ export const toolkitSettings = z.object({
     )
     .prefault({}),
   flags: flagsSettings,
+  /** Fault rules by id and the kill switch; applied only where `CHAOS_ENABLED=true`. */
+  chaos: chaosSettingsSchema,
 });
 
 /** The toolkit's part of the settings, as parsed. */
