@@ -14,7 +14,7 @@ const run = promisify(execFile);
  * 150 KiB; the libraries alone take 139 (docs/deploy.md, "Bundle size"; `npm run bench --
  * bundle-weight` shows where each KiB comes from).
  */
-const gzipBudgetKiB = 195;
+const gzipBudgetKiB = 200;
 const outboxFunctions = new Set(
   (await loadServices(listFunctions()))
     .filter((service) => service.definition.outbox)
