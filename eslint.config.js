@@ -4,6 +4,13 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 const platformGlobals = ['process', 'Deno', 'Bun', 'require', 'module', '__dirname', '__filename'];
+// esbuild (wrangler) keeps zod's whole `z` object, every locale in it, for `import { z }`; the
+// namespace import lets it drop what is unused (about 70 KiB gzip per worker).
+const zodNamespaceOnly = {
+  selector:
+    "ImportDeclaration[importKind!='type'][source.value='zod'] > :matches(ImportSpecifier[imported.name='z'], ImportDefaultSpecifier)",
+  message: "Use `import * as z from 'zod'`: the named `z` puts every zod locale in the bundle.",
+};
 
 export default tseslint.config(
   { ignores: ['node_modules/', '.devstack/', '.wrangler/', 'dist/', 'coverage/', 'tmp-diag/'] },
@@ -48,6 +55,7 @@ export default tseslint.config(
           ],
         },
       ],
+      'no-restricted-syntax': ['error', zodNamespaceOnly],
       'no-restricted-globals': [
         'error',
         ...platformGlobals.map((name) => ({

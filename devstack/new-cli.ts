@@ -1,7 +1,8 @@
 // `npm run new -- <name> [--consumer <topic>]`: a new function in the shape of the reference ones,
-// with its unit test, wrangler.toml environment and Deno task. A bad name is one line, exit 1,
+// with its unit test, wrangler.toml environment, Deno tasks and Kubernetes manifests. A bad name is one line, exit 1,
 // nothing written.
 import { parseArgs } from 'node:util';
+import { syncKubernetes } from './deploy/write-kubernetes.ts';
 import { repoRoot } from './paths.ts';
 import { scaffold, ScaffoldError } from './scaffold/scaffold.ts';
 
@@ -21,6 +22,8 @@ try {
   });
   for (const path of result.created) console.log(`created ${path}`);
   for (const path of result.changed) console.log(`updated ${path}`);
+  // Its Kubernetes manifests too, now that its definition exists.
+  for (const path of await syncKubernetes(repoRoot)) console.log(`wrote ${path}`);
   console.log(
     `\nfunctions/${name} serves on port ${result.port} (npm start, deno task dev:${name}).` +
       `\nNext: its domain in domain.ts, its routes in app.ts; npm test runs its unit test.`,

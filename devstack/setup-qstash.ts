@@ -1,7 +1,8 @@
 // `npm run setup:qstash`: applies the messaging topology the functions declare (their
 // subscriptions, outbox sweeps and schedules, gathered from functions/*/service.ts) to the QStash
 // of QSTASH_TOKEN (and QSTASH_URL, default Upstash's), with subscriber URLs from
-// SERVICE_<NAME>_URL. Idempotent: a second run changes nothing. `--dry-run` only prints the plan.
+// SERVICE_<NAME>_URL. Idempotent: a second run changes nothing. `--dry-run` only prints the plan;
+// `--cron-sweeps` leaves the outbox sweeps out (Cron Triggers in wrangler.toml run them instead).
 import { Client } from '@upstash/qstash';
 import { z } from 'zod';
 import { loadConfig } from '../shared/config/load.ts';
@@ -42,9 +43,12 @@ function describe(change: TopologyChange): string {
 try {
   const dryRun = process.argv.includes('--dry-run');
   const config = loadConfig(process.env, setupVars);
-  const topology = topologyOf(
+  const declared = topologyOf(
     (await loadServices(listFunctions())).map((service) => service.definition),
   );
+  const topology = process.argv.includes('--cron-sweeps')
+    ? { ...declared, schedules: declared.schedules.filter((s) => s.path !== '/outbox/sweep') }
+    : declared;
   const services = new Set([
     ...Object.values(topology.topics).flatMap((topic) => topic.subscribers.map((s) => s.service)),
     ...topology.schedules.map((s) => s.service),

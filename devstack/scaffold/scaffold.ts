@@ -37,7 +37,7 @@ export interface ScaffoldResult {
 
 /** The `[env.<name>]` section of wrangler.toml for a function. */
 export function wranglerSection(name: string): string {
-  return `\n[env.${name}]\nname = "edgemesh-${name}"\nmain = "functions/${name}/service.ts"\n`;
+  return `\n[env.${name}]\nname = "edgemesh-${name}"\nmain = "functions/${name}/service.ts"\nplacement = { mode = "smart" }\n`;
 }
 
 function check(root: string, name: string, consumer: string | undefined): void {

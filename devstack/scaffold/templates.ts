@@ -84,7 +84,7 @@ export const topicMessage = z.object({
 });
 `
     : '';
-  return `import { z } from 'zod';
+  return `import * as z from 'zod';
 
 const id = z.string().trim().min(1).max(128);
 const isoTime = z.iso.datetime();

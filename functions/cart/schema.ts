@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { maxSkuLength } from '../../shared/consistency/index.ts';
 import { resourceId } from '../../shared/http/index.ts';
 

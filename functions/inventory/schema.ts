@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { resourceId } from '../../shared/http/index.ts';
 
 const sku = resourceId(64);

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { resourceId } from '../../shared/http/index.ts';
 import { sagaFaultPoints } from '../../shared/chaos/index.ts';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { EdgeMeshError } from '../errors/index.ts';
 
 const flag = z.enum(['true', 'false']).default('false');

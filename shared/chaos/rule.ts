@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 const ms = (max: number) => z.number().int().min(0).max(max);
 

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { EdgeMeshError } from '../errors/edgemesh-error.ts';
 import type { Env } from '../runtime/runtime.ts';
 

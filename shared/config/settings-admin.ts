@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { EdgeMeshError, type FieldIssue } from '../errors/edgemesh-error.ts';
 import { ConfigConflictError, type ConfigStore } from './config-store.ts';
 import {

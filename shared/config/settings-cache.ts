@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { EdgeMeshError, type FieldIssue } from '../errors/edgemesh-error.ts';
 import type { LogFields } from '../telemetry/log.ts';
 import type { ConfigEntry, ConfigStore } from './config-store.ts';

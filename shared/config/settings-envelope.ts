@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { JsonValue, SettingsChange, SettingsDocument } from './settings-document.ts';
 
 /** Who changed a settings document, when, how and what: kept with every revision. */

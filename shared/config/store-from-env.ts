@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { createRedis } from '../redis/upstash.ts';
 import type { ConfigStore } from './config-store.ts';
 import { etcdConfigStore } from './etcd-store.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { EdgeMeshError } from '../errors/edgemesh-error.ts';
 
 const nonEmpty = z.string().trim().min(1);

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod';
 
 /**
  * What the writer believes the stream's version is: `'any'` (no check), `'no_stream'` (must not

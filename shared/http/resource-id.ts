@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** The alphabet of ids and keys in paths: letters, digits, `.`, `_`, `:` and `-`, a letter or digit first. */
 export const resourceIdPattern = /^[A-Za-z0-9][A-Za-z0-9._:-]*$/;

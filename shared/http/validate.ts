@@ -1,6 +1,6 @@
 import { zValidator } from '@hono/zod-validator';
 import type { ValidationTargets } from 'hono';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { EdgeMeshError, type FieldIssue } from '../errors/edgemesh-error.ts';
 import { describeInput } from './input-schemas.ts';
 

@@ -1,5 +1,5 @@
 import type { Context } from 'hono';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { EdgeMeshError } from '../errors/edgemesh-error.ts';
 import { traceIdOf } from '../errors/hono.ts';
 import type { EventStore, IdempotencyClaim } from '../event-store/event-store.ts';

@@ -1,5 +1,5 @@
 import type { Context, Handler } from 'hono';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { EdgeMeshError, isEdgeMeshError } from '../errors/edgemesh-error.ts';
 import { requestScope } from '../telemetry/hono.ts';
 import type { TraceScope } from '../telemetry/trace-scope.ts';

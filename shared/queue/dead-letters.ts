@@ -1,5 +1,5 @@
 import type { Handler } from 'hono';
-import { z } from 'zod';
+import * as z from 'zod';
 import { EdgeMeshError } from '../errors/edgemesh-error.ts';
 import type { EventStore } from '../event-store/event-store.ts';
 import { nonRetryable } from './non-retryable.ts';

@@ -1,5 +1,5 @@
 import type { Hono } from 'hono';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { denoServeHandler } from '../runtime/deno-serve.ts';
 import { workerEntry } from '../runtime/entry.ts';
 import { currentPlatform } from '../runtime/platform.ts';
@@ -7,6 +7,7 @@ import type { ExecutionContextLike } from '../runtime/index.ts';
 import { serviceApp } from './app.ts';
 import { checkDefinition, type ServiceDefinition, type ServiceRoutes } from './definition.ts';
 import type { ServiceDeps } from './deps.ts';
+import { cronOutboxSweep } from './cron-sweep.ts';
 import { depsFromEnv } from './from-env.ts';
 import { settingsSchemaOf } from './settings.ts';
 
@@ -32,6 +33,8 @@ export interface Service<
    * built once per isolate from the platform's env.
    */
   fetch(request: Request, env?: unknown, ctx?: ExecutionContextLike): Promise<Response>;
+  /** With an outbox: Workers' Cron Trigger handler, an outbox sweep (`triggers.crons`). */
+  scheduled?: ReturnType<typeof cronOutboxSweep>;
 }
 
 /**
@@ -93,5 +96,12 @@ export function defineService<
       entry ??= platformEntry();
       return entry(request, env, ctx);
     },
+    ...(definition.outbox
+      ? {
+          scheduled: cronOutboxSweep((env, runtime, bindings) =>
+            depsFromEnv(generic, env, runtime, bindings),
+          ),
+        }
+      : {}),
   };
 }

@@ -1,5 +1,5 @@
 import type { Hono } from 'hono';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import type { BreakerOptions } from '../breaker/index.ts';
 import { EdgeMeshError } from '../errors/index.ts';
 import type { EventSchemas } from '../event-store/index.ts';

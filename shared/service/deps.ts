@@ -1,5 +1,5 @@
 import type { Context, Env as HonoEnv, Handler, Hono } from 'hono';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import type { BreakerOptions, BreakerStore } from '../breaker/index.ts';
 import type { Chaos } from '../chaos/index.ts';
 import type { Registry } from '../discovery/index.ts';

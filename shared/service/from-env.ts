@@ -1,5 +1,5 @@
 import { Receiver } from '@upstash/qstash';
-import { z } from 'zod';
+import * as z from 'zod';
 import { upstashBreakerStore } from '../breaker/upstash-store.ts';
 import { loadConfig } from '../config/index.ts';
 import {
@@ -95,15 +95,13 @@ export const toolkitVars = storageVars.extend({
 type ToolkitConfig = z.infer<typeof toolkitVars>;
 
 /**
- * In production, what a function cannot run safely without: the service-auth secret when it
- * guards routes or calls others, the operator token when a route admits the operator, QStash's
- * token and signing keys when it has an outbox or subscriptions. Throws one CONFIG line.
+ * In production, the secrets a function cannot run safely without: the service-auth secret when
+ * it guards routes or calls others, the operator token when a route admits the operator, QStash's
+ * token and signing keys when it has an outbox or subscriptions.
  */
-export function requireProductionSecrets(
-  definition: ServiceDefinition,
-  config: ToolkitConfig,
-): void {
-  if (config.EDGEMESH_ENV !== 'production') return;
+export function productionSecretsOf(
+  definition: Pick<ServiceDefinition, 'name' | 'access' | 'calls' | 'outbox' | 'subscriptions'>,
+): string[] {
   const callers = Object.values(definition.access ?? {}).flat();
   const needed = new Set<string>();
   if (
@@ -118,7 +116,18 @@ export function requireProductionSecrets(
     needed.add('QSTASH_CURRENT_SIGNING_KEY');
     needed.add('QSTASH_NEXT_SIGNING_KEY');
   }
-  const missing = [...needed].filter((name) => !config[name as keyof ToolkitConfig]);
+  return [...needed];
+}
+
+/** In production, throws one CONFIG line naming every secret of `productionSecretsOf` missing. */
+export function requireProductionSecrets(
+  definition: ServiceDefinition,
+  config: ToolkitConfig,
+): void {
+  if (config.EDGEMESH_ENV !== 'production') return;
+  const missing = productionSecretsOf(definition).filter(
+    (name) => !config[name as keyof ToolkitConfig],
+  );
   if (missing.length > 0) {
     throw new EdgeMeshError(
       'CONFIG',

@@ -19,7 +19,12 @@ export type {
   ServiceOutbox,
 } from './deps.ts';
 export { operator, type Callers, type RefusalReason } from './access.ts';
-export { selfUrlVariable, serviceConfigSchema, toolkitVars } from './from-env.ts';
+export {
+  productionSecretsOf,
+  selfUrlVariable,
+  serviceConfigSchema,
+  toolkitVars,
+} from './from-env.ts';
 export {
   testService,
   testSigningKey,

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { BreakerOptions } from '../breaker/index.ts';
 import { chaosSettingsSchema } from '../chaos/index.ts';
 import { flagsSettings } from '../config/index.ts';

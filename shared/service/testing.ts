@@ -1,5 +1,5 @@
 import { Receiver } from '@upstash/qstash';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { memoryBreakerStore } from '../breaker/index.ts';
 import { loadConfig } from '../config/index.ts';
 import { staticRegistry } from '../discovery/index.ts';

@@ -33,6 +33,7 @@ describe('npm run new -- returns --consumer order-events', () => {
       },
     );
     expect(created.stdout).toContain('created functions/returns/service.ts');
+    expect(created.stdout).toContain('wrote deploy/kubernetes/base/returns.yaml');
   }, 120_000);
 
   afterAll(() => rm(copy, { recursive: true, force: true }));

@@ -62,6 +62,14 @@ describe('npm run setup:qstash', () => {
     );
   });
 
+  it('leaves the outbox sweeps to Cron Triggers with --cron-sweeps', async () => {
+    const env2 = { ...env, QSTASH_TOPOLOGY_SUFFIX: `${suffix}-cron` };
+    const plan = await cli('setup-qstash.ts', ['--dry-run', '--cron-sweeps'], env2);
+    expect(plan.code).toBe(0);
+    expect(plan.stdout).toContain(`would topic order-events${suffix}-cron: add notifications`);
+    expect(plan.stdout).not.toContain('outbox-sweep');
+  });
+
   it('fails with one line naming a missing variable', async () => {
     const result = await cli('setup-qstash.ts', [], { QSTASH_URL: vars.QSTASH_URL! });
     expect(result.code).toBe(1);

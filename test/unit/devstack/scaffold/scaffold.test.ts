@@ -8,7 +8,7 @@ import { denoTasks } from '../../../../devstack/scaffold/deno-tasks.ts';
 import { scaffold } from '../../../../devstack/scaffold/scaffold.ts';
 
 describe('deno.json', () => {
-  it('serves each function on the port its definition declares, as npm start does', async () => {
+  it('serves each function on its declared port, as npm start does, and deploys each with deno deploy', async () => {
     const deno = JSON.parse(await readFile(join(repoRoot, 'deno.json'), 'utf8')) as {
       tasks: Record<string, string>;
     };
@@ -65,6 +65,7 @@ describe('npm run new', () => {
     expect(deno.tasks['dev:gift-cards']).toContain(
       `--port ${result.port} functions/gift-cards/service.ts`,
     );
+    expect(deno.tasks['deploy:gift-cards']).toBe('deno deploy --app edgemesh-gift-cards --prod');
   });
 
   it.each([
