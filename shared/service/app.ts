@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import { mountGuards } from './guards.ts';
 import { mountLiveSettings } from './live-settings.ts';
+import { mountOpenApi } from './openapi-route.ts';
 import { mountToolkitRoutes } from './toolkit-routes.ts';
 import { EdgeMeshError, problemErrorHandler, problemNotFound } from '../errors/index.ts';
 import { instrumentApp } from '../telemetry/index.ts';
@@ -38,9 +39,13 @@ export function serviceApp<Deps extends ServiceDeps<object>>(
   mountGuards(app, definition, deps);
   mountLiveSettings(app, deps);
   mountToolkitRoutes(app, definition, deps);
+  // The document describes the whole app, known only once it is instrumented below.
+  const whole: { app?: Hono } = {};
+  mountOpenApi(app, definition, () => whole.app!);
   app.route('/', routes);
   // Instrumented, the telemetry middleware logs 5xx through its redacting logger.
   app.onError(problemErrorHandler({ onServerError: () => {} }));
   app.notFound(problemNotFound);
-  return instrumentApp(app, deps.telemetry);
+  whole.app = instrumentApp(app, deps.telemetry);
+  return whole.app;
 }

@@ -13,6 +13,7 @@ import type { SettingsCache } from '../config/index.ts';
 import type { LimiterFactory } from './rate-limit.ts';
 import type { createServiceClient } from '../http/index.ts';
 import { keepAlive, type ReplayGuard, type ServiceClientOptions } from '../http/index.ts';
+import { documentedBody } from '../openapi/index.ts';
 import { consumer, type ConsumerOptions, type SignatureVerifier } from '../queue/index.ts';
 import { requestScope, type Telemetry, type TelemetryVariables } from '../telemetry/index.ts';
 
@@ -215,7 +216,7 @@ export function assembleDeps<Config, Settings = object>(
           `${definition.name} consumes messages but has no QStash signing keys`,
         );
       }
-      return consumer({
+      const handler = consumer({
         ...options,
         name: options.name ?? definition.name,
         verify,
@@ -223,6 +224,7 @@ export function assembleDeps<Config, Settings = object>(
         now: parts.now,
         recordDeadLetters: true,
       });
+      return documentedBody(handler, options.schema);
     },
     client,
   };
