@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { ListenError } from './listen.ts';
 import { startDevstack, type Devstack } from './stack.ts';
 
-const usage = `usage: npm start -- [--runtime workerd|deno] [--port N] [--neon-port N] [--redis-port N] [--otlp-port N] [--qstash-port N] [--control-port N] [--only a,b] [--state-dir DIR] [--redis auto|redis-server|embedded]`;
+const usage = `usage: npm start -- [--runtime workerd|deno] [--port N] [--neon-port N] [--redis-port N] [--otlp-port N] [--qstash-port N] [--control-port N] [--reference-port N] [--only a,b] [--state-dir DIR] [--redis auto|redis-server|embedded]`;
 
 function fail(message: string): never {
   console.error(`devstack: ${message}`);
@@ -29,6 +29,7 @@ function parseCli() {
         'otlp-port': { type: 'string' },
         'qstash-port': { type: 'string' },
         'control-port': { type: 'string' },
+        'reference-port': { type: 'string' },
         only: { type: 'string' },
         'state-dir': { type: 'string' },
         redis: { type: 'string', default: 'auto' },
@@ -59,6 +60,7 @@ function printTable(stack: Devstack): void {
         ]
       : []),
     ['control', 'faults and restarts (docs/devstack-faults.md)', stack.endpoints.control],
+    ['reference', 'API reference (OpenAPI) of every function', stack.endpoints.reference],
     ...stack.functions.map((fn): [string, string, string] => [fn.name, fn.runtime, fn.url]),
   ];
   const widths = [0, 1].map((column) => Math.max(...rows.map((row) => row[column]!.length)));
@@ -97,6 +99,7 @@ async function main(): Promise<void> {
         otlp: portOption(values['otlp-port'], 'otlp-port', 4318),
         qstash: portOption(values['qstash-port'], 'qstash-port', 8080),
         control: portOption(values['control-port'], 'control-port', 8099),
+        reference: portOption(values['reference-port'], 'reference-port', 8098),
       },
       databaseUrl: process.env.DATABASE_URL,
       redisUrl: process.env.REDIS_URL,

@@ -15,6 +15,7 @@ import { startControlServer, type ControlServer } from './faults/control-server.
 import { freePort } from './listen.ts';
 import { migrateFunctions } from './migrations.ts';
 import { stateDir as defaultStateDir } from './paths.ts';
+import { startApiReference, type ApiReference } from './reference/server.ts';
 import { serviceUrlVariable } from '../shared/discovery/static.ts';
 
 export interface DevstackOptions {
@@ -31,6 +32,8 @@ export interface DevstackOptions {
     qstash?: number;
     /** The control API of faults and restarts. Default any free port. */
     control?: number;
+    /** The interactive API reference of every function. Default any free port. */
+    reference?: number;
   };
   /** TCP fault proxies in front of Postgres and Redis (docs/devstack-faults.md). Default true. */
   faultProxies?: boolean;
@@ -70,6 +73,8 @@ export interface Endpoints {
   etcd?: { url: string; kind: string; description: string };
   /** The control API of faults below the functions and of restarts. */
   control: string;
+  /** The interactive API reference (OpenAPI) of every function. */
+  reference: string;
 }
 
 /** The port the first reference function declares; `--port N` shifts every function by N − this. */
@@ -106,7 +111,9 @@ export async function startDevstack(options: DevstackOptions): Promise<Devstack>
   let functions: RunningFunction[] = [];
   let etcd: DevstackEtcd | null = null;
   let control: ControlServer | undefined;
+  let reference: ApiReference | undefined;
   const stopAll = async () => {
+    await reference?.close().catch(() => {});
     await Promise.all(functions.map((fn) => fn.stop().catch(() => {})));
     await control?.close().catch(() => {});
     await etcd?.stop().catch(() => {});
@@ -153,9 +160,14 @@ export async function startDevstack(options: DevstackOptions): Promise<Devstack>
     const qstash = new Client({ baseUrl: plane.qstash.url, token: plane.qstash.token });
     const changes = await applyTopology(qstash, topology);
     log(`qstash topology: ${changes.length} change(s) applied`);
+    const functionUrls = Object.fromEntries(functions.map((fn) => [fn.name, fn.url]));
+    reference = await startApiReference({
+      functions: functionUrls,
+      port: options.ports.reference ?? 0,
+    });
     const endpoints: Endpoints = {
       instance,
-      functions: Object.fromEntries(functions.map((fn) => [fn.name, fn.url])),
+      functions: functionUrls,
       runtime: options.runtime,
       postgres: plane.postgres,
       redis: plane.redis,
@@ -163,6 +175,7 @@ export async function startDevstack(options: DevstackOptions): Promise<Devstack>
       qstash: plane.qstash,
       ...(etcd ? { etcd: { url: etcd.url, kind: etcd.kind, description: etcd.description } } : {}),
       control: control.url,
+      reference: reference.url,
     };
     if (options.writeFiles ?? true)
       await writeDevstackFiles(dirname(stateDir), stateDir, vars, endpoints);

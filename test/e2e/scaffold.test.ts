@@ -90,6 +90,8 @@ describe('npm run new -- returns --consumer order-events', () => {
             '0',
             '--control-port',
             '0',
+            '--reference-port',
+            '0',
             '--otlp-port',
             '0',
           ],
