@@ -28,7 +28,7 @@ function anchored(schema: unknown, id: string): unknown {
 
 export function contractFetch(documents: Readonly<Record<string, OpenApiDocument>>) {
   const ajv = new Ajv2020({ strict: false, allErrors: true });
-  addFormats.default(ajv);
+  addFormats(ajv);
   for (const [name, document] of Object.entries(documents)) {
     ajv.addSchema({ $id: `${name}.json`, components: document.components }, `${name}.json`);
   }
