@@ -75,21 +75,26 @@ async function benchDataPlane(stack: Devstack): Promise<void> {
 
 async function benchOrders(stack: Devstack, runtime: string): Promise<void> {
   const url = stack.endpoints.functions.orders!;
-  const body = JSON.stringify({
-    customerId: 'bench',
-    items: [{ sku: 'kettle', quantity: 1, unitPrice: 2599 }],
-  });
+  // One customer per order: a customer may place 30 orders a minute (its rate limit).
+  const body = (i: number) =>
+    JSON.stringify({
+      customerId: `bench-${runtime}-${i}`,
+      items: [{ sku: 'kettle', quantity: 1, unitPrice: 2599 }],
+    });
   const ids: string[] = [];
   console.log(
     formatRow(
       `orders on ${runtime}: POST /orders`,
       await measure(
-        async () => {
+        async (i) => {
           const response = await fetch(`${url}/orders`, {
             method: 'POST',
             headers: { 'content-type': 'application/json' },
-            body,
+            body: body(i),
           });
+          if (response.status !== 201 && response.status !== 202) {
+            throw new Error(`POST /orders answered ${response.status}: ${await response.text()}`);
+          }
           ids.push(((await response.json()) as { orderId: string }).orderId);
         },
         { total, concurrency },

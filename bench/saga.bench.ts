@@ -183,11 +183,15 @@ async function main(): Promise<void> {
           const response = await fetch(`${urls.orders}/orders`, {
             method: 'POST',
             headers: { 'content-type': 'application/json' },
+            // One customer per saga: a customer may place 30 orders a minute (its rate limit).
             body: JSON.stringify({
-              customerId: 'bench',
+              customerId: `bench-${placed}`,
               items: [{ sku: skus[placed++ % skus.length]!, quantity: 1, unitPrice: 999 }],
             }),
           });
+          if (response.status !== 201 && response.status !== 202) {
+            throw new Error(`POST /orders answered ${response.status}: ${await response.text()}`);
+          }
           const { orderId } = (await response.json()) as { orderId: string };
           await new Promise<void>((resolve, reject) => {
             const timer = setTimeout(() => reject(new Error(`saga ${orderId} timed out`)), 60_000);

@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { ListenError } from './listen.ts';
 import { startDevstack, type Devstack } from './stack.ts';
 
-const usage = `usage: npm start -- [--runtime workerd|deno] [--port N] [--neon-port N] [--redis-port N] [--otlp-port N] [--qstash-port N] [--control-port N] [--reference-port N] [--only a,b] [--state-dir DIR] [--redis auto|redis-server|embedded]`;
+const usage = `usage: npm start -- [--runtime workerd|deno] [--port N] [--neon-port N] [--redis-port N] [--otlp-port N] [--qstash-port N] [--control-port N] [--reference-port N] [--only a,b] [--state-dir DIR] [--redis auto|redis-server|embedded] [--regions 1|2]`;
 
 function fail(message: string): never {
   console.error(`devstack: ${message}`);
@@ -33,6 +33,7 @@ function parseCli() {
         only: { type: 'string' },
         'state-dir': { type: 'string' },
         redis: { type: 'string', default: 'auto' },
+        regions: { type: 'string', default: '1' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -62,6 +63,9 @@ function printTable(stack: Devstack): void {
     ['control', 'faults and restarts (docs/devstack-faults.md)', stack.endpoints.control],
     ['reference', 'API reference (OpenAPI) of every function', stack.endpoints.reference],
     ...stack.functions.map((fn): [string, string, string] => [fn.name, fn.runtime, fn.url]),
+    ...Object.entries(stack.endpoints.regions ?? {}).map(
+      ([region, { cart }]): [string, string, string] => [`cart ${region}`, 'region', cart],
+    ),
   ];
   const widths = [0, 1].map((column) => Math.max(...rows.map((row) => row[column]!.length)));
   for (const [name, kind, url] of rows) {
@@ -83,6 +87,8 @@ async function main(): Promise<void> {
   if (redisKind !== 'auto' && redisKind !== 'redis-server' && redisKind !== 'embedded') {
     fail(`--redis must be auto, redis-server or embedded, got "${redisKind}"`);
   }
+  const regions = Number(values.regions);
+  if (regions !== 1 && regions !== 2) fail(`--regions must be 1 or 2, got "${values.regions}"`);
   const only = values.only
     ?.split(',')
     .map((name) => name.trim())
@@ -104,6 +110,7 @@ async function main(): Promise<void> {
       databaseUrl: process.env.DATABASE_URL,
       redisUrl: process.env.REDIS_URL,
       redisKind: redisKind === 'auto' ? undefined : redisKind,
+      regions,
       ...(only ? { only } : {}),
       ...(values['state-dir'] ? { stateDir: resolve(values['state-dir']) } : {}),
       log: (line) => console.log(`  · ${line}`),

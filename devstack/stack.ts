@@ -14,6 +14,7 @@ import { startEtcd, type DevstackEtcd } from './etcd/index.ts';
 import { startControlServer, type ControlServer } from './faults/control-server.ts';
 import { freePort } from './listen.ts';
 import { migrateFunctions } from './migrations.ts';
+import { planRegions, regionEndpoints, regionVars, startRegions } from './regions.ts';
 import { stateDir as defaultStateDir } from './paths.ts';
 import { startApiReference, type ApiReference } from './reference/server.ts';
 import { serviceUrlVariable } from '../shared/discovery/static.ts';
@@ -45,6 +46,8 @@ export interface DevstackOptions {
   only?: readonly string[];
   /** Where `.devstack/` state goes; `.dev.vars` is written beside it. Default the repo's. */
   stateDir?: string;
+  /** Regions the cart runs in (1 or 2), each with its own database and cart. Default 1. */
+  regions?: number;
   /** Write `.dev.vars` and `endpoints.json`. Default true. */
   writeFiles?: boolean;
   log?: (line: string) => void;
@@ -75,6 +78,8 @@ export interface Endpoints {
   control: string;
   /** The interactive API reference (OpenAPI) of every function. */
   reference: string;
+  /** With `--regions 2`: each region's cart. */
+  regions?: Record<string, { cart: string }>;
 }
 
 /** The port the first reference function declares; `--port N` shifts every function by N − this. */
@@ -112,8 +117,10 @@ export async function startDevstack(options: DevstackOptions): Promise<Devstack>
   let etcd: DevstackEtcd | null = null;
   let control: ControlServer | undefined;
   let reference: ApiReference | undefined;
+  let regions: Awaited<ReturnType<typeof startRegions>> | undefined;
   const stopAll = async () => {
     await reference?.close().catch(() => {});
+    await regions?.stop();
     await Promise.all(functions.map((fn) => fn.stop().catch(() => {})));
     await control?.close().catch(() => {});
     await etcd?.stop().catch(() => {});
@@ -141,6 +148,10 @@ export async function startDevstack(options: DevstackOptions): Promise<Devstack>
     const serviceUrls = Object.fromEntries(
       specs.map((spec) => [serviceUrlVariable(spec.name), `http://127.0.0.1:${ports[spec.name]}`]),
     );
+    const cart = specs.find((spec) => spec.name === 'cart');
+    const plans = cart
+      ? await planRegions(options.regions ?? 1, ports.cart ?? 0, options.ports.functions !== 0)
+      : [];
     const instance = randomUUID();
     const vars = {
       ...plane.vars,
@@ -149,6 +160,7 @@ export async function startDevstack(options: DevstackOptions): Promise<Devstack>
       EDGEMESH_INSTANCE: instance,
       ...(etcd ? { ETCD_URL: etcd.url } : {}),
       ...serviceUrls,
+      ...(plans[0] ? regionVars(plans, plans[0]) : {}),
     };
     functions = await startFunctions(specs, { runtime: options.runtime, ports, vars, log });
     // Subscriber URLs are known only now: topics become URL groups, plus the outbox sweeps.
@@ -160,6 +172,10 @@ export async function startDevstack(options: DevstackOptions): Promise<Devstack>
     const qstash = new Client({ baseUrl: plane.qstash.url, token: plane.qstash.token });
     const changes = await applyTopology(qstash, topology);
     log(`qstash topology: ${changes.length} change(s) applied`);
+    if (cart && plans.length > 1) {
+      const { runtime } = options;
+      regions = await startRegions({ plans, spec: cart, plane, runtime, vars, stateDir, log });
+    }
     const functionUrls = Object.fromEntries(functions.map((fn) => [fn.name, fn.url]));
     reference = await startApiReference({
       functions: functionUrls,
@@ -176,6 +192,7 @@ export async function startDevstack(options: DevstackOptions): Promise<Devstack>
       ...(etcd ? { etcd: { url: etcd.url, kind: etcd.kind, description: etcd.description } } : {}),
       control: control.url,
       reference: reference.url,
+      ...(plans.length > 1 ? { regions: regionEndpoints(plans) } : {}),
     };
     if (options.writeFiles ?? true)
       await writeDevstackFiles(dirname(stateDir), stateDir, vars, endpoints);

@@ -42,6 +42,12 @@ export {
 export { deadlinePolicy, timeoutPolicy } from './timeout.ts';
 export { isUpstreamStatusError, parseRetryAfter, UpstreamStatusError } from './upstream-error.ts';
 export { fieldIssues, validate } from './validate.ts';
+export {
+  describeInput,
+  inputSchemaOf,
+  type InputSchema,
+  type InputTarget,
+} from './input-schemas.ts';
 export { keepAlive } from './keep-alive.ts';
 export {
   badText,

@@ -2,6 +2,7 @@ import type { ValidationTargets } from 'hono';
 import { validator } from 'hono-openapi';
 import type { z } from 'zod';
 import { EdgeMeshError, type FieldIssue } from '../errors/edgemesh-error.ts';
+import { describeInput } from './input-schemas.ts';
 
 /** Flattens zod issues into dotted field paths (`items.0.quantity`). */
 export function fieldIssues(error: z.core.$ZodError): FieldIssue[] {
@@ -35,7 +36,7 @@ export function validate<Schema extends z.ZodType, Target extends keyof Validati
   target: Target,
   schema: Schema,
 ) {
-  return validator(target, schema, (result) => {
+  const middleware = validator(target, schema, (result) => {
     if (!result.success) {
       const issues = schemaIssues(result.error);
       throw new EdgeMeshError(
@@ -45,4 +46,5 @@ export function validate<Schema extends z.ZodType, Target extends keyof Validati
       );
     }
   });
+  return describeInput(middleware, { target: target, schema });
 }

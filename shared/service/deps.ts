@@ -12,7 +12,12 @@ import type { ToolkitSettings } from './settings.ts';
 import type { SettingsCache } from '../config/index.ts';
 import type { LimiterFactory } from './rate-limit.ts';
 import type { createServiceClient } from '../http/index.ts';
-import { keepAlive, type ReplayGuard, type ServiceClientOptions } from '../http/index.ts';
+import {
+  describeInput,
+  keepAlive,
+  type ReplayGuard,
+  type ServiceClientOptions,
+} from '../http/index.ts';
 import { documentedBody } from '../openapi/index.ts';
 import { consumer, type ConsumerOptions, type SignatureVerifier } from '../queue/index.ts';
 import { requestScope, type Telemetry, type TelemetryVariables } from '../telemetry/index.ts';
@@ -224,7 +229,8 @@ export function assembleDeps<Config, Settings = object>(
         now: parts.now,
         recordDeadLetters: true,
       });
-      return documentedBody(handler, options.schema);
+      const delivery = describeInput(handler, { target: 'delivery', schema: options.schema });
+      return documentedBody(delivery, options.schema);
     },
     client,
   };

@@ -36,12 +36,15 @@ describe('npm run setup:qstash', () => {
     SERVICE_ORDERS_URL: 'http://127.0.0.1:9/orders',
     SERVICE_INVENTORY_URL: 'http://127.0.0.1:9/inventory',
     SERVICE_SHIPPING_URL: 'http://127.0.0.1:9/shipping',
+    SERVICE_CART_URL: 'http://127.0.0.1:9/cart',
   };
 
   afterAll(async () => {
     await qstash.urlGroups.delete(`order-events${suffix}`).catch(() => {});
     await qstash.schedules.delete(`orders-outbox-sweep${suffix}`).catch(() => {});
     await qstash.schedules.delete(`inventory-outbox-sweep${suffix}`).catch(() => {});
+    await qstash.schedules.delete(`cart-outbox-sweep${suffix}`).catch(() => {});
+    await qstash.schedules.delete(`cart-anti-entropy${suffix}`).catch(() => {});
   });
 
   it('applies the topology, and a second run changes nothing', async () => {
@@ -51,10 +54,11 @@ describe('npm run setup:qstash', () => {
     expect(first.stdout).toContain('shipping http://127.0.0.1:9/shipping');
     expect(first.stdout).toContain(`schedule orders-outbox-sweep${suffix}: * * * * *`);
     expect(first.stdout).toContain(`schedule inventory-outbox-sweep${suffix}: * * * * *`);
+    expect(first.stdout).toContain(`schedule cart-anti-entropy${suffix}: * * * * *`);
     const second = await cli('setup-qstash.ts', [], env);
     expect(second.code).toBe(0);
     expect(second.stdout.trim()).toBe(
-      'QStash already matches the topology (1 topics, 2 schedules).',
+      'QStash already matches the topology (1 topics, 4 schedules).',
     );
   });
 

@@ -48,6 +48,7 @@ export function commands(regions: number, clients: number) {
       arbitrary: fc.record({ kind: fc.constant('remove' as const), region, client, sku, mode }),
     },
     { weight: 3, arbitrary: fc.record({ kind: fc.constant('read' as const), region, client }) },
+    { weight: 1, arbitrary: fc.record({ kind: fc.constant('partition' as const) }) },
     {
       weight: 4,
       arbitrary: fc.record({

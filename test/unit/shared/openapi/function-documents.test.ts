@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import cart from '../../../../functions/cart/service.ts';
 import inventory from '../../../../functions/inventory/service.ts';
 import notifications from '../../../../functions/notifications/service.ts';
 import orders from '../../../../functions/orders/service.ts';
@@ -35,7 +36,7 @@ function operations(document: OpenApiDocument): Array<[string, Operation]> {
   );
 }
 
-const services = { orders, inventory, payments, notifications, shipping } as Record<
+const services = { orders, inventory, payments, notifications, shipping, cart } as Record<
   string,
   Service
 >;
