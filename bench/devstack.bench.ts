@@ -124,6 +124,8 @@ for (const runtime of ['workerd', 'deno'] as const) {
     databaseUrl: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
     redisUrl: process.env.REDIS_URL,
     writeFiles: false,
+    // The console scrapes every /metrics each 2 s: load that is not what is timed.
+    console: false,
     // orders and notifications: without the participants no saga runs, so the HTTP, storage and
     // outbox path is what is timed (the whole order flow is bench/saga.bench.ts).
     only: ['orders', 'notifications'],

@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { ListenError } from './listen.ts';
 import { startDevstack, type Devstack } from './stack.ts';
 
-const usage = `usage: npm start -- [--runtime workerd|deno] [--port N] [--neon-port N] [--redis-port N] [--otlp-port N] [--qstash-port N] [--control-port N] [--reference-port N] [--only a,b] [--state-dir DIR] [--redis auto|redis-server|embedded] [--regions 1|2]`;
+const usage = `usage: npm start -- [--runtime workerd|deno] [--port N] [--neon-port N] [--redis-port N] [--otlp-port N] [--qstash-port N] [--control-port N] [--console-port N] [--reference-port N] [--only a,b] [--state-dir DIR] [--redis auto|redis-server|embedded] [--regions 1|2]`;
 
 function fail(message: string): never {
   console.error(`devstack: ${message}`);
@@ -30,6 +30,7 @@ function parseCli() {
         'qstash-port': { type: 'string' },
         'control-port': { type: 'string' },
         'reference-port': { type: 'string' },
+        'console-port': { type: 'string' },
         only: { type: 'string' },
         'state-dir': { type: 'string' },
         redis: { type: 'string', default: 'auto' },
@@ -62,6 +63,15 @@ function printTable(stack: Devstack): void {
       : []),
     ['control', 'faults and restarts (docs/devstack-faults.md)', stack.endpoints.control],
     ['reference', 'API reference (OpenAPI) of every function', stack.endpoints.reference],
+    ...(stack.endpoints.console
+      ? [
+          ['console', 'operations console (docs/console.md)', stack.endpoints.console] as [
+            string,
+            string,
+            string,
+          ],
+        ]
+      : []),
     ...stack.functions.map((fn): [string, string, string] => [fn.name, fn.runtime, fn.url]),
     ...Object.entries(stack.endpoints.regions ?? {}).map(
       ([region, { cart }]): [string, string, string] => [`cart ${region}`, 'region', cart],
@@ -71,6 +81,9 @@ function printTable(stack: Devstack): void {
   for (const [name, kind, url] of rows) {
     console.log(`  ${name.padEnd(widths[0]!)}  ${kind.padEnd(widths[1]!)}  ${url}`);
   }
+  console.log(
+    `\n  operator token (console changes, inventory's PUT /stock): ${stack.vars.EDGEMESH_OPERATOR_TOKEN}`,
+  );
   console.log('\n  wrote .dev.vars and .devstack/endpoints.json — Ctrl-C stops everything');
 }
 
@@ -105,7 +118,8 @@ async function main(): Promise<void> {
         otlp: portOption(values['otlp-port'], 'otlp-port', 4318),
         qstash: portOption(values['qstash-port'], 'qstash-port', 8080),
         control: portOption(values['control-port'], 'control-port', 8099),
-        reference: portOption(values['reference-port'], 'reference-port', 8098),
+        reference: portOption(values['reference-port'], 'reference-port', 8097),
+        console: portOption(values['console-port'], 'console-port', 8098),
       },
       databaseUrl: process.env.DATABASE_URL,
       redisUrl: process.env.REDIS_URL,

@@ -84,6 +84,8 @@ async function startStack(dir: string): Promise<{ functions: Functions; child: C
       '0',
       '--reference-port',
       '0',
+      '--console-port',
+      '0',
       '--state-dir',
       state,
     ],

@@ -11,6 +11,7 @@ import { listFunctions, loadServices } from './functions/catalog.ts';
 import type { RunningFunction } from './functions/running.ts';
 import { startFunctions, type FunctionRuntime } from './functions/start.ts';
 import { startEtcd, type DevstackEtcd } from './etcd/index.ts';
+import { startConsole, type Console } from './console/index.ts';
 import { startControlServer, type ControlServer } from './faults/control-server.ts';
 import { freePort } from './listen.ts';
 import { migrateFunctions } from './migrations.ts';
@@ -35,6 +36,8 @@ export interface DevstackOptions {
     control?: number;
     /** The interactive API reference of every function. Default any free port. */
     reference?: number;
+    /** The operations console (docs/console.md). Default any free port. */
+    console?: number;
   };
   /** TCP fault proxies in front of Postgres and Redis (docs/devstack-faults.md). Default true. */
   faultProxies?: boolean;
@@ -46,6 +49,8 @@ export interface DevstackOptions {
   only?: readonly string[];
   /** Where `.devstack/` state goes; `.dev.vars` is written beside it. Default the repo's. */
   stateDir?: string;
+  /** Serve the operations console. Default true. */
+  console?: boolean;
   /** Regions the cart runs in (1 or 2), each with its own database and cart. Default 1. */
   regions?: number;
   /** Write `.dev.vars` and `endpoints.json`. Default true. */
@@ -78,6 +83,8 @@ export interface Endpoints {
   control: string;
   /** The interactive API reference (OpenAPI) of every function. */
   reference: string;
+  /** The operations console, when it runs. */
+  console?: string;
   /** With `--regions 2`: each region's cart. */
   regions?: Record<string, { cart: string }>;
 }
@@ -117,9 +124,11 @@ export async function startDevstack(options: DevstackOptions): Promise<Devstack>
   let etcd: DevstackEtcd | null = null;
   let control: ControlServer | undefined;
   let reference: ApiReference | undefined;
+  let operations: Console | undefined;
   let regions: Awaited<ReturnType<typeof startRegions>> | undefined;
   const stopAll = async () => {
     await reference?.close().catch(() => {});
+    await operations?.close().catch(() => {});
     await regions?.stop();
     await Promise.all(functions.map((fn) => fn.stop().catch(() => {})));
     await control?.close().catch(() => {});
@@ -158,6 +167,8 @@ export async function startDevstack(options: DevstackOptions): Promise<Devstack>
       SERVICE_AUTH_SECRET: serviceAuthSecret,
       EDGEMESH_OPERATOR_TOKEN: operatorToken,
       EDGEMESH_INSTANCE: instance,
+      // Local only: fault rules from the live settings apply (`npm run chaos`, docs/chaos.md).
+      CHAOS_ENABLED: 'true',
       ...(etcd ? { ETCD_URL: etcd.url } : {}),
       ...serviceUrls,
       ...(plans[0] ? regionVars(plans, plans[0]) : {}),
@@ -181,6 +192,15 @@ export async function startDevstack(options: DevstackOptions): Promise<Devstack>
       functions: functionUrls,
       port: options.ports.reference ?? 0,
     });
+    if (options.console ?? true) {
+      operations = await startConsole({
+        port: options.ports.console ?? 0,
+        functions,
+        services,
+        vars,
+        log,
+      });
+    }
     const endpoints: Endpoints = {
       instance,
       functions: functionUrls,
@@ -192,6 +212,7 @@ export async function startDevstack(options: DevstackOptions): Promise<Devstack>
       ...(etcd ? { etcd: { url: etcd.url, kind: etcd.kind, description: etcd.description } } : {}),
       control: control.url,
       reference: reference.url,
+      ...(operations ? { console: operations.url } : {}),
       ...(plans.length > 1 ? { regions: regionEndpoints(plans) } : {}),
     };
     if (options.writeFiles ?? true)

@@ -32,6 +32,12 @@ export interface CreateBreakerOptions extends BreakerOptions {
   maxBatch?: number;
   /** Results (not thrown errors) that count as failures, e.g. a 5xx Response. Default none. */
   isFailureResult?: (result: unknown) => boolean;
+  /**
+   * An operator's override, set through live settings (`breaker.force.<service>`): `open` fails
+   * every call fast, `closed` lets every call through; neither touches the shared state.
+   * Default none: the shared state decides.
+   */
+  force?: 'open' | 'closed' | undefined;
   /** Called on every transition this isolate makes or observes. */
   onTransition?: (transition: BreakerTransition) => void;
   /** Where transitions and store errors are logged, one line each. Default `console.info`. */

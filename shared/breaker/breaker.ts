@@ -2,7 +2,7 @@ import { EdgeMeshError } from '../errors/edgemesh-error.ts';
 import { admitCall } from './admission.ts';
 import { createBreakerCore, type BreakerCore } from './breaker-core.ts';
 import type { Breaker, CreateBreakerOptions } from './breaker-types.ts';
-import { isCircuitOpenError } from './circuit-open-error.ts';
+import { CircuitOpenError, isCircuitOpenError } from './circuit-open-error.ts';
 import { breakerMachine } from './machine.ts';
 import { createOutcomeRecorder } from './outcome-recorder.ts';
 
@@ -53,6 +53,7 @@ export function createBreaker({
   isFailureResult = () => false,
   onTransition,
   log = (line) => console.info(line),
+  force,
   ...options
 }: CreateBreakerOptions): Breaker {
   if (!scope || typeof scope !== 'string')
@@ -68,6 +69,8 @@ export function createBreaker({
     scope,
     async execute<T>(fn: (signal: AbortSignal) => Promise<T>, signal?: AbortSignal): Promise<T> {
       signal?.throwIfAborted();
+      if (force === 'open') throw new CircuitOpenError(scope, machine.options.waitInOpenMs);
+      if (force === 'closed') return fn(signal ?? new AbortController().signal);
       const admission = await admitCall(core, staleMs, signal);
       const started = now();
       try {
@@ -84,6 +87,7 @@ export function createBreaker({
     },
     state: () => core.cached,
     available() {
+      if (force) return force === 'closed';
       const t = now();
       return machine.permit(machine.next(core.cached, { type: 'tick' }, t), t).kind !== 'reject';
     },

@@ -1,7 +1,10 @@
 import { createBreaker, type Breaker, type CreateBreakerOptions } from './breaker.ts';
 
 /** Options shared by every breaker of a set; the scope is added per service/endpoint. */
-export type BreakerSetOptions = Omit<CreateBreakerOptions, 'scope'>;
+export type BreakerSetOptions = Omit<CreateBreakerOptions, 'scope' | 'force'> & {
+  /** Operator overrides by service name (see `CreateBreakerOptions.force`). Default none. */
+  forced?: Readonly<Record<string, 'open' | 'closed'>> | undefined;
+};
 
 /** Breakers scoped per service, and optionally per endpoint, created on first use. */
 export interface BreakerSet {
@@ -20,7 +23,7 @@ export function breakerScope(service: string, endpoint?: string): string {
  * A memoised set of breakers (one per scope) sharing a store and options.
  * @example const breakers = createBreakerSet({ store, waitUntil }); breakers.get('inventory').execute(call)
  */
-export function createBreakerSet(options: BreakerSetOptions): BreakerSet {
+export function createBreakerSet({ forced = {}, ...options }: BreakerSetOptions): BreakerSet {
   // Validate options once, at construction, rather than on the first call.
   createBreaker({ ...options, scope: 'validation' });
   const breakers = new Map<string, Breaker>();
@@ -29,7 +32,7 @@ export function createBreakerSet(options: BreakerSetOptions): BreakerSet {
       const scope = breakerScope(service, endpoint);
       let breaker = breakers.get(scope);
       if (!breaker) {
-        breaker = createBreaker({ ...options, scope });
+        breaker = createBreaker({ ...options, scope, force: forced[service] });
         breakers.set(scope, breaker);
       }
       return breaker;

@@ -1,5 +1,6 @@
 import { Client } from '@upstash/qstash';
 import type { EventStore } from '../event-store/event-store.ts';
+import type { OutboxPublisher } from '../event-store/publisher.ts';
 import { createOutboxRelay, type OutboxRelay } from '../event-store/outbox-relay.ts';
 import type { Env } from '../runtime/runtime.ts';
 import { tracedOutboxPublisher } from '../telemetry/outbox-publisher.ts';
@@ -14,6 +15,8 @@ export interface QstashOutboxRelayOptions {
   env: Env;
   /** Traces each publish as a producer span when given. */
   telemetry?: Telemetry;
+  /** Wraps the publisher (the chaos seam of QStash publishes). */
+  decorate?: (publisher: OutboxPublisher) => OutboxPublisher;
 }
 
 /**
@@ -25,13 +28,14 @@ export function qstashOutboxRelay({
   store,
   env,
   telemetry,
+  decorate = (publisher) => publisher,
 }: QstashOutboxRelayOptions): OutboxRelay | undefined {
   if (!env.QSTASH_TOKEN) return undefined;
   const client = new Client({
     token: env.QSTASH_TOKEN,
     ...(env.QSTASH_URL ? { baseUrl: env.QSTASH_URL } : {}),
   });
-  const publisher = outboxPublisher(qstashPublisher(client));
+  const publisher = decorate(outboxPublisher(qstashPublisher(client)));
   return createOutboxRelay({
     store,
     publisher: telemetry ? tracedOutboxPublisher(publisher, telemetry) : publisher,

@@ -1,4 +1,5 @@
-import { Hono } from 'hono';
+import { Hono, type Context, type ExecutionContext } from 'hono';
+import { chaosMiddleware } from '../chaos/index.ts';
 import { mountGuards } from './guards.ts';
 import { mountLiveSettings } from './live-settings.ts';
 import { mountOpenApi } from './openapi-route.ts';
@@ -24,6 +25,15 @@ function checkRoutes(definition: ServiceDefinition, routes: Hono<ServiceEnv>) {
   }
 }
 
+/** The request's execution context, where the platform gives one. */
+function contextOf(c: Context): ExecutionContext | undefined {
+  try {
+    return c.executionCtx;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * A function's whole app: its routes with its access policy in front of the guarded ones, `/health`, the
  * signed `/outbox/sweep`, `/dead-letters` of its subscriptions, problem+json for errors and
@@ -38,14 +48,18 @@ export function serviceApp<Deps extends ServiceDeps<object>>(
   checkRoutes(definition, routes);
   mountGuards(app, definition, deps);
   mountLiveSettings(app, deps);
+  if (deps.chaos) {
+    app.use(
+      chaosMiddleware(deps.chaos, async (request, c) => whole.fetch(request, c.env, contextOf(c))),
+    );
+  }
   mountToolkitRoutes(app, definition, deps);
   // The document describes the whole app, known only once it is instrumented below.
-  const whole: { app?: Hono } = {};
-  mountOpenApi(app, definition, () => whole.app!);
+  mountOpenApi(app, definition, () => whole);
   app.route('/', routes);
   // Instrumented, the telemetry middleware logs 5xx through its redacting logger.
   app.onError(problemErrorHandler({ onServerError: () => {} }));
   app.notFound(problemNotFound);
-  whole.app = instrumentApp(app, deps.telemetry);
-  return whole.app;
+  const whole = instrumentApp(app, deps.telemetry);
+  return whole;
 }

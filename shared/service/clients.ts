@@ -1,5 +1,6 @@
 import type { Hono } from 'hono';
 import { createBreakerSet, type BreakerSet, type BreakerStore } from '../breaker/index.ts';
+import { chaosFetch, type Chaos } from '../chaos/index.ts';
 import type { Registry } from '../discovery/index.ts';
 import { EdgeMeshError } from '../errors/index.ts';
 import {
@@ -43,6 +44,21 @@ function weighted(registry: Registry, weights: Readonly<Record<string, number>>)
   };
 }
 
+/** Endpoints of `registry` whose service bindings go through the chaos of calls too. */
+function bindingsWithChaos(registry: Registry, chaos: Chaos | undefined): Registry {
+  if (!chaos) return registry;
+  return {
+    ...registry,
+    resolve: async (service, signal) =>
+      (await registry.resolve(service, signal)).map((endpoint) => {
+        const { fetcher } = endpoint;
+        if (!fetcher) return endpoint;
+        const fetch = chaosFetch((input, init) => fetcher.fetch(input, init), chaos, service);
+        return { ...endpoint, fetcher: { fetch } };
+      }),
+  };
+}
+
 export interface ClientFactoryOptions {
   definition: CallingService;
   registry: Registry;
@@ -54,6 +70,8 @@ export interface ClientFactoryOptions {
   waitUntil: (promise: Promise<unknown>) => void;
   /** The settings in force; a new object means new policies. */
   settings: () => ToolkitSettings;
+  /** Faults on calls, by the rules aiming at each called service. */
+  chaos?: Chaos;
 }
 
 /**
@@ -71,6 +89,7 @@ export function clientFactory(options: ClientFactoryOptions) {
     if (!entry) {
       const breakers = createBreakerSet({
         ...breakerOptionsOf(definition.breaker, settings),
+        forced: settings.breaker.force,
         store: options.breakerStore,
         now: options.now,
         waitUntil: options.waitUntil,
@@ -111,14 +130,17 @@ export function clientFactory(options: ClientFactoryOptions) {
       found = createServiceClient<App>({
         ...policy,
         service,
-        registry: weights ? weighted(options.registry, weights) : options.registry,
+        registry: bindingsWithChaos(
+          weights ? weighted(options.registry, weights) : options.registry,
+          options.chaos,
+        ),
         ...(balancer ? { balancer: balancers[balancer]() } : {}),
         retryBudget: policy.retryBudget ?? budgetOf(service, retryBudget),
         breakers: entry.breakers,
         observe: serviceCallObserver(telemetry),
         caller: definition.name,
         ...(options.authSecret ? { authSecret: options.authSecret } : {}),
-        fetch: options.fetch,
+        fetch: options.chaos ? chaosFetch(options.fetch, options.chaos, service) : options.fetch,
         now: options.now,
       });
       entry.clients.set(service, found);

@@ -1,6 +1,7 @@
 import type { Context, Env as HonoEnv, Handler, Hono } from 'hono';
 import type { z } from 'zod';
 import type { BreakerOptions, BreakerStore } from '../breaker/index.ts';
+import type { Chaos } from '../chaos/index.ts';
 import type { Registry } from '../discovery/index.ts';
 import { EdgeMeshError } from '../errors/index.ts';
 import type { EventStore, OutboxRecord, OutboxRelay } from '../event-store/index.ts';
@@ -66,6 +67,8 @@ export interface ServiceDeps<Config = object, Settings = object> {
   readonly limiters: LimiterFactory;
   /** Rate limits changed by name (`EDGEMESH_RATE_LIMITS`). */
   readonly rateLimitOverrides: Readonly<Record<string, RateLimitOverride>>;
+  /** Its fault injection, present only where the env allows chaos (`CHAOS_ENABLED=true`). */
+  readonly chaos?: Chaos;
   /** Wall clock, ms since the epoch. */
   now: () => number;
   /** A new UUID. */
@@ -134,6 +137,7 @@ export interface DepsParts<Config> {
   rateLimitOverrides?: Readonly<Record<string, RateLimitOverride>>;
   inputLimits?: InputLimits;
   instance?: string;
+  chaos?: Chaos;
   fetch: typeof fetch;
   now: () => number;
   newId: () => string;
@@ -175,6 +179,7 @@ export function assembleDeps<Config, Settings = object>(
     now: parts.now,
     waitUntil: parts.waitUntil,
     settings: () => parts.settings.current(),
+    ...(parts.chaos ? { chaos: parts.chaos } : {}),
   });
 
   return {
@@ -198,6 +203,7 @@ export function assembleDeps<Config, Settings = object>(
     inputLimits: parts.inputLimits ?? defaultInputLimits,
     limiters: parts.limiters,
     rateLimitOverrides: parts.rateLimitOverrides ?? {},
+    ...(parts.chaos ? { chaos: parts.chaos } : {}),
     now: parts.now,
     newId: parts.newId,
     waitUntil: parts.waitUntil,

@@ -30,6 +30,14 @@ import { settingsSchemaOf, type ToolkitSettings } from './settings.ts';
 import { createSettingsCache, type SettingsCache } from '../config/index.ts';
 import { configStoreFromConfig, configStoreVars } from '../config/store-from-env.ts';
 import { EdgeMeshError } from '../errors/index.ts';
+import {
+  chaosAllowed,
+  chaosEventStore,
+  chaosPublisher,
+  chaosRedis,
+  chaosVars,
+  createChaos,
+} from '../chaos/index.ts';
 import { redisReplayGuard } from '../http/index.ts';
 
 /** `<NAME>_SELF_URL`: where QStash reaches a function (`read-model` → `READ_MODEL_SELF_URL`). */
@@ -40,6 +48,7 @@ export function selfUrlVariable(service: string): string {
 /** The variables the toolkit reads for every function, besides telemetry's. */
 export const toolkitVars = storageVars.extend({
   ...qstashVars.partial().shape,
+  ...chaosVars.shape,
   ...serviceCallVars.partial().shape,
   /** Redis key prefix of breaker state, `<prefix>:<service>:` (keeps deployments sharing a Redis apart). */
   EDGEMESH_BREAKER_PREFIX: z.string().trim().min(1).default('edgemesh:breaker'),
@@ -153,12 +162,12 @@ export function depsFromEnv<Config, Settings = object>(
     liveLogLevel: () => live.settings?.current().logLevel,
     liveSampleRatio: () => live.settings?.current().tracing.sampleRatio,
   });
-  const store = configStoreFromConfig(loadConfig(env, configStoreVars), {
+  const configStore = configStoreFromConfig(loadConfig(env, configStoreVars), {
     fetch: runtime.fetch,
     watchMode: sharesIoAcrossRequests(runtime) ? 'stream' : 'poll',
   });
   const settings = createSettingsCache({
-    store,
+    store: configStore,
     service: definition.name,
     schema: settingsSchemaOf(definition.settings),
     refresh: sharesIoAcrossRequests(runtime) ? 'watch' : 'poll',
@@ -166,13 +175,29 @@ export function depsFromEnv<Config, Settings = object>(
     log: telemetry.log,
   }) as SettingsCache<ToolkitSettings>;
   live.settings = settings;
-  const events = neonHttpEventStore(sql, {
+  const chaos = chaosAllowed(config)
+    ? createChaos({
+        service: definition.name,
+        settings: () => settings.current().chaos,
+        telemetry,
+        now: () => runtime.now(),
+      })
+    : undefined;
+  const store = neonHttpEventStore(sql, {
     schemas: storeSchemas(definition),
     now: () => runtime.now(),
     batchAppends: sharesIoAcrossRequests(runtime),
   });
+  const events = chaos ? chaosEventStore(store, chaos) : store;
+  // Telemetry keeps its own client: metrics must reach Redis whatever faults the others get.
+  const storageRedis = chaos ? chaosRedis(createRedis(config), chaos) : redis;
   const relay = definition.outbox
-    ? qstashOutboxRelay({ store: events, env, telemetry })
+    ? qstashOutboxRelay({
+        store: events,
+        env,
+        telemetry,
+        ...(chaos ? { decorate: (publish) => chaosPublisher(publish, chaos) } : {}),
+      })
     : undefined;
   const { QSTASH_CURRENT_SIGNING_KEY: current, QSTASH_NEXT_SIGNING_KEY: next } = config;
   const selfUrl =
@@ -191,20 +216,20 @@ export function depsFromEnv<Config, Settings = object>(
         }
       : {}),
     registry: fallbackRegistry([bindingRegistry(bindings), staticRegistry(env)]),
-    breakerStore: upstashBreakerStore(redis, {
+    breakerStore: upstashBreakerStore(storageRedis, {
       prefix: `${config.EDGEMESH_BREAKER_PREFIX}:${definition.name}:`,
     }),
-    healthChecks: storageHealthChecks(sql, redis),
+    healthChecks: storageHealthChecks(sql, storageRedis),
     ...(selfUrl ? { selfUrl } : {}),
     settings,
-    limiters: upstashLimiters(redis),
+    limiters: upstashLimiters(storageRedis),
     ...(config.EDGEMESH_RATE_LIMITS ? { rateLimitOverrides: config.EDGEMESH_RATE_LIMITS } : {}),
     access: {
       secrets: [config.SERVICE_AUTH_SECRET, config.SERVICE_AUTH_NEXT_SECRET].filter(
         (secret): secret is string => secret !== undefined,
       ),
       operatorToken: config.EDGEMESH_OPERATOR_TOKEN,
-      replay: redisReplayGuard(redis, {
+      replay: redisReplayGuard(storageRedis, {
         onUnavailable: (error) =>
           telemetry.log.warn('replay guard: Redis unreachable, checking signatures only', {
             error,
@@ -212,6 +237,7 @@ export function depsFromEnv<Config, Settings = object>(
       }),
     },
     ...(config.EDGEMESH_INSTANCE ? { instance: config.EDGEMESH_INSTANCE } : {}),
+    ...(chaos ? { chaos } : {}),
     fetch: runtime.fetch,
     now: () => runtime.now(),
     newId: () => crypto.randomUUID(),

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { BreakerOptions } from '../breaker/index.ts';
+import { chaosSettingsSchema } from '../chaos/index.ts';
 import { flagsSettings } from '../config/index.ts';
 import type { CallPolicy } from './deps.ts';
 
@@ -16,6 +17,8 @@ const breakerSettings = z
     slowCallDurationMs: ms(600_000).optional(),
     waitInOpenMs: ms(600_000).optional(),
     permittedCallsInHalfOpen: z.number().int().min(1).max(1_000).optional(),
+    /** An operator's override per called service: `open` fails fast, `closed` always calls. */
+    force: z.record(z.string(), z.enum(['open', 'closed'])).optional(),
   })
   .prefault({});
 
@@ -63,6 +66,8 @@ export const toolkitSettings = z.object({
     )
     .prefault({}),
   flags: flagsSettings,
+  /** Fault rules by id and the kill switch; applied only where `CHAOS_ENABLED=true`. */
+  chaos: chaosSettingsSchema,
 });
 
 /** The toolkit's part of the settings, as parsed. */
@@ -82,7 +87,7 @@ export function breakerOptionsOf(
   declared: BreakerOptions | undefined,
   settings: ToolkitSettings,
 ): BreakerOptions {
-  return { ...declared, ...defined(settings.breaker) };
+  return { ...declared, ...defined({ ...settings.breaker, force: undefined }) };
 }
 
 /** The live part of a call policy that the service client has no option for directly. */

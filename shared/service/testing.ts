@@ -17,6 +17,7 @@ import type { Env } from '../runtime/index.ts';
 import { createTelemetry, memoryMetricsStore, type Telemetry } from '../telemetry/index.ts';
 import type { ServiceRoutes } from './definition.ts';
 import type { Service } from './define.ts';
+import { chaosEventStore, createChaos } from '../chaos/index.ts';
 import { assembleDeps, type RateLimitOverride, type ServiceDeps } from './deps.ts';
 import { memoryLimiters, type LimiterFactory } from './rate-limit.ts';
 import { storeSchemas } from './schemas.ts';
@@ -61,6 +62,8 @@ export interface TestServiceOptions {
   limiters?: LimiterFactory;
   /** Where its live settings are kept; default a memory store (`t.configStore`). */
   configStore?: ConfigStore;
+  /** Applies the chaos rules of its live settings, as `CHAOS_ENABLED=true` does. Default false. */
+  chaos?: boolean;
 }
 
 /**
@@ -106,10 +109,14 @@ export function testService<
     store: configStore,
     services: { [definition.name]: service.settings },
   });
+  const chaos = options.chaos
+    ? createChaos({ service: definition.name, settings: () => settings.current().chaos, telemetry })
+    : undefined;
   type Deps = ServiceDeps<z.infer<Config>, z.output<Settings>>;
   const base: Deps = assembleDeps<z.infer<Config>, z.output<Settings>>(definition, {
     config: (definition.config ? loadConfig(env, definition.config) : {}) as z.infer<Config>,
-    events,
+    events: chaos ? chaosEventStore(events, chaos) : events,
+    ...(chaos ? { chaos } : {}),
     ...(options.noQueue ? {} : { relay }),
     telemetry,
     settings,

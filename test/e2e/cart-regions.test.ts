@@ -40,7 +40,16 @@ describe('npm start -- --regions 2', () => {
     stateRoot = await mkdtemp(join(tmpdir(), 'edgemesh-regions-'));
     const stateDir = join(stateRoot, '.devstack');
     const args = ['--port', '0', '--neon-port', '0', '--redis-port', '0', '--qstash-port', '0'];
-    args.push('--otlp-port', '0', '--control-port', '0', '--only', 'cart,orders');
+    args.push(
+      '--otlp-port',
+      '0',
+      '--control-port',
+      '0',
+      '--console-port',
+      '0',
+      '--only',
+      'cart,orders',
+    );
     args.push('--regions', '2', '--state-dir', stateDir);
     args.push('--runtime', process.env.CART_E2E_RUNTIME ?? 'workerd');
     child = spawn(process.execPath, ['--import', 'tsx', 'devstack/cli.ts', ...args], {

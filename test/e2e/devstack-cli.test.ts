@@ -9,7 +9,7 @@ import { stackTestTimeoutMs } from '../support/timeouts.ts';
 
 const freePorts = [
   ...['--port', '0', '--redis-port', '0', '--qstash-port', '0'],
-  ...['--otlp-port', '0', '--control-port', '0', '--reference-port', '0'],
+  ...['--otlp-port', '0', '--control-port', '0', '--console-port', '0', '--reference-port', '0'],
 ];
 
 function startCli(args: string[], env: Record<string, string>) {
@@ -94,9 +94,12 @@ describe('npm start', () => {
         postgres: { fetchEndpoint: string };
         redis: { restUrl: string };
         reference: string;
+        console: string;
       };
       const ordersUrl = endpoints.functions.orders!;
       expect(out.text).toContain(ordersUrl);
+      expect(out.text).toContain(endpoints.console);
+      expect(await (await fetch(endpoints.console)).text()).toContain('edgemesh console');
       const health = await fetch(`${ordersUrl}/health`);
       expect(health.status).toBe(200);
       const endpointsInstance = (endpoints as { instance?: string }).instance;
@@ -140,6 +143,7 @@ describe('npm start', () => {
       expect(await exitOf(child)).toBe(0);
       expect(Date.now() - stoppedAt).toBeLessThan(10_000);
       expect(await refused(`${ordersUrl}/health`)).toBe(true);
+      expect(await refused(endpoints.console)).toBe(true);
       expect(await refused(endpoints.redis.restUrl)).toBe(true);
       expect(await refused(endpoints.postgres.fetchEndpoint)).toBe(true);
     },

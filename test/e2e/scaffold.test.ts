@@ -92,6 +92,8 @@ describe('npm run new -- returns --consumer order-events', () => {
             '0',
             '--reference-port',
             '0',
+            '--console-port',
+            '0',
             '--otlp-port',
             '0',
           ],

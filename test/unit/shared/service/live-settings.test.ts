@@ -62,6 +62,27 @@ describe('live settings of a function', () => {
     expect(calls).toBe(attempts);
   });
 
+  it('fails calls to a service fast while its breaker is forced open, and calls it when forced closed', async () => {
+    let calls = 0;
+    const failingInventory = () => {
+      calls += 1;
+      return Promise.resolve(new Response('{}', { status: 500 }));
+    };
+    const t = testService(orders, {
+      env: { SERVICE_INVENTORY_URL: 'http://inventory.test' },
+      fetch: failingInventory,
+    });
+    await t.setting('calls', { inventory: { retry: { maxAttempts: 1 } } });
+    const call = () =>
+      t.deps.client<InventoryApp>('inventory').stock[':sku'].$get({ param: { sku: 'kettle' } });
+    await t.setting('breaker', { force: { inventory: 'open' } });
+    await expect(call()).rejects.toMatchObject({ code: 'CIRCUIT_OPEN' });
+    expect(calls).toBe(0);
+    await t.setting('breaker', { minimumCalls: 1, windowSize: 1, force: { inventory: 'closed' } });
+    for (let i = 0; i < 3; i += 1) expect((await call()).status).toBe(500);
+    expect(calls).toBe(3);
+  });
+
   it('shows the revisions in force on /health and /metrics, and never applies a refused one', async () => {
     const t = testService(inventory);
     await t.setting('logLevel', 'warn');

@@ -1,0 +1,12 @@
+import type { Experiment } from '../experiment.ts';
+import { endRule, setRule } from '../target.ts';
+
+const id = 'exp-payments-blackholed';
+
+export const experiment: Experiment = {
+  name: 'payments-blackholed',
+  title: 'calls from orders to payments never answer (the breaker opens; orders end cancelled)',
+  inject: (target) =>
+    setRule(target, id, { service: 'orders', dependency: 'payments', fault: { kind: 'abort' } }),
+  rollback: (target) => endRule(target, id),
+};
