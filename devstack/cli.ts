@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { ListenError } from './listen.ts';
 import { startDevstack, type Devstack } from './stack.ts';
 
-const usage = `usage: npm start -- [--runtime workerd|deno] [--port N] [--neon-port N] [--redis-port N] [--otlp-port N] [--qstash-port N] [--control-port N] [--console-port N] [--only a,b] [--state-dir DIR] [--redis auto|redis-server|embedded] [--regions 1|2]`;
+const usage = `usage: npm start -- [--runtime workerd|deno] [--port N] [--neon-port N] [--redis-port N] [--otlp-port N] [--qstash-port N] [--control-port N] [--console-port N] [--reference-port N] [--only a,b] [--state-dir DIR] [--redis auto|redis-server|embedded] [--regions 1|2]`;
 
 function fail(message: string): never {
   console.error(`devstack: ${message}`);
@@ -29,6 +29,7 @@ function parseCli() {
         'otlp-port': { type: 'string' },
         'qstash-port': { type: 'string' },
         'control-port': { type: 'string' },
+        'reference-port': { type: 'string' },
         'console-port': { type: 'string' },
         only: { type: 'string' },
         'state-dir': { type: 'string' },
@@ -61,6 +62,7 @@ function printTable(stack: Devstack): void {
         ]
       : []),
     ['control', 'faults and restarts (docs/devstack-faults.md)', stack.endpoints.control],
+    ['reference', 'API reference (OpenAPI) of every function', stack.endpoints.reference],
     ...(stack.endpoints.console
       ? [
           ['console', 'operations console (docs/console.md)', stack.endpoints.console] as [
@@ -116,6 +118,7 @@ async function main(): Promise<void> {
         otlp: portOption(values['otlp-port'], 'otlp-port', 4318),
         qstash: portOption(values['qstash-port'], 'qstash-port', 8080),
         control: portOption(values['control-port'], 'control-port', 8099),
+        reference: portOption(values['reference-port'], 'reference-port', 8097),
         console: portOption(values['console-port'], 'console-port', 8098),
       },
       databaseUrl: process.env.DATABASE_URL,

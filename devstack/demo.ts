@@ -82,6 +82,8 @@ async function startStack(dir: string): Promise<{ functions: Functions; child: C
       '0',
       '--control-port',
       '0',
+      '--reference-port',
+      '0',
       '--console-port',
       '0',
       '--state-dir',

@@ -1,7 +1,7 @@
 // `npm run migrate`: applies the toolkit's and every function's migrations to DATABASE_URL.
 // Neon is reached over its HTTP path; a Postgres on this machine through a Neon endpoint started
 // for the run, unless NEON_FETCH_ENDPOINT points at one already.
-import { z } from 'zod';
+import * as z from 'zod';
 import { loadConfig } from '../shared/config/load.ts';
 import { httpUrl, postgresUrl } from '../shared/config/vars.ts';
 import { isEdgeMeshError } from '../shared/errors/edgemesh-error.ts';

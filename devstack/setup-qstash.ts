@@ -4,7 +4,7 @@
 // SERVICE_<NAME>_URL. Idempotent: a second run changes nothing. `--dry-run` only prints the plan;
 // `--cron-sweeps` leaves the outbox sweeps out (Cron Triggers in wrangler.toml run them instead).
 import { Client } from '@upstash/qstash';
-import { z } from 'zod';
+import * as z from 'zod';
 import { loadConfig } from '../shared/config/load.ts';
 import { httpUrl } from '../shared/config/vars.ts';
 import { serviceUrlVariable } from '../shared/discovery/static.ts';

@@ -17,6 +17,7 @@ import { freePort } from './listen.ts';
 import { migrateFunctions } from './migrations.ts';
 import { planRegions, regionEndpoints, regionVars, startRegions } from './regions.ts';
 import { stateDir as defaultStateDir } from './paths.ts';
+import { startApiReference, type ApiReference } from './reference/server.ts';
 import { serviceUrlVariable } from '../shared/discovery/static.ts';
 
 export interface DevstackOptions {
@@ -33,6 +34,8 @@ export interface DevstackOptions {
     qstash?: number;
     /** The control API of faults and restarts. Default any free port. */
     control?: number;
+    /** The interactive API reference of every function. Default any free port. */
+    reference?: number;
     /** The operations console (docs/console.md). Default any free port. */
     console?: number;
   };
@@ -78,6 +81,8 @@ export interface Endpoints {
   etcd?: { url: string; kind: string; description: string };
   /** The control API of faults below the functions and of restarts. */
   control: string;
+  /** The interactive API reference (OpenAPI) of every function. */
+  reference: string;
   /** The operations console, when it runs. */
   console?: string;
   /** With `--regions 2`: each region's cart. */
@@ -118,9 +123,11 @@ export async function startDevstack(options: DevstackOptions): Promise<Devstack>
   let functions: RunningFunction[] = [];
   let etcd: DevstackEtcd | null = null;
   let control: ControlServer | undefined;
+  let reference: ApiReference | undefined;
   let operations: Console | undefined;
   let regions: Awaited<ReturnType<typeof startRegions>> | undefined;
   const stopAll = async () => {
+    await reference?.close().catch(() => {});
     await operations?.close().catch(() => {});
     await regions?.stop();
     await Promise.all(functions.map((fn) => fn.stop().catch(() => {})));
@@ -180,6 +187,11 @@ export async function startDevstack(options: DevstackOptions): Promise<Devstack>
       const { runtime } = options;
       regions = await startRegions({ plans, spec: cart, plane, runtime, vars, stateDir, log });
     }
+    const functionUrls = Object.fromEntries(functions.map((fn) => [fn.name, fn.url]));
+    reference = await startApiReference({
+      functions: functionUrls,
+      port: options.ports.reference ?? 0,
+    });
     if (options.console ?? true) {
       operations = await startConsole({
         port: options.ports.console ?? 0,
@@ -191,7 +203,7 @@ export async function startDevstack(options: DevstackOptions): Promise<Devstack>
     }
     const endpoints: Endpoints = {
       instance,
-      functions: Object.fromEntries(functions.map((fn) => [fn.name, fn.url])),
+      functions: functionUrls,
       runtime: options.runtime,
       postgres: plane.postgres,
       redis: plane.redis,
@@ -199,6 +211,7 @@ export async function startDevstack(options: DevstackOptions): Promise<Devstack>
       qstash: plane.qstash,
       ...(etcd ? { etcd: { url: etcd.url, kind: etcd.kind, description: etcd.description } } : {}),
       control: control.url,
+      reference: reference.url,
       ...(operations ? { console: operations.url } : {}),
       ...(plans.length > 1 ? { regions: regionEndpoints(plans) } : {}),
     };

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** The settings of the bench's made-up service: one value the bench changes every round. */
 export const benchSettings = z.object({

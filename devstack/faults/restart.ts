@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { EdgeMeshError } from '../../shared/errors/index.ts';
 
 /** What a restart may be asked to do differently; each command says which it honours. */

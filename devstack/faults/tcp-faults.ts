@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { EdgeMeshError } from '../../shared/errors/index.ts';
 
 /** Which bytes a fault slows: client → target (`upstream`), target → client (`downstream`). */

@@ -119,6 +119,10 @@ export function appTemplate({ camel, pascal, upper, topic }: ScaffoldNames): str
     ? `
     .post(
       '/events/${topic}',
+      operation({
+        summary: '${topic} messages (QStash)',
+        responses: { 200: { description: 'Handled, or a duplicate', body: consumeAck } },
+      }),
       deps.consume({
         schema: topicMessage,
         async handle(message) {
@@ -135,7 +139,8 @@ export function appTemplate({ camel, pascal, upper, topic }: ScaffoldNames): str
 import { EdgeMeshError } from '../../shared/errors/index.ts';
 import { commandHandler } from '../../shared/event-store/index.ts';
 import { validate } from '../../shared/http/index.ts';
-import type { ServiceDeps, ServiceEnv } from '../../shared/service/index.ts';
+import { operation } from '../../shared/openapi/index.ts';
+import {${topic ? ' consumeAck,' : ''} type ServiceDeps, type ServiceEnv } from '../../shared/service/index.ts';
 import { decide, evolve, initialState, type ${pascal}Event, type ${pascal}State } from './domain.ts';
 import { createBody, idParam, itemView,${topic ? ' topicMessage,' : ''} type Config } from './schema.ts';
 
@@ -152,10 +157,22 @@ function view(state: ${pascal}State) {
   return itemView.parse(state);
 }
 
-/** The routes; \`/health\`, \`/metrics\`, errors and telemetry come from the toolkit. */
+const item = (description: string) => ({ description, body: itemView });
+
+/**
+ * The routes, each described by \`operation\` and its \`validate\` schemas in \`GET /openapi.json\`;
+ * \`/health\`, \`/metrics\`, errors and telemetry come from the toolkit.
+ */
 export function ${camel}Routes(deps: ServiceDeps<Config>) {
   return new Hono<ServiceEnv>()
-    .post('/items', validate('json', createBody), async (c) => {
+    .post(
+      '/items',
+      operation({
+        summary: 'Create an item (again with the same id: no change)',
+        responses: { 201: item('The item'), 409: 'CONCURRENCY: too many concurrent writes' },
+      }),
+      validate('json', createBody),
+      async (c) => {
       const { id, note } = c.req.valid('json');
       if (note.length > deps.config.${upper}_MAX_NOTE) {
         throw new EdgeMeshError('VALIDATION', 'The note is too long.', {
@@ -168,11 +185,22 @@ export function ${camel}Routes(deps: ServiceDeps<Config>) {
       });
       return c.json(view(result.state), 201);
     })
-    .get('/items/:id', validate('param', idParam), async (c) => {
+    .get(
+      '/items/:id',
+      operation({ summary: 'Read an item', responses: { 200: item('The item'), 404: 'NOT_FOUND' } }),
+      validate('param', idParam),
+      async (c) => {
       const { state } = await items.read(deps.eventsFor(c), c.req.valid('param').id);
       return c.json(view(state), 200);
     })
-    .post('/items/:id/close', validate('param', idParam), async (c) => {
+    .post(
+      '/items/:id/close',
+      operation({
+        summary: 'Close an item',
+        responses: { 200: item('Closed'), 404: 'NOT_FOUND', 409: 'CONFLICT or CONCURRENCY' },
+      }),
+      validate('param', idParam),
+      async (c) => {
       const command = { type: 'Close' as const, id: c.req.valid('param').id, at: new Date(deps.now()) };
       const result = await items.handle(deps.eventsFor(c), command.id, (state) => decide(command, state), {
         at: command.at,
@@ -246,6 +274,13 @@ describe('${name}', () => {
     const response = await t.send('POST', '/items', { id: '', note: 7 });
     expect(response.status).toBe(400);
     expect(await t.events.readAll()).toEqual([]);
+  });
+
+  it('describes its routes in GET /openapi.json', async () => {
+    const document = (await (await t.request('/openapi.json')).json()) as { paths: object };
+    expect(Object.keys(document.paths)).toEqual(
+      expect.arrayContaining(['/items', '/items/{id}', '/items/{id}/close']),
+    );
   });${consumer}
 });
 `;

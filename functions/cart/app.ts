@@ -1,4 +1,5 @@
 import { Hono, type Context } from 'hono';
+import * as z from 'zod';
 import {
   cartConflicts,
   formatVector,
@@ -11,7 +12,8 @@ import {
 import { EdgeMeshError } from '../../shared/errors/index.ts';
 import type { EventStore } from '../../shared/event-store/index.ts';
 import { validate } from '../../shared/http/index.ts';
-import type { ServiceEnv } from '../../shared/service/index.ts';
+import { operation } from '../../shared/openapi/index.ts';
+import { consumeAck, type ServiceEnv } from '../../shared/service/index.ts';
 import { decide, type CartCommand } from './domain.ts';
 import { placeOrder } from './checkout.ts';
 import {
@@ -23,7 +25,9 @@ import {
   type CartDeps,
 } from './replication.ts';
 import {
+  cartAnswer,
   cartParam,
+  checkedOut,
   checkoutBody,
   checkoutHeaders,
   contextHeaders,
@@ -98,12 +102,23 @@ async function change(
   return answer(c, customerId, readCart(state, seen), cartConflicts(state));
 }
 
+const cart = (description: string) => ({
+  description,
+  body: cartAnswer,
+  headers: { 'Cart-Context': 'The context to send with the next write' },
+});
+const busy = 'CONCURRENCY: too many concurrent writes';
+
 /** The cart: one add-wins, observed-remove map per customer, replicated between two regions. */
 export function cartRoutes(deps: CartDeps) {
   const at = () => new Date(deps.now());
   return new Hono<ServiceEnv>()
     .get(
       '/carts/:customerId',
+      operation({
+        summary: "A customer's cart, in this region",
+        responses: { 200: cart('The cart') },
+      }),
       validate('param', cartParam),
       validate('header', contextHeaders),
       validate('query', contextQuery),
@@ -116,6 +131,10 @@ export function cartRoutes(deps: CartDeps) {
     )
     .put(
       '/carts/:customerId/items/:sku',
+      operation({
+        summary: 'Set the quantity of an item, given the context last seen',
+        responses: { 200: cart('The cart after the change'), 409: busy },
+      }),
       validate('param', itemParam),
       validate('header', contextHeaders),
       validate('json', putItemBody),
@@ -137,6 +156,10 @@ export function cartRoutes(deps: CartDeps) {
     )
     .delete(
       '/carts/:customerId/items/:sku',
+      operation({
+        summary: 'Remove an item (what the context saw of it)',
+        responses: { 200: cart('The cart after the change'), 409: busy },
+      }),
       validate('param', itemParam),
       validate('header', contextHeaders),
       validate('query', contextQuery),
@@ -149,6 +172,15 @@ export function cartRoutes(deps: CartDeps) {
     )
     .post(
       '/carts/:customerId/checkout',
+      operation({
+        summary: 'Place an order of the cart through orders',
+        responses: {
+          202: { description: 'Placed; the cart after it', body: checkedOut },
+          409: `CONFLICT: the cart is empty, or orders refused the key; ${busy}`,
+          502: 'UPSTREAM: orders failed',
+          504: 'TIMEOUT: orders did not answer in time',
+        },
+      }),
       validate('param', cartParam),
       validate('header', checkoutHeaders),
       validate('json', checkoutBody),
@@ -177,6 +209,15 @@ export function cartRoutes(deps: CartDeps) {
     )
     .post(
       '/replication/carts',
+      operation({
+        summary: "The other region's cart changes (QStash)",
+        callers: ['qstash'],
+        responses: {
+          200: { description: 'Merged, or a duplicate', body: consumeAck },
+          401: 'SIGNATURE: not a valid QStash delivery',
+          489: 'UNPROCESSABLE_MESSAGE: never retried',
+        },
+      }),
       deps.consume({
         schema: replicationMessage,
         async handle(message, c) {
@@ -190,10 +231,22 @@ export function cartRoutes(deps: CartDeps) {
       }),
     )
     .route('/', syncRoutes(deps))
-    .post('/replication/sweep', async (c) => {
-      await deps.signedBody(c, 'The anti-entropy sweep');
-      return c.json(await sweepOnce(deps, c), 200);
-    });
+    .post(
+      '/replication/sweep',
+      operation({
+        summary: 'Anti-entropy: exchange carts with the other region (QStash schedule)',
+        responses: {
+          200: {
+            description: 'How many carts were exchanged',
+            body: z.object({ carts: z.number().int() }),
+          },
+        },
+      }),
+      async (c) => {
+        await deps.signedBody(c, 'The anti-entropy sweep');
+        return c.json(await sweepOnce(deps, c), 200);
+      },
+    );
 }
 
 export type CartApp = ReturnType<typeof cartRoutes>;

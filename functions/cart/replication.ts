@@ -8,9 +8,10 @@ import {
   type LogPosition,
 } from '../../shared/event-store/index.ts';
 import { validate } from '../../shared/http/index.ts';
+import { operation } from '../../shared/openapi/index.ts';
 import type { ServiceDeps, ServiceEnv } from '../../shared/service/index.ts';
 import { customerOfStream, decide, localChangeTypes, type StoredCart } from './domain.ts';
-import { syncBody, type Config } from './schema.ts';
+import { syncAnswer, syncBody, type Config } from './schema.ts';
 import { carts, readCarts } from './store.ts';
 
 export type CartDeps = ServiceDeps<Config, { replication: { partitioned: boolean } }>;
@@ -49,18 +50,29 @@ export async function mergeInto(
 
 /** `POST /replication/sync`: merge the carts the other region sent, answer ours merged. */
 export function syncRoutes(deps: CartDeps) {
-  return new Hono<ServiceEnv>().post('/replication/sync', validate('json', syncBody), async (c) => {
-    assertLinked(deps);
-    const { from, carts: sent } = c.req.valid('json');
-    const store = deps.eventsFor(c);
-    const merged = await Promise.all(
-      sent.map(async ({ customerId, state }) => ({
-        customerId,
-        state: await mergeInto(deps, store, customerId, state, { from }),
-      })),
-    );
-    return c.json({ from: deps.config.CART_REGION, carts: merged }, 200);
-  });
+  return new Hono<ServiceEnv>().post(
+    '/replication/sync',
+    operation({
+      summary: "Merge the other region's carts; answer ours merged",
+      responses: {
+        200: { description: 'This region’s carts, merged', body: syncAnswer },
+        409: 'CONCURRENCY: too many concurrent writes',
+      },
+    }),
+    validate('json', syncBody),
+    async (c) => {
+      assertLinked(deps);
+      const { from, carts: sent } = c.req.valid('json');
+      const store = deps.eventsFor(c);
+      const merged = await Promise.all(
+        sent.map(async ({ customerId, state }) => ({
+          customerId,
+          state: await mergeInto(deps, store, customerId, state, { from }),
+        })),
+      );
+      return c.json({ from: deps.config.CART_REGION, carts: merged }, 200);
+    },
+  );
 }
 
 type SyncApp = ReturnType<typeof syncRoutes>;

@@ -59,6 +59,21 @@ export const syncBody = z.object({
 const item = z.object({ sku, quantity: z.number().int().positive() });
 
 /** zod schemas of the events this function writes, checked before anything is appended. */
+/** A cart as every cart route answers it (the `Cart-Context` header repeats `context`). */
+export const cartAnswer = z.object({
+  customerId,
+  items: z.array(z.looseObject({ sku: z.string(), quantity: z.number().int() })),
+  context: z.string(),
+  caughtUp: z.boolean(),
+  conflicts: z.array(z.looseObject({ sku: z.string() })),
+});
+
+/** What a checkout answers: the order placed, and the cart after it. */
+export const checkedOut = z.object({ orderId: z.string(), status: z.string(), cart: cartAnswer });
+
+/** What `POST /replication/sync` answers: this region's carts, merged with the ones sent. */
+export const syncAnswer = z.object({ from: z.string(), carts: z.array(replicatedCart) });
+
 export const eventSchemas = {
   CartItemSet: z.object({
     sku,

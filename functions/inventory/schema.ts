@@ -53,6 +53,12 @@ export const reservationView = z.object({
 });
 export type ReservationView = z.infer<typeof reservationView>;
 
+/** What an expiry answers: the reservation's status after it (`unknown` when none exists). */
+export const expiryResult = z.object({
+  reservationId: id,
+  status: z.union([reservationStatus, z.literal('unknown')]),
+});
+
 const holdEvent = z.object({ sku, reservationId: id, quantity: z.number().int().positive() });
 
 /** zod schemas of the events inventory writes, checked before anything is appended. */

@@ -1,11 +1,13 @@
 import { Hono } from 'hono';
 import { validate } from '../../shared/http/index.ts';
-import type { ServiceDeps, ServiceEnv } from '../../shared/service/index.ts';
+import { operation } from '../../shared/openapi/index.ts';
+import { consumeAck, type ServiceDeps, type ServiceEnv } from '../../shared/service/index.ts';
 import { requestScope } from '../../shared/telemetry/index.ts';
 import { decide, notificationStream } from './domain.ts';
 import {
   defaultTemplates,
   notification,
+  notificationList,
   notificationsQuery,
   orderEventMessage,
   type NotificationsConfig,
@@ -17,6 +19,10 @@ export function notificationsRoutes(deps: ServiceDeps<NotificationsConfig>) {
   return new Hono<ServiceEnv>()
     .post(
       '/events/orders',
+      operation({
+        summary: 'Order events from the order-events topic (QStash)',
+        responses: { 200: { description: 'Handled, or a duplicate', body: consumeAck } },
+      }),
       deps.consume({
         schema: orderEventMessage(templates),
         async handle(message) {
@@ -42,13 +48,21 @@ export function notificationsRoutes(deps: ServiceDeps<NotificationsConfig>) {
         },
       }),
     )
-    .get('/notifications', validate('query', notificationsQuery), async (c) => {
-      const { orderId } = c.req.valid('query');
-      const events = await deps.events.readStream(notificationStream(orderId), {
-        signal: c.req.raw.signal,
-        trace: requestScope(c),
-      });
-      const notifications = events.map((event) => notification.parse(event.data));
-      return c.json({ orderId, notifications }, 200);
-    });
+    .get(
+      '/notifications',
+      operation({
+        summary: 'The notifications recorded for an order, once per event',
+        responses: { 200: { description: 'The notifications', body: notificationList } },
+      }),
+      validate('query', notificationsQuery),
+      async (c) => {
+        const { orderId } = c.req.valid('query');
+        const events = await deps.events.readStream(notificationStream(orderId), {
+          signal: c.req.raw.signal,
+          trace: requestScope(c),
+        });
+        const notifications = events.map((event) => notification.parse(event.data));
+        return c.json({ orderId, notifications }, 200);
+      },
+    );
 }

@@ -110,6 +110,12 @@ export const notification = z.object({
 
 export type Notification = z.infer<typeof notification>;
 
+/** What `GET /notifications` answers. */
+export const notificationList = z.object({
+  orderId: z.string(),
+  notifications: z.array(notification),
+});
+
 /** zod schemas of the events notifications writes. */
 export const notificationEventSchemas = {
   NotificationRecorded: notification,

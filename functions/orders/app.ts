@@ -2,7 +2,8 @@ import { Hono } from 'hono';
 import { EdgeMeshError } from '../../shared/errors/index.ts';
 import type { OutboxMessage } from '../../shared/event-store/index.ts';
 import { fingerprint, validate } from '../../shared/http/index.ts';
-import { sagaRoutes, type SagaOrchestrator } from '../../shared/saga/index.ts';
+import { operation } from '../../shared/openapi/index.ts';
+import { sagaRoutes, sagaTimelineSchema, type SagaOrchestrator } from '../../shared/saga/index.ts';
 import type { ServiceDeps, ServiceEnv } from '../../shared/service/index.ts';
 import { requestScope, traceIdOfTraceparent, isTraceparent } from '../../shared/telemetry/index.ts';
 import { decide, evolve, initialState, type OrderState } from './domain.ts';
@@ -10,6 +11,7 @@ import { orderStream, ordersProjection, type OrderSagaInput } from './saga.ts';
 import {
   orderIdParam,
   orderView,
+  placedOrder,
   placeOrderBody,
   placeOrderHeaders,
   type OrdersConfig,
@@ -25,6 +27,17 @@ export function ordersRoutes(deps: OrdersDeps) {
   const app = new Hono<ServiceEnv>()
     .post(
       '/orders',
+      operation({
+        summary: 'Place an order; its saga reserves stock and takes payment',
+        responses: {
+          202: {
+            description: 'Placed (or placed before with this Idempotency-Key and body)',
+            body: placedOrder,
+            headers: { Location: 'The order, `/orders/{orderId}`' },
+          },
+          409: 'IDEMPOTENCY_MISMATCH: this Idempotency-Key was used with another body',
+        },
+      }),
       validate('header', placeOrderHeaders),
       validate('json', placeOrderBody),
       async (c) => {
@@ -88,22 +101,41 @@ export function ordersRoutes(deps: OrdersDeps) {
         return c.json({ orderId: placedId, status: 'pending' as const }, 202);
       },
     )
-    .get('/orders/:id', validate('param', orderIdParam), async (c) => {
-      const orderId = c.req.valid('param').id;
-      const found = await deps.events.readDocument<Exclude<OrderState, { status: 'none' }>>(
-        ordersProjection,
-        orderId,
-        { trace: requestScope(c) },
-      );
-      if (!found) throw new EdgeMeshError('NOT_FOUND', `Order ${orderId} does not exist.`);
-      return c.json(orderView.parse({ ...found.doc, version: found.version }), 200);
-    })
-    .get('/orders/:id/saga', validate('param', orderIdParam), async (c) => {
-      const orderId = c.req.valid('param').id;
-      const timeline = await deps.saga?.timeline(orderId, { trace: requestScope(c) });
-      if (!timeline) throw new EdgeMeshError('NOT_FOUND', `Order ${orderId} has no saga.`);
-      return c.json(timeline, 200);
-    });
+    .get(
+      '/orders/:id',
+      operation({
+        summary: 'Read an order: status, items, total and history',
+        responses: { 200: { description: 'The order', body: orderView }, 404: 'NOT_FOUND' },
+      }),
+      validate('param', orderIdParam),
+      async (c) => {
+        const orderId = c.req.valid('param').id;
+        const found = await deps.events.readDocument<Exclude<OrderState, { status: 'none' }>>(
+          ordersProjection,
+          orderId,
+          { trace: requestScope(c) },
+        );
+        if (!found) throw new EdgeMeshError('NOT_FOUND', `Order ${orderId} does not exist.`);
+        return c.json(orderView.parse({ ...found.doc, version: found.version }), 200);
+      },
+    )
+    .get(
+      '/orders/:id/saga',
+      operation({
+        summary: "The order saga's timeline: each step's status, attempts and times",
+        responses: {
+          200: { description: 'The timeline', body: sagaTimelineSchema },
+          404: 'NOT_FOUND: no such order (or its saga has not started)',
+        },
+      }),
+      validate('param', orderIdParam),
+      async (c) => {
+        const orderId = c.req.valid('param').id;
+        const timeline = await deps.saga?.timeline(orderId, { trace: requestScope(c) });
+        if (!timeline) throw new EdgeMeshError('NOT_FOUND', `Order ${orderId} has no saga.`);
+        return c.json(timeline, 200);
+      },
+    );
   if (deps.saga) {
     app.route(
       '/saga',

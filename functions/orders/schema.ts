@@ -59,6 +59,9 @@ export const orderView = z.object({
   history: z.array(orderEvent),
 });
 
+/** What `POST /orders` answers: the order, placed and pending while its saga runs. */
+export const placedOrder = z.object({ orderId: z.string(), status: z.literal('pending') });
+
 export type OrderItem = z.infer<typeof orderItem>;
 export type PlaceOrderBody = z.infer<typeof placeOrderBody>;
 export type OrderStatus = z.infer<typeof orderStatus>;

@@ -2,8 +2,9 @@ import { Hono } from 'hono';
 import { EdgeMeshError } from '../../shared/errors/index.ts';
 import { commandHandler } from '../../shared/event-store/index.ts';
 import { validate } from '../../shared/http/index.ts';
+import { operation } from '../../shared/openapi/index.ts';
 import { nonRetryable } from '../../shared/queue/index.ts';
-import type { ServiceDeps, ServiceEnv } from '../../shared/service/index.ts';
+import { consumeAck, type ServiceDeps, type ServiceEnv } from '../../shared/service/index.ts';
 import {
   decide,
   evolve,
@@ -12,7 +13,7 @@ import {
   type ShippingEvent,
   type ShippingState,
 } from './domain.ts';
-import { idParam, orderEvent, shipmentsQuery, shipmentView } from './schema.ts';
+import { idParam, orderEvent, shipmentList, shipmentsQuery, shipmentView } from './schema.ts';
 
 const shipments = commandHandler<ShippingState, ShippingEvent>({
   streamType: 'shipment',
@@ -29,6 +30,10 @@ export function shippingRoutes(deps: ServiceDeps) {
   return new Hono<ServiceEnv>()
     .post(
       '/events/order-events',
+      operation({
+        summary: 'Order events from the order-events topic (QStash); OrderConfirmed ships',
+        responses: { 200: { description: 'Handled, or a duplicate', body: consumeAck } },
+      }),
       deps.consume({
         schema: orderEvent,
         async handle(message) {
@@ -55,26 +60,47 @@ export function shippingRoutes(deps: ServiceDeps) {
         },
       }),
     )
-    .get('/shipments', validate('query', shipmentsQuery), async (c) => {
-      const { orderId } = c.req.valid('query');
-      const { state } = await shipments.read(deps.eventsFor(c), shipmentIdOf(orderId));
-      return c.json({ orderId, shipments: state.status === 'none' ? [] : [view(state)] }, 200);
-    })
-    .post('/shipments/:id/dispatch', validate('param', idParam), async (c) => {
-      const command = {
-        type: 'Dispatch' as const,
-        shipmentId: c.req.valid('param').id,
-        at: new Date(deps.now()),
-      };
-      const result = await shipments.handle(
-        deps.eventsFor(c),
-        command.shipmentId,
-        (state) => decide(command, state),
-        { at: command.at },
-      );
-      if (result.state.status === 'none') throw new EdgeMeshError('NOT_FOUND', 'No such shipment.');
-      return c.json(view(result.state), 200);
-    });
+    .get(
+      '/shipments',
+      operation({
+        summary: "An order's shipments",
+        responses: { 200: { description: 'The shipments', body: shipmentList } },
+      }),
+      validate('query', shipmentsQuery),
+      async (c) => {
+        const { orderId } = c.req.valid('query');
+        const { state } = await shipments.read(deps.eventsFor(c), shipmentIdOf(orderId));
+        return c.json({ orderId, shipments: state.status === 'none' ? [] : [view(state)] }, 200);
+      },
+    )
+    .post(
+      '/shipments/:id/dispatch',
+      operation({
+        summary: 'Dispatch a shipment (once; again is a no-op)',
+        responses: {
+          200: { description: 'Dispatched', body: shipmentView },
+          404: 'NOT_FOUND',
+          409: 'CONCURRENCY: too many concurrent writes',
+        },
+      }),
+      validate('param', idParam),
+      async (c) => {
+        const command = {
+          type: 'Dispatch' as const,
+          shipmentId: c.req.valid('param').id,
+          at: new Date(deps.now()),
+        };
+        const result = await shipments.handle(
+          deps.eventsFor(c),
+          command.shipmentId,
+          (state) => decide(command, state),
+          { at: command.at },
+        );
+        if (result.state.status === 'none')
+          throw new EdgeMeshError('NOT_FOUND', 'No such shipment.');
+        return c.json(view(result.state), 200);
+      },
+    );
 }
 
 export type ShippingApp = ReturnType<typeof shippingRoutes>;

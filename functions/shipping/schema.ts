@@ -22,6 +22,9 @@ export const shipmentView = shipment.extend({
   dispatchedAt: isoTime.optional(),
 });
 
+/** What `GET /shipments` answers. */
+export const shipmentList = z.object({ orderId: id, shipments: z.array(shipmentView) });
+
 /** zod schemas of the events this function writes, checked before anything is appended. */
 export const eventSchemas = {
   ShipmentCreated: shipment.extend({ at: isoTime }),

@@ -42,4 +42,5 @@ export {
   type TimelineStep,
 } from './orchestrator.ts';
 export { sagaRoutes, type MessageVerifier, type SagaRoutesOptions } from './routes.ts';
+export { sagaTimelineSchema } from './timeline-schema.ts';
 export { tccSaga, type TccParticipant, type TccSagaOptions } from './tcc.ts';

@@ -1,4 +1,5 @@
 import { Hono, type Context } from 'hono';
+import * as z from 'zod';
 import { EdgeMeshError } from '../errors/edgemesh-error.ts';
 import type { OutboxRecord } from '../event-store/event-store.ts';
 import type { OutboxRelay } from '../event-store/outbox-relay.ts';
@@ -13,6 +14,7 @@ import {
 } from './messages.ts';
 import type { SagaDelivery, SagaOrchestrator } from './orchestrator-types.ts';
 import { keepAlive } from '../http/keep-alive.ts';
+import { operation, type OperationDoc } from '../openapi/index.ts';
 import { requestScope } from '../telemetry/hono.ts';
 
 /** Checks a QStash `Upstash-Signature` over the raw body; false for a bad or unsigned message. */
@@ -25,6 +27,26 @@ export interface SagaRoutesOptions {
   relay?: OutboxRelay;
   /** Keeps the relay alive when the request has no execution context (Deno, tests). */
   waitUntil?: (promise: Promise<unknown>) => void;
+}
+
+const handled = {
+  description: 'The outcome is recorded, or the message was stale or a duplicate',
+  body: z.object({ status: z.string() }),
+};
+
+/** How QStash's deliveries of saga messages are answered. */
+function sagaDoc(summary: string): OperationDoc {
+  return {
+    summary,
+    tags: ['saga'],
+    callers: ['qstash'],
+    responses: {
+      200: handled,
+      401: 'SIGNATURE: not a valid QStash delivery',
+      489: 'A malformed message, never retried (Upstash-NonRetryable-Error)',
+      503: 'UNAVAILABLE: the work failed and has attempts left; QStash retries',
+    },
+  };
 }
 
 /** A message QStash must not retry: 489 with `Upstash-NonRetryable-Error` sends it to the DLQ. */
@@ -121,7 +143,7 @@ export function sagaRoutes<Input>(
   }
 
   return new Hono<TelemetryEnv>()
-    .post('/steps', async (c) => {
+    .post('/steps', operation(sagaDoc('Run one saga message (QStash)')), async (c) => {
       const message = parse(c, await readVerified(c));
       if (message instanceof Response) return message;
       const scope = requestScope(c);
@@ -134,32 +156,36 @@ export function sagaRoutes<Input>(
         ...(scope ? { scope } : {}),
       });
     })
-    .post('/failures', async (c) => {
-      const text = await readVerified(c);
-      let callback: unknown;
-      try {
-        callback = JSON.parse(text);
-      } catch {
-        return poison(c, 'The failure callback body is not JSON.');
-      }
-      const parsed = failureCallbackSchema.safeParse(callback);
-      if (!parsed.success)
-        return poison(c, 'Not a QStash failure callback.', fieldIssues(parsed.error));
-      let source: string;
-      try {
-        source = decodeBase64(parsed.data.sourceBody);
-      } catch {
-        return poison(c, 'sourceBody is not base64.');
-      }
-      const message = parse(c, source);
-      if (message instanceof Response) return message;
-      const scope = requestScope(c);
-      return run(c, message, {
-        attempt: (parsed.data.retried ?? 0) + 1,
-        exhausted: message.kind !== 'deadline',
-        signal: c.req.raw.signal,
-        traceHeaders: traceHeadersOf(c, scope),
-        ...(scope ? { scope } : {}),
-      });
-    });
+    .post(
+      '/failures',
+      operation(sagaDoc('Record a saga message QStash gave up on (failure callback)')),
+      async (c) => {
+        const text = await readVerified(c);
+        let callback: unknown;
+        try {
+          callback = JSON.parse(text);
+        } catch {
+          return poison(c, 'The failure callback body is not JSON.');
+        }
+        const parsed = failureCallbackSchema.safeParse(callback);
+        if (!parsed.success)
+          return poison(c, 'Not a QStash failure callback.', fieldIssues(parsed.error));
+        let source: string;
+        try {
+          source = decodeBase64(parsed.data.sourceBody);
+        } catch {
+          return poison(c, 'sourceBody is not base64.');
+        }
+        const message = parse(c, source);
+        if (message instanceof Response) return message;
+        const scope = requestScope(c);
+        return run(c, message, {
+          attempt: (parsed.data.retried ?? 0) + 1,
+          exhausted: message.kind !== 'deadline',
+          signal: c.req.raw.signal,
+          traceHeaders: traceHeadersOf(c, scope),
+          ...(scope ? { scope } : {}),
+        });
+      },
+    );
 }

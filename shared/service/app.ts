@@ -2,6 +2,7 @@ import { Hono, type Context, type ExecutionContext } from 'hono';
 import { chaosMiddleware } from '../chaos/index.ts';
 import { mountGuards } from './guards.ts';
 import { mountLiveSettings } from './live-settings.ts';
+import { mountOpenApi } from './openapi-route.ts';
 import { mountToolkitRoutes } from './toolkit-routes.ts';
 import { EdgeMeshError, problemErrorHandler, problemNotFound } from '../errors/index.ts';
 import { instrumentApp } from '../telemetry/index.ts';
@@ -53,6 +54,8 @@ export function serviceApp<Deps extends ServiceDeps<object>>(
     );
   }
   mountToolkitRoutes(app, definition, deps);
+  // The document describes the whole app, known only once it is instrumented below.
+  mountOpenApi(app, definition, () => whole);
   app.route('/', routes);
   // Instrumented, the telemetry middleware logs 5xx through its redacting logger.
   app.onError(problemErrorHandler({ onServerError: () => {} }));

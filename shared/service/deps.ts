@@ -19,6 +19,7 @@ import {
   type ReplayGuard,
   type ServiceClientOptions,
 } from '../http/index.ts';
+import { documentedBody } from '../openapi/index.ts';
 import { consumer, type ConsumerOptions, type SignatureVerifier } from '../queue/index.ts';
 import { requestScope, type Telemetry, type TelemetryVariables } from '../telemetry/index.ts';
 
@@ -234,7 +235,8 @@ export function assembleDeps<Config, Settings = object>(
         now: parts.now,
         recordDeadLetters: true,
       });
-      return describeInput(handler, { target: 'delivery', schema: options.schema });
+      const delivery = describeInput(handler, { target: 'delivery', schema: options.schema });
+      return documentedBody(delivery, options.schema);
     },
     client,
   };

@@ -43,3 +43,4 @@ export {
   type RateLimitRule,
 } from './rate-limit.ts';
 export { defaultInputLimits, type InputLimits } from './input-guard.ts';
+export { consumeAck } from './toolkit-docs.ts';

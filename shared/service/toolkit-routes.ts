@@ -1,9 +1,11 @@
 import type { Hono } from 'hono';
 import { EdgeMeshError } from '../errors/index.ts';
 import { healthHandler } from '../health/index.ts';
+import { operation } from '../openapi/index.ts';
 import { readDeadLetters } from '../queue/index.ts';
 import { subscriptionsOf, type ServiceDefinition } from './definition.ts';
 import type { ServiceDeps, ServiceEnv } from './deps.ts';
+import { deadLettersDoc, healthDoc, sweepDoc } from './toolkit-docs.ts';
 
 const minAgeLimitMs = 600_000;
 
@@ -30,10 +32,10 @@ export function mountToolkitRoutes(
   definition: ServiceDefinition,
   deps: ServiceDeps<object>,
 ): void {
-  app.get('/health', healthHandler(deps));
+  app.get('/health', operation(healthDoc), healthHandler(deps));
 
   if (definition.outbox) {
-    app.post('/outbox/sweep', async (c) => {
+    app.post('/outbox/sweep', operation(sweepDoc), async (c) => {
       await deps.signedBody(c, 'The sweep');
       const relay = deps.outbox.relay;
       if (!relay) {
@@ -51,7 +53,7 @@ export function mountToolkitRoutes(
 
   const subscriptions = subscriptionsOf(definition);
   if (subscriptions.length > 0) {
-    app.get('/dead-letters', async (c) => {
+    app.get('/dead-letters', operation(deadLettersDoc), async (c) => {
       const lists = await Promise.all(
         subscriptions.map((subscription) =>
           readDeadLetters(deps.events, subscription.name, { signal: c.req.raw.signal }),

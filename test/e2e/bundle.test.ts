@@ -12,9 +12,10 @@ const run = promisify(execFile);
 /**
  * The most a function may upload, gzip, as `wrangler deploy` reports it. The issue's goal is
  * 150 KiB; the libraries alone take 139 (docs/deploy.md, "Bundle size"; `npm run bench --
- * bundle-weight` shows where each KiB comes from).
+ * bundle-weight` shows where each KiB comes from), and each function's OpenAPI document, built
+ * in the isolate by hono-openapi, about 10 more.
  */
-const gzipBudgetKiB = 200;
+const gzipBudgetKiB = 210;
 const outboxFunctions = new Set(
   (await loadServices(listFunctions()))
     .filter((service) => service.definition.outbox)

@@ -9,7 +9,7 @@ import { stackTestTimeoutMs } from '../support/timeouts.ts';
 
 const freePorts = [
   ...['--port', '0', '--redis-port', '0', '--qstash-port', '0'],
-  ...['--otlp-port', '0', '--control-port', '0', '--console-port', '0'],
+  ...['--otlp-port', '0', '--control-port', '0', '--console-port', '0', '--reference-port', '0'],
 ];
 
 function startCli(args: string[], env: Record<string, string>) {
@@ -93,6 +93,7 @@ describe('npm start', () => {
         functions: Record<string, string>;
         postgres: { fetchEndpoint: string };
         redis: { restUrl: string };
+        reference: string;
         console: string;
       };
       const ordersUrl = endpoints.functions.orders!;
@@ -104,6 +105,20 @@ describe('npm start', () => {
       const endpointsInstance = (endpoints as { instance?: string }).instance;
       expect(endpointsInstance).toMatch(/^[\da-f-]{36}$/);
       expect(((await health.json()) as { instance?: string }).instance).toBe(endpointsInstance);
+
+      // The API reference: its page, each function's document, and calls through its proxy.
+      expect(out.text).toContain(endpoints.reference);
+      const page = await fetch(endpoints.reference);
+      expect(await page.text()).toContain('specs/orders.json');
+      expect((await fetch(`${endpoints.reference}assets/swagger-ui-bundle.js`)).status).toBe(200);
+      const document = (await (await fetch(`${endpoints.reference}specs/orders.json`)).json()) as {
+        servers: Array<{ url: string }>;
+        paths: Record<string, unknown>;
+      };
+      expect(document.servers).toEqual([expect.objectContaining({ url: '/functions/orders' })]);
+      expect(Object.keys(document.paths)).toContain('/orders/{id}');
+      const proxied = await fetch(`${endpoints.reference}functions/orders/health`);
+      expect(((await proxied.json()) as { service?: string }).service).toBe('orders');
 
       const devVars = await readFile(join(stateRoot, '.dev.vars'), 'utf8');
       for (const name of [

@@ -56,7 +56,7 @@ describe('npm run new -- returns --consumer order-events', () => {
   it('passes its own unit test and bundles for Workers', async () => {
     const tests = await run(bin('vitest'), ['run', 'test/unit/functions/returns'], { cwd: copy });
     // eslint-disable-next-line no-control-regex
-    expect(tests.stdout.replace(/\u001b\[[\d;]*m/g, '')).toMatch(/Tests\s+4 passed/);
+    expect(tests.stdout.replace(/\u001b\[[\d;]*m/g, '')).toMatch(/Tests\s+5 passed/);
     await run(
       bin('wrangler'),
       ['deploy', '--dry-run', '--env', 'returns', '--outdir', join(copy, 'out')],
@@ -90,6 +90,8 @@ describe('npm run new -- returns --consumer order-events', () => {
             '--qstash-port',
             '0',
             '--control-port',
+            '0',
+            '--reference-port',
             '0',
             '--console-port',
             '0',

@@ -3,13 +3,14 @@
 // zod 3's internals only; JSON Schema is zod 4's stable description of a schema, and the same
 // document an OpenAPI contract publishes.
 import fc from 'fast-check';
-import { z } from 'zod';
+import * as z from 'zod';
 
 export interface JsonSchema {
   type?: string | string[];
   properties?: Record<string, JsonSchema>;
   required?: string[];
   additionalProperties?: JsonSchema | boolean;
+  propertyNames?: JsonSchema;
   items?: JsonSchema;
   prefixItems?: JsonSchema[];
   enum?: unknown[];
@@ -91,11 +92,10 @@ function objectOf(schema: JsonSchema): fc.Arbitrary<Record<string, unknown>> {
   );
   const record = fc.record(properties, { requiredKeys: schema.required ?? [] });
   if (typeof schema.additionalProperties !== 'object') return record;
-  const extra = fc.dictionary(
-    fc.string({ minLength: 1, maxLength: 12 }),
-    arbitraryOf(schema.additionalProperties),
-    { maxKeys: 4 },
-  );
+  const keys = schema.propertyNames
+    ? stringOf(schema.propertyNames)
+    : fc.string({ minLength: 1, maxLength: 12 });
+  const extra = fc.dictionary(keys, arbitraryOf(schema.additionalProperties), { maxKeys: 4 });
   return fc.tuple(record, extra).map(([known, more]) => ({ ...more, ...known }));
 }
 

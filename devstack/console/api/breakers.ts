@@ -1,5 +1,5 @@
 import type { Hono } from 'hono';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { BreakerKind, BreakerState } from '../../../shared/breaker/index.ts';
 import { upstashBreakerStore } from '../../../shared/breaker/upstash-store.ts';
 import { EdgeMeshError } from '../../../shared/errors/index.ts';

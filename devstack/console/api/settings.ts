@@ -1,5 +1,5 @@
 import type { Hono } from 'hono';
-import { z } from 'zod';
+import * as z from 'zod';
 import { globalScope } from '../../../shared/config/index.ts';
 import { EdgeMeshError } from '../../../shared/errors/index.ts';
 import type { ConsoleSources } from '../sources.ts';

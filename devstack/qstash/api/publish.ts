@@ -1,5 +1,5 @@
 import type { Hono } from 'hono';
-import { z } from 'zod';
+import * as z from 'zod';
 import { badInput } from '../input-error.ts';
 import { callerIp, rawTarget, readBody, type ApiDeps } from './deps.ts';
 import { commitPublishes, preparePublish, type PublishInput } from './prepare-publish.ts';

@@ -1,5 +1,5 @@
 import type { Hono } from 'hono';
-import { z } from 'zod';
+import * as z from 'zod';
 import { topicNamePattern } from '../destinations.ts';
 import { badInput, notFound } from '../input-error.ts';
 import type { QueueRecord } from '../store/store.ts';

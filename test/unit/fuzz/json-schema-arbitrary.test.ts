@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { inProcessTargets } from '../../fuzz/in-process.ts';
 import { arbitraryOf, inputJsonSchema } from '../../fuzz/json-schema-arbitrary.ts';
 import { mutationsOf } from '../../fuzz/cases.ts';
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** A check across fields (`refine`) anywhere in the schema, which no JSON Schema can carry. */
 function refined(schema: z.ZodType): boolean {

@@ -1,5 +1,5 @@
 // Settings schemas of two made-up services, as their service.ts files would declare them.
-import { z } from 'zod';
+import * as z from 'zod';
 import { flagsSettings } from '../../../../shared/config/flags.ts';
 
 export const ordersSettings = z.object({

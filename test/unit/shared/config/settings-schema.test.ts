@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { z } from 'zod';
+import * as z from 'zod';
 import { checkSettings, unknownSettingPaths } from '../../../../shared/config/settings-schema.ts';
 import { ordersSettings } from './schemas.ts';
 

@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
-import { z } from 'zod';
+import * as z from 'zod';
 import { EdgeMeshError, isEdgeMeshError } from '../../../../shared/errors/edgemesh-error.ts';
 import { problemErrorHandler, problemNotFound } from '../../../../shared/errors/hono.ts';
 import { validate } from '../../../../shared/http/validate.ts';

@@ -2,7 +2,7 @@
 // runs this same suite.
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { z } from 'zod';
+import * as z from 'zod';
 import type {
   EventSchemas,
   EventStore,

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Receiver } from '@upstash/qstash';
 import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
-import { z } from 'zod';
+import * as z from 'zod';
 import { signDelivery } from '../../../../devstack/qstash/signing.ts';
 import { problemErrorHandler } from '../../../../shared/errors/hono.ts';
 import { memoryEventStore } from '../../../../shared/event-store/memory.ts';

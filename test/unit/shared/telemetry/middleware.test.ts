@@ -1,7 +1,7 @@
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
-import { z } from 'zod';
+import * as z from 'zod';
 import { EdgeMeshError } from '../../../../shared/errors/edgemesh-error.ts';
 import { validate } from '../../../../shared/http/validate.ts';
 import { createLogger, type LogLevel } from '../../../../shared/telemetry/log.ts';
