@@ -26,7 +26,7 @@ import { startUpstashWorkflow } from './saga-peers/upstash-workflow.ts';
 import { spawnSagaDataPlane, type SagaDataPlane } from './saga-data-plane.ts';
 import {
   requestCounts,
-  storeCpuMs,
+  storePids,
   transactionsCommitted,
   withApplicationName,
 } from './saga-stack.ts';
@@ -68,9 +68,9 @@ async function peerModule(file: string): Promise<StartEngine> {
 /** The engines in table order: id (for BENCH_ENGINES) and how to get its StartEngine. */
 function engineCatalog(plane: SagaDataPlane): Array<[string, () => Promise<StartEngine>]> {
   return [
-    ['edgemesh-workerd', async () => edgemeshEngine('workerd', plane.vars, repoVersion)],
-    ['edgemesh-deno', async () => edgemeshEngine('deno', plane.vars, repoVersion)],
-    ['upstash-workflow', async () => startUpstashWorkflow],
+    ['edgemesh-workerd', () => Promise.resolve(edgemeshEngine('workerd', plane.vars, repoVersion))],
+    ['edgemesh-deno', () => Promise.resolve(edgemeshEngine('deno', plane.vars, repoVersion))],
+    ['upstash-workflow', () => Promise.resolve(startUpstashWorkflow)],
     ['dbos', () => peerModule('dbos.ts')],
     ['restate', () => peerModule('restate.ts')],
   ];
@@ -85,6 +85,8 @@ interface Run {
   cpuMs: Array<[string, number]>;
   cpuTotal: number;
   transactions: number;
+  /** QStash messages accepted per saga. */
+  messages: number;
   requests: Record<string, number>;
 }
 
@@ -122,6 +124,8 @@ async function main(): Promise<void> {
     databaseUrl: databaseUrlOf(participantsDb),
     functions: ['inventory', 'payments'],
   });
+  const participantsClient = new pg.Client({ connectionString: databaseUrlOf(participantsDb) });
+  await participantsClient.connect();
   const secret = `bench-secret-${randomUUID()}`;
   const operatorToken = `bench-operator-${randomUUID()}`;
   const ports = { inventory: await freePort(), payments: await freePort() };
@@ -196,6 +200,8 @@ async function main(): Promise<void> {
             databases: [participantsDb, engineDb],
             urls,
             operatorToken,
+            participantsDb: participantsClient,
+            qstashSchema: `qstash_bench_${plane.pid}`,
           }),
         );
       } catch (error) {
@@ -207,6 +213,7 @@ async function main(): Promise<void> {
   } finally {
     report(outcomes, notRun, postgresDurability, started);
     await Promise.all(running.map((fn) => fn.stop()));
+    await participantsClient.end();
     plane.stop();
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     for (const database of databases) {
@@ -223,28 +230,60 @@ interface Shared {
   databases: readonly string[];
   urls: { inventory: string; payments: string };
   operatorToken: string;
+  /** A connection to the participants' database, where the QStash schema is. */
+  participantsDb: pg.Client;
+  qstashSchema: string;
 }
 
-/** CPU ms so far by role; each pid is charged to the first role that lists it. */
-async function cpuByRole(shared: Shared, engine: SagaEngine): Promise<Record<string, number>> {
+/** CPU ms so far of each process by role; each pid is charged to the first role that lists it. */
+async function cpuByRole(
+  shared: Shared,
+  engine: SagaEngine,
+): Promise<Record<string, Map<number, number>>> {
   const seen = new Set<number>();
-  const sum = (pids: readonly number[]) => {
-    let ms = 0;
+  const of = (pids: readonly number[]) => {
+    const cpu = new Map<number, number>();
     for (const pid of pids) {
       if (seen.has(pid)) continue;
       seen.add(pid);
-      ms += processCpuMs(pid);
+      cpu.set(pid, processCpuMs(pid));
     }
-    return ms;
+    return cpu;
   };
-  const list = processList();
+  const stores = await storePids(shared.admin, applicationName, processList());
   return {
-    engine: sum(engine.pids()),
-    participants: sum(shared.participantPids),
-    'data plane': sum([shared.planePid]),
-    'load generator': sum([process.pid]),
-    ...(await storeCpuMs(shared.admin, applicationName, list)),
+    engine: of(engine.pids()),
+    participants: of(shared.participantPids),
+    'data plane': of([shared.planePid]),
+    'load generator': of([process.pid]),
+    postgres: of(stores.postgres),
+    redis: of(stores.redis),
   };
+}
+
+/**
+ * CPU ms per role between two readings: each process's own difference (one that started in
+ * between counts whole; one that ended in between, a closed Postgres backend, is lost).
+ */
+function cpuBetween(
+  before: Record<string, Map<number, number>>,
+  after: Record<string, Map<number, number>>,
+): Record<string, number> {
+  const spent: Record<string, number> = {};
+  for (const [role, pids] of Object.entries(after)) {
+    spent[role] = 0;
+    for (const [pid, ms] of pids) spent[role] += ms - (before[role]?.get(pid) ?? 0);
+  }
+  return spent;
+}
+
+/** Messages accepted by the data plane's QStash so far (its messages table's inserts). */
+async function qstashMessages(shared: Shared): Promise<number> {
+  const { rows } = await shared.participantsDb.query<{ n: string | null }>(
+    `select n_tup_ins as n from pg_stat_user_tables where schemaname = $1 and relname = 'messages'`,
+    [shared.qstashSchema],
+  );
+  return Number(rows[0]?.n ?? Number.NaN);
 }
 
 async function runEngine(id: string, engine: SagaEngine, shared: Shared): Promise<Outcome> {
@@ -304,16 +343,19 @@ async function runEngine(id: string, engine: SagaEngine, shared: Shared): Promis
       engineRequests: (await engine.httpRequests?.()) ?? Number.NaN,
       cpu: await cpuByRole(shared, engine),
       failures,
+      messages: await qstashMessages(shared),
     };
     const summary = await measure(saga, { total: count, concurrency, warmup: 0 });
     const cpuAfter = await cpuByRole(shared, engine);
     // Metrics are pushed by each isolate's flush; give the last one time to land.
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    // and Postgres' statistics are flushed at most once a second.
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
     const transactions = await transactionsCommitted(shared.admin, shared.databases);
     const requests = await requestCounts(participantUrls);
     const engineRequests = (await engine.httpRequests?.()) ?? Number.NaN;
-    const cpuMs = Object.entries(cpuAfter).map(
-      ([role, ms]) => [role, (ms - before.cpu[role]!) / count] as [string, number],
+    const messages = await qstashMessages(shared);
+    const cpuMs = Object.entries(cpuBetween(before.cpu, cpuAfter)).map(
+      ([role, ms]) => [role, ms / count] as [string, number],
     );
     runs.push({
       concurrency,
@@ -323,6 +365,7 @@ async function runEngine(id: string, engine: SagaEngine, shared: Shared): Promis
       cpuMs,
       cpuTotal: cpuMs.reduce((sum, [, ms]) => sum + ms, 0),
       transactions: (transactions - before.transactions) / count,
+      messages: (messages - before.messages) / count,
       requests: {
         inventory: (requests.inventory! - before.requests.inventory!) / count,
         payments: (requests.payments! - before.requests.payments!) / count,
@@ -408,7 +451,7 @@ function report(
     for (const run of outcome.runs) {
       const at = `  ${run.concurrency} in flight`;
       lines.push(
-        `${at}: per saga ${fixed(run.transactions)} Postgres transactions, HTTP requests served: inventory ${fixed(run.requests.inventory!)}, payments ${fixed(run.requests.payments!)}, engine ${fixed(run.requests.engine!)}` +
+        `${at}: per saga ${fixed(run.transactions)} Postgres transactions, HTTP requests served: inventory ${fixed(run.requests.inventory!)}, payments ${fixed(run.requests.payments!)}, engine ${fixed(run.requests.engine!)}; QStash messages ${fixed(run.messages)}` +
           (run.failures > 0 ? `; ${run.failures} FAILED` : ''),
       );
       lines.push(

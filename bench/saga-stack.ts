@@ -13,14 +13,14 @@ export function withApplicationName(url: string, name: string): string {
 }
 
 /**
- * CPU ms so far of Postgres (its auxiliary processes and the backends of connections tagged
+ * The processes of Postgres (its auxiliary processes and the backends of connections tagged
  * `applicationName`) and of Redis, from `list` (processList()).
  */
-export async function storeCpuMs(
+export async function storePids(
   db: pg.Client,
   applicationName: string,
   list: readonly ProcessEntry[],
-): Promise<{ postgres: number; redis: number }> {
+): Promise<{ postgres: number[]; redis: number[] }> {
   const backends = new Set(
     (
       await db.query<{ pid: number }>(
@@ -29,16 +29,27 @@ export async function storeCpuMs(
       )
     ).rows.map((row) => row.pid),
   );
-  const cpu = { postgres: 0, redis: 0 };
+  const pids = { postgres: [] as number[], redis: [] as number[] };
   for (const proc of list) {
-    if (proc.comm === 'redis-server') cpu.redis += processCpuMs(proc.pid);
+    if (proc.comm === 'redis-server') pids.redis.push(proc.pid);
     else if (
       proc.cmdline.startsWith('postgres:') &&
       (backends.has(proc.pid) || !proc.cmdline.includes('('))
     )
-      cpu.postgres += processCpuMs(proc.pid);
+      pids.postgres.push(proc.pid);
   }
-  return cpu;
+  return pids;
+}
+
+/** CPU ms so far of the processes {@link storePids} finds. */
+export async function storeCpuMs(
+  db: pg.Client,
+  applicationName: string,
+  list: readonly ProcessEntry[],
+): Promise<{ postgres: number; redis: number }> {
+  const pids = await storePids(db, applicationName, list);
+  const sum = (of: readonly number[]) => of.reduce((ms, pid) => ms + processCpuMs(pid), 0);
+  return { postgres: sum(pids.postgres), redis: sum(pids.redis) };
 }
 
 /** Committed transactions so far in the named databases (pg_stat_database). */

@@ -2,14 +2,13 @@
 // app (one `context.run` per step), served by @hono/node-server in a Node process of its own,
 // driven by the devstack's QStash. The bench places an order with POST /orders on that app,
 // which triggers the run and answers once the run's last delivery has returned its status.
-import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { serve as serveNode } from '@hono/node-server';
 import { Client } from '@upstash/workflow';
 import { serve } from '@upstash/workflow/hono';
 import { Hono } from 'hono';
 import { spawnReporting } from '../child-process.ts';
-import type { Participants, PeerOrder, SagaEngine, StartEngine } from './engine.ts';
+import type { Participants, PeerOrder, StartEngine } from './engine.ts';
 import { orderWorkflow, participantCalls, participantsOf } from './participant-calls.ts';
 
 const sdkVersion = '1.3.3';
@@ -62,7 +61,7 @@ export const startUpstashWorkflow: StartEngine = async ({ participants, qstash }
   };
 };
 
-async function serveApp(config: AppConfig): Promise<void> {
+function serveApp(config: AppConfig): void {
   const calls = participantCalls(participantsOf(config));
   const client = new Client({
     baseUrl: config.qstash.QSTASH_URL,
@@ -104,12 +103,12 @@ async function serveApp(config: AppConfig): Promise<void> {
   });
   app.get('/requests', (c) => c.json({ requests }));
   const server = serveNode({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info) => {
-    base = `http://127.0.0.1:${(info as AddressInfo).port}`;
+    base = `http://127.0.0.1:${info.port}`;
     console.log(JSON.stringify({ url: base }));
   });
   process.once('SIGTERM', () => server.close(() => process.exit(0)));
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  await serveApp(JSON.parse(process.argv[2]!) as AppConfig);
+  serveApp(JSON.parse(process.argv[2]!) as AppConfig);
 }
