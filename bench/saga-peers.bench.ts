@@ -43,6 +43,8 @@ const warmup = Number(process.env.BENCH_WARMUP ?? 20);
 /** Where inventory and payments run, for every engine alike. */
 const participantsRuntime = (process.env.BENCH_PARTICIPANTS ?? 'workerd') as FunctionRuntime;
 const wantedEngines = process.env.BENCH_ENGINES?.split(',').filter(Boolean);
+/** `off`: the participants take unsigned calls (for an engine that cannot sign each request). */
+const serviceAuth = process.env.BENCH_SERVICE_AUTH !== 'off';
 const repoVersion = (
   JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
     version: string;
@@ -146,7 +148,7 @@ async function main(): Promise<void> {
         vars: {
           ...plane.vars,
           LOG_LEVEL: 'warn',
-          SERVICE_AUTH_SECRET: secret,
+          ...(serviceAuth ? { SERVICE_AUTH_SECRET: secret } : {}),
           EDGEMESH_OPERATOR_TOKEN: operatorToken,
         },
       },
@@ -168,7 +170,7 @@ async function main(): Promise<void> {
 
     console.log(
       `${total} sagas per run (at most 100 at 1 in flight), ${concurrencies.join(' and ')} in flight, ${Math.round(declineShare * 100)} % of payments declined, orders spread over ${skuCount} skus per engine, after ${warmup} warm-up sagas; ` +
-        `inventory and payments in ${participantsRuntime} for every engine; load average ${loadavg()
+        `inventory and payments in ${participantsRuntime} for every engine, ${serviceAuth ? 'callers signed (auth v2, replay guard)' : 'unsigned calls accepted (BENCH_SERVICE_AUTH=off)'}; load average ${loadavg()
           .map((n) => n.toFixed(2))
           .join(', ')} on ${availableParallelism()} cores at the start\n`,
     );
