@@ -2,7 +2,8 @@
 // bodies and Idempotency-Keys as functions/orders (participants.ts, saga.ts), signed as the
 // `orders` service. A business refusal resolves `refused`; anything worth retrying throws, so the
 // engine's own retry (its durability) takes over after the few quick attempts made here, as the
-// orders function's service client makes them too.
+// orders function's service client makes them too. Idempotency-Keys are `<orderId>:<saga step>`
+// as orders names them (try-inventory, try-payments, confirm).
 import { deadlineHeader, requestSigner, signatureHeader } from '../../shared/http/index.ts';
 import type { ParticipantRequest, Participants, PeerOrder } from './engine.ts';
 
@@ -63,7 +64,7 @@ async function problemCode(response: Response): Promise<string | undefined> {
   }
 }
 
-/** The calls over `participants`; `fetchImpl` for runtimes that bring their own. */
+/** The calls over `participants`, signed with its headers. */
 export function participantCalls(participants: Participants): ParticipantCalls {
   async function send(
     service: 'inventory' | 'payments',
@@ -128,7 +129,7 @@ export function participantCalls(participants: Participants): ParticipantCalls {
       send(
         'inventory',
         '/reservations',
-        `${order.orderId}:inventory:try`,
+        `${order.orderId}:try-inventory`,
         {
           reservationId: order.orderId,
           orderId: order.orderId,
@@ -141,7 +142,7 @@ export function participantCalls(participants: Participants): ParticipantCalls {
       send(
         'payments',
         '/payments',
-        `${order.orderId}:payments:try`,
+        `${order.orderId}:try-payments`,
         {
           paymentId: order.orderId,
           orderId: order.orderId,
@@ -156,7 +157,7 @@ export function participantCalls(participants: Participants): ParticipantCalls {
         send(
           'inventory',
           `/reservations/${order.orderId}/confirm`,
-          `${order.orderId}:inventory:confirm`,
+          `${order.orderId}:confirm`,
           undefined,
           [],
         ),
@@ -166,7 +167,7 @@ export function participantCalls(participants: Participants): ParticipantCalls {
         send(
           'payments',
           `/payments/${order.orderId}/confirm`,
-          `${order.orderId}:payments:confirm`,
+          `${order.orderId}:confirm`,
           undefined,
           [],
         ),
@@ -176,7 +177,7 @@ export function participantCalls(participants: Participants): ParticipantCalls {
         send(
           'inventory',
           `/reservations/${order.orderId}/cancel`,
-          `${order.orderId}:inventory:cancel`,
+          `${order.orderId}:cancel-inventory`,
           undefined,
           [],
         ),
@@ -186,7 +187,7 @@ export function participantCalls(participants: Participants): ParticipantCalls {
         send(
           'payments',
           `/payments/${order.orderId}/cancel`,
-          `${order.orderId}:payments:cancel`,
+          `${order.orderId}:cancel-payments`,
           undefined,
           [],
         ),
@@ -198,18 +199,24 @@ export function participantCalls(participants: Participants): ParticipantCalls {
 export type DurableStep = <T>(name: string, run: () => Promise<T>) => Promise<T>;
 
 /**
- * The order workflow every engine runs, in its own durable steps: try inventory, try payment,
- * confirm both; cancel the reservation when the payment is refused (nothing is held when the
- * reservation itself is refused).
+ * The order workflow every engine runs, in its own durable steps, as the orders saga runs it (a
+ * TCC): try inventory, try payment, confirm both; a refused try cancels every participant tried
+ * so far, the refused one included (its try may have left something behind), in reverse.
  */
 export async function orderWorkflow(
   order: PeerOrder,
   calls: ParticipantCalls,
   step: DurableStep,
 ): Promise<'confirmed' | 'cancelled'> {
-  if ((await step('reserve', () => calls.reserve(order))) === 'refused') return 'cancelled';
+  const cancelReservation = () => calls.cancelReservation(order).then(() => 'done' as const);
+  const cancelPayment = () => calls.cancelPayment(order).then(() => 'done' as const);
+  if ((await step('reserve', () => calls.reserve(order))) === 'refused') {
+    await step('cancel-reservation', cancelReservation);
+    return 'cancelled';
+  }
   if ((await step('authorize', () => calls.authorize(order))) === 'refused') {
-    await step('cancel-reservation', () => calls.cancelReservation(order).then(() => 'done'));
+    await step('cancel-payment', cancelPayment);
+    await step('cancel-reservation', cancelReservation);
     return 'cancelled';
   }
   await step('confirm-reservation', () => calls.confirmReservation(order).then(() => 'done'));
