@@ -159,7 +159,7 @@ async function main(): Promise<void> {
     const participants = participantsOf({
       inventoryUrl: urls.inventory,
       paymentsUrl: urls.payments,
-      auth: { secret, caller: 'orders' },
+      ...(serviceAuth ? { auth: { secret, caller: 'orders' } } : {}),
     });
     const qstash = {
       url: plane.vars.QSTASH_URL!,

@@ -97,7 +97,7 @@ export function edgemeshEngine(
         ...planeVars,
         DATABASE_URL: databaseUrl,
         LOG_LEVEL: 'warn',
-        SERVICE_AUTH_SECRET: participants.auth.secret,
+        ...(participants.auth ? { SERVICE_AUTH_SECRET: participants.auth.secret } : {}),
         SERVICE_ORDERS_URL: url,
         SERVICE_INVENTORY_URL: participants.inventoryUrl,
         SERVICE_PAYMENTS_URL: participants.paymentsUrl,

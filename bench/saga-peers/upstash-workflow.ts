@@ -17,7 +17,7 @@ const sdkVersion = '1.3.3';
 interface AppConfig {
   inventoryUrl: string;
   paymentsUrl: string;
-  auth: Participants['auth'];
+  auth?: Participants['auth'];
   qstash: Record<string, string>;
 }
 
@@ -26,7 +26,7 @@ export const startUpstashWorkflow: StartEngine = async ({ participants, qstash }
   const config: AppConfig = {
     inventoryUrl: participants.inventoryUrl,
     paymentsUrl: participants.paymentsUrl,
-    auth: participants.auth,
+    ...(participants.auth ? { auth: participants.auth } : {}),
     qstash: {
       QSTASH_URL: qstash.url,
       QSTASH_TOKEN: qstash.token,
