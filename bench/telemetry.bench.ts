@@ -282,7 +282,7 @@ async function main(): Promise<void> {
       // The fixtures inherit this process's core as they start; the load then moves to core 0.
       pin(process.pid, 1);
       try {
-        const bare = await startFixture(runtime, `bench-bare-${runtime}`, vars, { bare: true });
+        const bare = await startFixture(runtime, `bench-bare-${runtime}`, vars, { variant: 'bare' });
         running.push(bare);
         const full = await startFixture(runtime, `bench-full-${runtime}`, {
           ...vars,
