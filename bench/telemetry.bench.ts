@@ -39,7 +39,7 @@ const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 16);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
 const warmup = 2000;
 /** Requests per run with one in flight: the latency the stack adds, with no queue in front. */
-const unqueued = 2000;
+const unqueued = Number(process.env.BENCH_UNQUEUED ?? 2000);
 /** Wait before and after a measured run, in ms: long enough for the exports of the last requests. */
 const settleMs = 1200;
 const orderBody = JSON.stringify({
@@ -50,6 +50,13 @@ const orderBody = JSON.stringify({
 type Route = 'GET /health' | 'POST /orders';
 type Variant = 'bare' | 'full' | 'otel';
 const variants: readonly Variant[] = ['bare', 'full', 'otel'];
+/**
+ * edgemesh with its former flush cadence (a flush every 50 ms, no batch cap), run with 1 in flight
+ * only: the A/B of the p99 fix inside the same run.
+ */
+const formerCadence = { OTEL_BSP_SCHEDULE_DELAY: '50', OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '2048' };
+type UnqueuedVariant = Variant | 'former';
+const unqueuedVariants: readonly UnqueuedVariant[] = [...variants, 'former'];
 /** The standard instrumentation each runtime is compared with. */
 const peerName = { deno: '@hono/otel + SDK', workerd: 'otel-cf-workers' } as const;
 /** Goals: edgemesh's added server CPU per request against the standard one's, and p99 at 1 in flight against bare. */
@@ -222,16 +229,17 @@ function verdict(
   name: string,
   peer: string,
   runs: Record<Variant, Run[]>,
-  single: Record<Variant, Summary>,
+  single: Record<UnqueuedVariant, Summary>,
 ): string {
   const summary = (variant: Variant) => medianSummary(runs[variant].map((run) => run.summary));
   const cpu = (variant: Variant) => cpuFigures(runs[variant]);
   const met = (ok: boolean) => (ok ? 'met' : 'MISSED');
-  const p99 = (variant: Variant) => single[variant].p99 / single.bare.p99;
+  const p99 = (variant: UnqueuedVariant) => single[variant].p99 / single.bare.p99;
   const latency =
     `p99 at 1 in flight ${p99('full').toFixed(2)}× bare (${single.bare.p99.toFixed(2)} → ` +
     `${single.full.p99.toFixed(2)} ms; goal ≤ ${p99Goal.toFixed(2)}×) ${met(p99('full') <= p99Goal)}, ` +
-    `${peer} ${p99('otel').toFixed(2)}× (${single.otel.p99.toFixed(2)} ms)`;
+    `${peer} ${p99('otel').toFixed(2)}× (${single.otel.p99.toFixed(2)} ms), ` +
+    `edgemesh flushing every 50 ms as before ${p99('former').toFixed(2)}× (${single.former.p99.toFixed(2)} ms)`;
   const loop =
     `closed loop (${concurrency} in flight) ${percent(summary('full').perSecond / summary('bare').perSecond).trim()} of bare, ` +
     `${peer} ${percent(summary('otel').perSecond / summary('bare').perSecond).trim()}`;
@@ -296,30 +304,44 @@ async function main(): Promise<void> {
       // The fixtures inherit this process's core as they start; the load then moves to core 0.
       pin(process.pid, 1);
       try {
-        const start = (variant: Variant, extra: Record<string, string>) =>
-          startFixture(runtime, `bench-${variant}-${runtime}`, { ...vars, ...extra }, { variant });
         const sampled = { OTEL_TRACES_SAMPLER: 'parentbased_always_on' };
-        const targets = {} as Record<Variant, Served>;
-        for (const variant of variants) {
-          const fixture = await start(
-            variant,
-            variant === 'bare' ? {} : { ...sampled, FIXTURE_NAME: `bench-${variant}` },
+        const start = async (variant: UnqueuedVariant) => {
+          const fixture = await startFixture(
+            runtime,
+            `bench-${variant}-${runtime}`,
+            {
+              ...vars,
+              ...(variant === 'bare' ? {} : { ...sampled, FIXTURE_NAME: `bench-${variant}` }),
+              ...(variant === 'former' ? formerCadence : {}),
+            },
+            { variant: variant === 'former' ? 'full' : variant },
           );
           running.push(fixture);
-          targets[variant] = served(fixture);
-        }
+          return served(fixture);
+        };
+        const targets = {} as Record<UnqueuedVariant, Served>;
+        for (const variant of unqueuedVariants) targets[variant] = await start(variant);
         pin(process.pid, 0);
-        const labels: Record<Variant, string> = {
+        const labels: Record<UnqueuedVariant, string> = {
           bare: 'bare Hono',
           full: 'edgemesh',
           otel: peerName[runtime],
+          former: 'edgemesh, 50 ms window',
         };
         for (const route of ['GET /health', 'POST /orders'] as const) {
           const results: Record<Variant, Run[]> = { bare: [], full: [], otel: [] };
-          const unqueuedRuns: Record<Variant, Summary[]> = { bare: [], full: [], otel: [] };
+          const unqueuedRuns: Record<UnqueuedVariant, Summary[]> = {
+            bare: [],
+            full: [],
+            otel: [],
+            former: [],
+          };
+          await load(targets.former.url, route, warmup);
           for (let round = 0; round < rounds; round += 1) {
-            for (const variant of variants) {
-              results[variant].push(await measureRun(targets[variant], route, child.pid));
+            for (const variant of unqueuedVariants) {
+              if (variant !== 'former') {
+                results[variant].push(await measureRun(targets[variant], route, child.pid));
+              }
               await sleep(settleMs);
               unqueuedRuns[variant].push(await load(targets[variant].url, route, unqueued, 1));
             }
@@ -328,6 +350,7 @@ async function main(): Promise<void> {
             bare: medianSummary(unqueuedRuns.bare),
             full: medianSummary(unqueuedRuns.full),
             otel: medianSummary(unqueuedRuns.otel),
+            former: medianSummary(unqueuedRuns.former),
           };
           for (const variant of variants) {
             const runs = results[variant];
@@ -335,7 +358,7 @@ async function main(): Promise<void> {
               `${formatRow(`${runtime} ${route}: ${labels[variant]}`, medianSummary(runs.map((run) => run.summary)))} ${formatCpu(cpuFigures(runs))}`,
             );
           }
-          for (const variant of variants) {
+          for (const variant of unqueuedVariants) {
             console.log(
               formatRow(`${runtime} ${route}: ${labels[variant]}, 1 in flight`, single[variant]),
             );
