@@ -1,6 +1,9 @@
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { Hono } from 'hono';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { isEdgeMeshError } from '../../../../shared/errors/edgemesh-error.ts';
+import type { Runtime } from '../../../../shared/runtime/runtime.ts';
+import { telemetryFromEnv } from '../../../../shared/telemetry/from-env.ts';
 import { instrumentApp } from '../../../../shared/telemetry/hono.ts';
 import { createLogger } from '../../../../shared/telemetry/log.ts';
 import { memoryMetricsStore } from '../../../../shared/telemetry/metrics/store.ts';
@@ -69,5 +72,47 @@ describe('telemetry flush cadence', () => {
     await requests(7);
     await vi.advanceTimersByTimeAsync(20);
     expect(exports.flat()).toHaveLength(7);
+  });
+});
+
+describe('flush cadence from env', () => {
+  /** An app instrumented from `env`, counting the exports its runtime's fetch carries. */
+  function fromEnv(env: Record<string, string>) {
+    const exported: string[] = [];
+    const runtime: Runtime = {
+      name: 'node',
+      fetch: (input) => {
+        exported.push(String(input));
+        return Promise.resolve(new Response('{}'));
+      },
+      now: () => Date.now(),
+      waitUntil: () => {},
+    };
+    const telemetry = telemetryFromEnv(
+      { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector.test', LOG_LEVEL: 'error', ...env },
+      runtime,
+      { service: 'unit' },
+    );
+    const app = instrumentApp(
+      new Hono().get('/health', (c) => c.json({ ok: true })),
+      telemetry,
+    );
+    return { app, exported };
+  }
+
+  it('exports after each request when OTEL_BSP_SCHEDULE_DELAY is 0', async () => {
+    const { app, exported } = fromEnv({ OTEL_BSP_SCHEDULE_DELAY: '0' });
+    await app.request('/health');
+    await vi.waitFor(() => expect(exported).toEqual(['http://collector.test/v1/traces']));
+  });
+
+  it('names the variable when the cadence is not a number', () => {
+    expect.assertions(2);
+    try {
+      fromEnv({ OTEL_BSP_MAX_EXPORT_BATCH_SIZE: 'lots' });
+    } catch (error) {
+      expect(isEdgeMeshError(error)).toBe(true);
+      expect(String(error)).toContain('OTEL_BSP_MAX_EXPORT_BATCH_SIZE');
+    }
   });
 });
