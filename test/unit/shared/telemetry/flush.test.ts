@@ -82,7 +82,7 @@ describe('flush cadence from env', () => {
     const runtime: Runtime = {
       name: 'node',
       fetch: (input) => {
-        exported.push(String(input));
+        exported.push(input instanceof Request ? input.url : input.toString());
         return Promise.resolve(new Response('{}'));
       },
       now: () => Date.now(),
