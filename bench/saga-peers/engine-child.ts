@@ -32,6 +32,8 @@ export async function startEngineChild(
     {
       args: [JSON.stringify({ ...extra, inventoryUrl, paymentsUrl } satisfies WorkerArgs)],
       stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
+      // DBOS 5.3.0 queues queries on a busy pg client, which pg 8 warns about on every run.
+      nodeFlags: ['--no-deprecation'],
     },
   );
   serveHeaders(child, participants);

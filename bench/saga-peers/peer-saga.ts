@@ -128,7 +128,8 @@ export async function callParticipant(
     signal: AbortSignal.timeout(attemptMs),
   });
   if (response.ok) {
-    await response.body?.cancel();
+    // Read to the end: a cancelled body closes the connection instead of reusing it.
+    await response.arrayBuffer();
     return 'done';
   }
   const code = await problemCode(response);

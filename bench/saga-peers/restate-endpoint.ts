@@ -21,5 +21,12 @@ const peerOrder = restate.workflow({
   },
 });
 
-const port = await restate.serve({ services: [peerOrder], port: 0 });
+const port = await restate.serve({
+  services: [peerOrder],
+  port: 0,
+  // stdout carries the report; errors only, to stderr.
+  logger: (meta, message, ...rest) => {
+    if (String(meta.level) === 'error') console.error(message, ...rest);
+  },
+});
 console.log(JSON.stringify({ url: `http://127.0.0.1:${port}` }));

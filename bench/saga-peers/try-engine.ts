@@ -116,8 +116,11 @@ try {
     const ms = performance.now() - started;
     for (const [i, order] of orders.entries()) {
       const expected = order.decline || order.sku === skus.none ? 'cancelled' : 'confirmed';
-      const read = async (path: string) =>
-        ((await (await fetch(path)).json()) as { status?: string }).status ?? 'none';
+      const read = async (path: string) => {
+        const response = await fetch(path);
+        if (!response.ok) return `none (${response.status})`;
+        return ((await response.json()) as { status: string }).status;
+      };
       const reservation = await read(`${urls.inventory}/reservations/${order.orderId}`);
       const payment = await read(`${urls.payments}/payments/${order.orderId}`);
       const settled =
