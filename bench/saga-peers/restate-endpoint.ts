@@ -25,7 +25,7 @@ const port = await restate.serve({
   services: [peerOrder],
   port: 0,
   // stdout carries the report; errors only, to stderr.
-  logger: (meta, message, ...rest) => {
+  logger: (meta, message: unknown, ...rest: unknown[]) => {
     if (String(meta.level) === 'error') console.error(message, ...rest);
   },
 });
