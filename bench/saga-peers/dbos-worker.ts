@@ -36,7 +36,13 @@ const server = createServer((req, res) => {
   let text = '';
   req.on('data', (chunk: Buffer) => (text += chunk.toString()));
   req.on('end', () => {
-    const order = JSON.parse(text) as PeerOrder;
+    let order: PeerOrder;
+    try {
+      order = JSON.parse(text) as PeerOrder;
+    } catch {
+      res.writeHead(400).end('expected an order as JSON');
+      return;
+    }
     DBOS.startWorkflow(placeOrder, { workflowID: order.orderId })(order)
       .then((handle) => handle.getResult())
       .then(
