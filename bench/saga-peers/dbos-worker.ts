@@ -6,21 +6,24 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DBOS } from '@dbos-inc/dbos-sdk';
 import type { PeerOrder } from './engine.ts';
-import { workerArgs, type WorkerArgs } from './engine-child.ts';
-import { relayedParticipants } from './header-relay.ts';
-import { callParticipant, runPeerSaga } from './peer-saga.ts';
+import { workerArgs, workerParticipants, type WorkerArgs } from './engine-child.ts';
+import { orderWorkflow, participantCalls, ParticipantRefusedError } from './participant-calls.ts';
 
 const args = workerArgs<WorkerArgs & { systemDatabaseUrl: string }>();
-const participants = relayedParticipants(args);
+const calls = participantCalls(workerParticipants(args));
 
-/** As the orders saga retries a participant call: 5 attempts, from 1 s, doubling. */
-const retry = { retriesAllowed: true, maxAttempts: 5, intervalSeconds: 1, backoffRate: 2 };
+/** As the orders saga retries a participant call (5 attempts, from 1 s, doubling); not a refusal. */
+const retry = {
+  retriesAllowed: true,
+  maxAttempts: 5,
+  intervalSeconds: 1,
+  backoffRate: 2,
+  shouldRetry: (error: unknown) => !(error instanceof ParticipantRefusedError),
+};
 
 const placeOrder = DBOS.registerWorkflow(
   (order: PeerOrder) =>
-    runPeerSaga((step) =>
-      DBOS.runStep(() => callParticipant(participants, step, order), { name: step, ...retry }),
-    ),
+    orderWorkflow(order, calls, (name, run) => DBOS.runStep(run, { name, ...retry })),
   { name: 'placeOrder' },
 );
 

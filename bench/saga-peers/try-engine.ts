@@ -9,7 +9,8 @@ import { startFunctions } from '../../devstack/functions/start.ts';
 import { freePort } from '../../devstack/listen.ts';
 import { migrateFunctions } from '../../devstack/migrations.ts';
 import { startDbos } from './dbos.ts';
-import type { Participants, PeerOrder, StartEngine } from './engine.ts';
+import type { PeerOrder, StartEngine } from './engine.ts';
+import { participantsOf } from './participant-calls.ts';
 import { startRestate } from './restate.ts';
 
 const engines: Record<string, StartEngine> = { dbos: startDbos, restate: startRestate };
@@ -65,8 +66,8 @@ const urls = {
   inventory: `http://127.0.0.1:${ports.inventory}`,
   payments: `http://127.0.0.1:${ports.payments}`,
 };
-// Without SERVICE_AUTH_SECRET the participants take every caller: a service signature covers
-// each request's method, path and body, which `headers(service)` is not given.
+const auth = { secret: `try-secret-${randomUUID()}`, caller: 'orders' };
+const operatorToken = `try-operator-${randomUUID()}`;
 const functions = await startFunctions(
   listFunctions().filter((spec) => names.includes(spec.name)),
   {
@@ -75,16 +76,18 @@ const functions = await startFunctions(
     vars: {
       ...plane.vars,
       LOG_LEVEL: 'warn',
+      SERVICE_AUTH_SECRET: auth.secret,
+      EDGEMESH_OPERATOR_TOKEN: operatorToken,
       SERVICE_INVENTORY_URL: urls.inventory,
       SERVICE_PAYMENTS_URL: urls.payments,
     },
   },
 );
-const participants: Participants = {
+const participants = participantsOf({
   inventoryUrl: urls.inventory,
   paymentsUrl: urls.payments,
-  headers: () => Promise.resolve({}),
-};
+  auth,
+});
 
 let failures = 0;
 try {
@@ -95,7 +98,7 @@ try {
   ] as const) {
     const response = await fetch(`${urls.inventory}/stock/${sku}`, {
       method: 'PUT',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${operatorToken}` },
       body: JSON.stringify({ available }),
     });
     if (!response.ok) throw new Error(`PUT /stock/${sku}: ${response.status}`);
@@ -105,7 +108,7 @@ try {
   try {
     const orders: PeerOrder[] = Array.from({ length: Number(count) }, (_, i) => ({
       orderId: `try-${run}-${i}`,
-      customerId: `customer-${i}`,
+      customerId: `${i % 5 === 4 ? 'decline-' : 'c-'}${i}`,
       sku: i % 7 === 6 ? skus.none : skus.plenty,
       quantity: 1,
       amountCents: 999,
@@ -116,13 +119,14 @@ try {
     const ms = performance.now() - started;
     for (const [i, order] of orders.entries()) {
       const expected = order.decline || order.sku === skus.none ? 'cancelled' : 'confirmed';
-      const read = async (path: string) => {
-        const response = await fetch(path);
+      const read = async (service: 'inventory' | 'payments', path: string) => {
+        const headers = await participants.headers(service, { method: 'GET', path });
+        const response = await fetch(`${urls[service]}${path}`, { headers });
         if (!response.ok) return `none (${response.status})`;
         return ((await response.json()) as { status: string }).status;
       };
-      const reservation = await read(`${urls.inventory}/reservations/${order.orderId}`);
-      const payment = await read(`${urls.payments}/payments/${order.orderId}`);
+      const reservation = await read('inventory', `/reservations/${order.orderId}`);
+      const payment = await read('payments', `/payments/${order.orderId}`);
       const settled =
         expected === 'confirmed'
           ? reservation === 'confirmed' && payment === 'captured'
