@@ -9,7 +9,7 @@ export interface WorkerArgs {
   inventoryUrl: string;
   paymentsUrl: string;
   /** The signing secret and caller: the worker signs each call itself, as orders does. */
-  auth: Participants['auth'];
+  auth?: Participants['auth'];
   /** Whatever else the worker needs (its database). */
   [key: string]: unknown;
 }
@@ -23,7 +23,7 @@ export const workerParticipants = (args: WorkerArgs): Participants =>
   participantsOf({
     inventoryUrl: args.inventoryUrl,
     paymentsUrl: args.paymentsUrl,
-    auth: args.auth,
+    ...(args.auth ? { auth: args.auth } : {}),
   });
 
 /**

@@ -37,9 +37,10 @@ export interface Participants {
   ): Promise<Record<string, string>>;
   /**
    * What signing needs, for engines whose steps run in another process: the shared secret and
-   * the caller name (see shared/http/auth.ts `requestSigner`, or `participantCalls`).
+   * the caller name (see shared/http/auth.ts `requestSigner`, or `participantCalls`). Absent
+   * when the participants take unsigned calls.
    */
-  readonly auth: { readonly secret: string; readonly caller: string };
+  readonly auth?: { readonly secret: string; readonly caller: string };
 }
 
 /** What an engine is started with. */

@@ -32,12 +32,19 @@ export class TransientParticipantError extends Error {}
 /** A refusal of a confirm or cancel: the saga cannot finish; retrying will not help. */
 export class ParticipantRefusedError extends Error {}
 
-/** Signed headers for a caller that has the shared secret (auth v2 with a nonce and deadline). */
+/**
+ * Headers for a call: the deadline, and with `auth` the signature of a caller that has the
+ * shared secret (auth v2: method, path, body, deadline and a nonce).
+ */
 export function signingHeaders(auth: Participants['auth']): Participants['headers'] {
-  const signer = requestSigner(auth.secret, { caller: auth.caller });
+  const signer = auth && requestSigner(auth.secret, { caller: auth.caller });
   const encoder = new TextEncoder();
-  return async (_service, request = { method: 'POST', path: '/' }) => {
-    const deadlineMs = String(attemptMs);
+  const deadlineMs = String(attemptMs);
+  return async (
+    _service,
+    request = { method: 'POST', path: '/' },
+  ): Promise<Record<string, string>> => {
+    if (!signer) return { [deadlineHeader]: deadlineMs };
     const body = request.body === undefined ? undefined : encoder.encode(request.body).buffer;
     return {
       [signatureHeader]: await signer.sign(request.method, request.path, body, { deadlineMs }),
@@ -50,7 +57,7 @@ export function signingHeaders(auth: Participants['auth']): Participants['header
 export function participantsOf(options: {
   inventoryUrl: string;
   paymentsUrl: string;
-  auth: Participants['auth'];
+  auth?: Participants['auth'];
 }): Participants {
   return { ...options, headers: signingHeaders(options.auth) };
 }
