@@ -223,7 +223,9 @@ describe('the functions against their OpenAPI documents, in workerd', () => {
       await statusOf(call('shipping', `/shipments/none-${run}/dispatch`, { method: 'POST' })),
     ).toBe(404);
     for (const name of ['notifications', 'shipping'] as const) {
-      expect(await statusOf(call(name, '/dead-letters'))).toBe(200);
+      const operator = { headers: { authorization: `Bearer ${operatorToken}` } };
+      expect(await statusOf(call(name, '/dead-letters', operator))).toBe(200);
+      expect(await statusOf(call(name, '/dead-letters'))).toBe(401);
     }
 
     expect(contract.problems).toEqual([]);
