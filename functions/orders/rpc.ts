@@ -246,12 +246,14 @@ export const orderRpcPath = (method: keyof typeof OrderService.method) =>
   `/${OrderService.typeName}/${OrderService.method[method].name}` as const;
 
 /**
- * OrderService over Connect (JSON and binary), gRPC-Web and gRPC, as Hono routes next to the REST
+ * OrderService over Connect (JSON and binary) and gRPC-Web, as Hono routes next to the REST
  * ones: each request goes through the same middleware (telemetry, guards, rate limits) and the same
  * domain code as `POST /orders` and `GET /orders/:id`.
  */
 export function orderRpcRoutes(deps: OrdersDeps): Hono<ServiceEnv> {
-  const router = createConnectRouter().service(OrderService, orderService(deps));
+  // Native gRPC needs HTTP/2 trailers, which a fetch handler (workerd, Deno.serve) cannot send:
+  // `application/grpc` gets 415 rather than a response every gRPC client would misread.
+  const router = createConnectRouter({ grpc: false }).service(OrderService, orderService(deps));
   const app = new Hono<ServiceEnv>();
   for (const handler of router.handlers) {
     app.on(handler.allowedMethods, handler.requestPath, describedElsewhere(), async (c) => {
