@@ -1,7 +1,7 @@
 // Every function in workerd and in Deno, called on every route it documents: each real response
 // must be one its GET /openapi.json describes (route, status, content type, required headers, JSON
-// body), and a client generated from the orders document (openapi-typescript + openapi-fetch) places an
-// order through the saga.
+// body), and a client generated from the orders document (openapi-typescript + openapi-fetch)
+// places an order through the saga.
 import { randomUUID } from 'node:crypto';
 import createClient from 'openapi-fetch';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
