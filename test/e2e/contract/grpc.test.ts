@@ -1,9 +1,17 @@
 // OrderService on the orders function's own URL, in workerd and in Deno, called the way its users
 // would: a Connect-ES client over Connect JSON, Connect binary and gRPC-Web, `buf curl`, and raw
-// requests for the deadline.
+// requests for the deadline, and @grpc/grpc-js over native gRPC through the devstack's gateway.
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
+import {
+  create,
+  fromBinary,
+  toBinary,
+  type DescMessage,
+  type MessageShape,
+} from '@bufbuild/protobuf';
+import * as grpc from '@grpc/grpc-js';
 import { Code, ConnectError, createClient, type Transport } from '@connectrpc/connect';
 import { createConnectTransport, createGrpcWebTransport } from '@connectrpc/connect-web';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -13,9 +21,16 @@ import { startFunctions, type FunctionRuntime } from '../../../devstack/function
 import { freePort } from '../../../devstack/listen.ts';
 import { BadRequestSchema } from '../../../functions/orders/gen/google/rpc/error_details_pb.ts';
 import {
+  GetOrderRequestSchema,
+  GetOrderResponseSchema,
+  OrderRequestSchema,
+  OrderResponseSchema,
   OrderService,
   OrderStatus,
+  WatchOrderRequestSchema,
+  WatchOrderResponseSchema,
 } from '../../../functions/orders/gen/edgemesh/orders/v1/orders_pb.ts';
+import { startGrpcGateway } from '../../../devstack/grpc/gateway.ts';
 
 const run = promisify(execFile);
 const runtimes: FunctionRuntime[] = ['workerd', 'deno'];
@@ -176,5 +191,85 @@ describe.each(runtimes)('OrderService on %s', (runtime) => {
     expect(grpc.status).toBe(415);
   });
 
-  it.skip(`skipped: @grpc/grpc-js needs native gRPC (HTTP/2 trailers), which ${runtime}'s fetch handler cannot send; see docs/grpc.md`, () => {});
+  it('serves @grpc/grpc-js over native gRPC through the devstack gateway (create, get, watch, errors)', async () => {
+    const gateway = await startGrpcGateway(url('orders'));
+    const client = new grpc.Client(gateway.url, grpc.credentials.createInsecure());
+    const codec = <S extends DescMessage>(schema: S) => ({
+      serialize: (value: MessageShape<S>) => Buffer.from(toBinary(schema, value)),
+      deserialize: (bytes: Buffer) => fromBinary(schema, bytes),
+    });
+    const unary = <I extends DescMessage, O extends DescMessage>(
+      name: string,
+      input: I,
+      output: O,
+      request: MessageShape<I>,
+      metadata = new grpc.Metadata(),
+    ) =>
+      new Promise<MessageShape<O>>((resolve, reject) => {
+        client.makeUnaryRequest(
+          method(name),
+          codec(input).serialize,
+          codec(output).deserialize,
+          request,
+          metadata,
+          (error, response) => (error ? reject(error) : resolve(response!)),
+        );
+      });
+    try {
+      const metadata = new grpc.Metadata();
+      metadata.set('idempotency-key', `grpc-js-${tag}`);
+      const request = create(OrderRequestSchema, {
+        customerId: `grpc-${tag}`,
+        items: [{ sku: `grpc-${tag}`, quantity: 1, unitPrice: 300n }],
+      });
+      const placed = await unary(
+        'CreateOrder',
+        OrderRequestSchema,
+        OrderResponseSchema,
+        request,
+        metadata,
+      );
+      const again = await unary(
+        'CreateOrder',
+        OrderRequestSchema,
+        OrderResponseSchema,
+        request,
+        metadata,
+      );
+      expect(again.orderId).toBe(placed.orderId);
+      const { order } = await unary(
+        'GetOrder',
+        GetOrderRequestSchema,
+        GetOrderResponseSchema,
+        create(GetOrderRequestSchema, { orderId: placed.orderId }),
+      );
+      expect(order?.total).toBe(300n);
+      const statuses: OrderStatus[] = [];
+      const watch = client.makeServerStreamRequest(
+        method('WatchOrder'),
+        codec(WatchOrderRequestSchema).serialize,
+        codec(WatchOrderResponseSchema).deserialize,
+        create(WatchOrderRequestSchema, { orderId: placed.orderId }),
+      );
+      for await (const change of watch as AsyncIterable<
+        MessageShape<typeof WatchOrderResponseSchema>
+      >) {
+        statuses.push(change.order!.status);
+      }
+      expect(statuses.at(-1)).toBe(OrderStatus.CONFIRMED);
+      const invalid = await unary(
+        'CreateOrder',
+        OrderRequestSchema,
+        OrderResponseSchema,
+        create(OrderRequestSchema, { customerId: `grpc-${tag}` }),
+      ).catch((error: grpc.ServiceError) => error);
+      expect((invalid as grpc.ServiceError).code).toBe(grpc.status.INVALID_ARGUMENT);
+      expect((invalid as grpc.ServiceError).metadata.get('grpc-status-details-bin')).toHaveLength(
+        1,
+      );
+    } finally {
+      client.close();
+      await gateway.close();
+    }
+  });
 });
