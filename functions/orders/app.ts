@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import { EdgeMeshError } from '../../shared/errors/index.ts';
 import type { OutboxMessage } from '../../shared/event-store/index.ts';
-import { fingerprint, validate } from '../../shared/http/index.ts';
+import { fingerprint, keepAlive, validate } from '../../shared/http/index.ts';
 import { operation } from '../../shared/openapi/index.ts';
 import { sagaRoutes, sagaTimelineSchema, type SagaOrchestrator } from '../../shared/saga/index.ts';
 import type { ServiceDeps, ServiceEnv } from '../../shared/service/index.ts';
@@ -96,7 +96,18 @@ export function ordersRoutes(deps: OrdersDeps) {
             { extensions: { orderId: placedId } },
           );
         }
-        if (result.status === 'appended') deps.outbox.afterCommit(c, result.outbox);
+        if (result.status === 'appended') {
+          const relay = deps.outbox.relay;
+          // The saga's first step runs inline after the 202; its row is the recovery if it dies.
+          if (deps.saga && relay) {
+            const drive = deps.saga.drive(result.outbox, {
+              relay,
+              scope,
+              traceHeaders: headers,
+            });
+            keepAlive(c, drive, deps.waitUntil);
+          } else deps.outbox.afterCommit(c, result.outbox);
+        }
         c.header('Location', `/orders/${placedId}`);
         return c.json({ orderId: placedId, status: 'pending' as const }, 202);
       },

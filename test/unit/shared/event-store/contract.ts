@@ -460,7 +460,8 @@ export function eventStoreContract(name: string, { store: make }: ContractOption
           ],
         });
         if (first.status !== 'appended') throw new Error('not appended');
-        const [done, kept] = first.outbox as [{ id: string }, { id: string }];
+        const done = first.outbox[0]!;
+        const kept = first.outbox[1]!;
         await expect(
           store.append(id, counted(1), {
             streamType: 'counter',
