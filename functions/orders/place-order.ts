@@ -1,7 +1,7 @@
 import type { Context } from 'hono';
 import { EdgeMeshError } from '../../shared/errors/index.ts';
 import type { OutboxMessage } from '../../shared/event-store/index.ts';
-import { fingerprint } from '../../shared/http/index.ts';
+import { fingerprint, keepAlive } from '../../shared/http/index.ts';
 import { requestScope, traceIdOfTraceparent, isTraceparent } from '../../shared/telemetry/index.ts';
 import type { OrdersDeps } from './app.ts';
 import { decide, evolve, initialState, type OrderState } from './domain.ts';
@@ -86,7 +86,14 @@ export async function placeOrder(
       { extensions: { orderId: placedId } },
     );
   }
-  if (result.status === 'appended') deps.outbox.afterCommit(c, result.outbox);
+  if (result.status === 'appended') {
+    const relay = deps.outbox.relay;
+    // The saga's first step runs inline after the answer; its row is the recovery if it dies.
+    if (deps.saga && relay) {
+      const drive = deps.saga.drive(result.outbox, { relay, scope, traceHeaders: headers });
+      keepAlive(c, drive, deps.waitUntil);
+    } else deps.outbox.afterCommit(c, result.outbox);
+  }
   return placedId;
 }
 
