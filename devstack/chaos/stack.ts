@@ -49,6 +49,9 @@ export async function spawnDevstack(runtime: string): Promise<{
     '--otlp-port',
     '--qstash-port',
     '--control-port',
+    // Every port, so a second run (another runtime, another checkout) does not collide.
+    '--reference-port',
+    '--console-port',
   ];
   const child: ChildProcess = spawn(
     process.execPath,
