@@ -84,14 +84,16 @@ async function runAll(values: ReturnType<typeof parse>['values']): Promise<numbe
   const rows = await withTarget(values.runtime, async (target) => {
     const done: ExperimentRow[] = [];
     for (const experiment of selected) {
-      done.push(
-        await runExperiment(experiment, target, {
-          orders,
-          holdMs,
-          settleMs,
-          log: (line) => console.error(`chaos: ${line}`),
-        }),
-      );
+      const started = Date.now();
+      const row = await runExperiment(experiment, target, {
+        orders,
+        holdMs,
+        settleMs,
+        log: (line) => console.error(`chaos: ${line}`),
+      });
+      const seconds = Math.round((Date.now() - started) / 1000);
+      console.error(`chaos: ${experiment.name}: ${row.verdict} after ${seconds} s`);
+      done.push(row);
     }
     return done;
   });
