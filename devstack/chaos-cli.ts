@@ -93,6 +93,7 @@ async function runAll(values: ReturnType<typeof parse>['values']): Promise<numbe
       });
       const seconds = Math.round((Date.now() - started) / 1000);
       console.error(`chaos: ${experiment.name}: ${row.verdict} after ${seconds} s`);
+      console.error(formatTable([row]).split('\n')[2]);
       done.push(row);
     }
     return done;
