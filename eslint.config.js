@@ -13,7 +13,17 @@ const zodNamespaceOnly = {
 };
 
 export default tseslint.config(
-  { ignores: ['node_modules/', '.devstack/', '.wrangler/', 'dist/', 'coverage/', 'tmp-diag/'] },
+  {
+    ignores: [
+      'node_modules/',
+      '.devstack/',
+      '.wrangler/',
+      'dist/',
+      'coverage/',
+      'tmp-diag/',
+      'functions/orders/gen/',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

@@ -1,9 +1,10 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ListenError } from './listen.ts';
+import { localDevDatabase } from './postgres/local-default.ts';
 import { startDevstack, type Devstack } from './stack.ts';
 
-const usage = `usage: npm start -- [--runtime workerd|deno] [--port N] [--neon-port N] [--redis-port N] [--otlp-port N] [--qstash-port N] [--control-port N] [--console-port N] [--reference-port N] [--only a,b] [--state-dir DIR] [--redis auto|redis-server|embedded] [--regions 1|2]`;
+const usage = `usage: npm start -- [--runtime workerd|deno] [--port N] [--neon-port N] [--redis-port N] [--otlp-port N] [--qstash-port N] [--control-port N] [--console-port N] [--reference-port N] [--only a,b] [--state-dir DIR] [--redis auto|redis-server|embedded] [--pglite] [--regions 1|2]`;
 
 function fail(message: string): never {
   console.error(`devstack: ${message}`);
@@ -34,6 +35,7 @@ function parseCli() {
         only: { type: 'string' },
         'state-dir': { type: 'string' },
         redis: { type: 'string', default: 'auto' },
+        pglite: { type: 'boolean', default: false },
         regions: { type: 'string', default: '1' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -44,9 +46,9 @@ function parseCli() {
   }
 }
 
-function printTable(stack: Devstack): void {
+function printTable(stack: Devstack, postgresNote: string): void {
   const rows: Array<[string, string, string]> = [
-    ['postgres', stack.plane.postgres.description, stack.plane.postgres.url],
+    ['postgres', stack.plane.postgres.description + postgresNote, stack.plane.postgres.url],
     ['neon /sql', 'HTTP', stack.plane.postgres.fetchEndpoint],
     ['neon ws', 'WebSocket', `ws://${stack.plane.postgres.wsProxy}`],
     ['redis', stack.plane.redis.description, stack.plane.redis.restUrl],
@@ -107,6 +109,18 @@ async function main(): Promise<void> {
     .map((name) => name.trim())
     .filter(Boolean);
   const started = Date.now();
+  // DATABASE_URL, else a Postgres answering on 127.0.0.1:5432 (database edgemesh_dev), else
+  // PGlite; --pglite (or DEVSTACK_POSTGRES=pglite) skips the first two.
+  const forcePglite = values.pglite === true || process.env.DEVSTACK_POSTGRES === 'pglite';
+  const found = forcePglite || process.env.DATABASE_URL ? undefined : await localDevDatabase();
+  const databaseUrl = forcePglite ? undefined : (process.env.DATABASE_URL ?? found);
+  const postgresNote = found
+    ? ' (found on 127.0.0.1:5432; --pglite for PGlite)'
+    : databaseUrl
+      ? ''
+      : forcePglite
+        ? ''
+        : ' (no Postgres on 127.0.0.1:5432)';
   let stack: Devstack;
   try {
     stack = await startDevstack({
@@ -121,7 +135,7 @@ async function main(): Promise<void> {
         reference: portOption(values['reference-port'], 'reference-port', 8097),
         console: portOption(values['console-port'], 'console-port', 8098),
       },
-      databaseUrl: process.env.DATABASE_URL,
+      databaseUrl,
       redisUrl: process.env.REDIS_URL,
       redisKind: redisKind === 'auto' ? undefined : redisKind,
       regions,
@@ -137,7 +151,7 @@ async function main(): Promise<void> {
     );
   }
   console.log(`edgemesh devstack up in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
-  printTable(stack);
+  printTable(stack, postgresNote);
 
   let stopping = false;
   const shutdown = (signal: string) => {

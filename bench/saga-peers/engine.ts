@@ -13,12 +13,34 @@ export interface PeerOrder {
   readonly decline: boolean;
 }
 
+/** One call to a participant, as signed: the signature covers method, path and body. */
+export interface ParticipantRequest {
+  readonly method: string;
+  /** Path and query, e.g. `/reservations/o-1/confirm`. */
+  readonly path: string;
+  /** The exact body sent (JSON text), if any. */
+  readonly body?: string;
+}
+
 /** How an engine reaches the participants: base URLs and the headers a caller must send. */
 export interface Participants {
   readonly inventoryUrl: string;
   readonly paymentsUrl: string;
-  /** Headers that authenticate a call to `service` (service identity), fresh for each call. */
-  headers(service: 'inventory' | 'payments'): Promise<Record<string, string>>;
+  /**
+   * Headers that authenticate a call to `service` (service identity `orders`, auth v2: signed
+   * over the request with a nonce, so fresh for each call). Without `request` they sign an
+   * empty-bodied POST to `/`, which the participants refuse: pass the request.
+   */
+  headers(
+    service: 'inventory' | 'payments',
+    request?: ParticipantRequest,
+  ): Promise<Record<string, string>>;
+  /**
+   * What signing needs, for engines whose steps run in another process: the shared secret and
+   * the caller name (see shared/http/auth.ts `requestSigner`, or `participantCalls`). Absent
+   * when the participants take unsigned calls.
+   */
+  readonly auth?: { readonly secret: string; readonly caller: string };
 }
 
 /** What an engine is started with. */
@@ -45,6 +67,8 @@ export interface SagaEngine {
   run(order: PeerOrder): Promise<'confirmed' | 'cancelled'>;
   /** Processes whose CPU is the engine's (not the participants', Postgres' or the bench's). */
   pids(): readonly number[];
+  /** HTTP requests the engine's own processes have served so far, when it can count them. */
+  httpRequests?(): Promise<number>;
   stop(): Promise<void>;
 }
 

@@ -1,13 +1,13 @@
 import { Hono } from 'hono';
 import { EdgeMeshError } from '../../shared/errors/index.ts';
-import type { OutboxMessage } from '../../shared/event-store/index.ts';
-import { fingerprint, validate } from '../../shared/http/index.ts';
+import { validate } from '../../shared/http/index.ts';
 import { operation } from '../../shared/openapi/index.ts';
 import { sagaRoutes, sagaTimelineSchema, type SagaOrchestrator } from '../../shared/saga/index.ts';
 import type { ServiceDeps, ServiceEnv } from '../../shared/service/index.ts';
-import { requestScope, traceIdOfTraceparent, isTraceparent } from '../../shared/telemetry/index.ts';
-import { decide, evolve, initialState, type OrderState } from './domain.ts';
-import { orderStream, ordersProjection, type OrderSagaInput } from './saga.ts';
+import { requestScope } from '../../shared/telemetry/index.ts';
+import { placeOrder, readOrder } from './place-order.ts';
+import { orderRpcRoutes } from './rpc.ts';
+import { type OrderSagaInput } from './saga.ts';
 import {
   orderIdParam,
   orderView,
@@ -41,66 +41,10 @@ export function ordersRoutes(deps: OrdersDeps) {
       validate('header', placeOrderHeaders),
       validate('json', placeOrderBody),
       async (c) => {
-        const body = c.req.valid('json');
-        const key = c.req.valid('header')['idempotency-key'];
-        const scope = requestScope(c);
-        const header = scope ? scope.headers().traceparent : c.req.header('traceparent');
-        const traceparent = isTraceparent(header) ? header : undefined;
-        const traceId = traceIdOfTraceparent(traceparent);
-        const orderId = deps.newId();
-        const at = new Date(deps.now());
-        const placed = decide(
-          { type: 'PlaceOrder', orderId, order: body, at, ...(traceId ? { traceId } : {}) },
-          initialState(),
-        );
-        const state = placed.reduce(evolve, initialState());
-        const events = placed.map((event) => ({ ...event, id: deps.newId() }));
-        // tracestate goes with it: it carries, e.g., the chaos experiment the order belongs to.
-        const tracestate = scope ? scope.headers().tracestate : c.req.header('tracestate');
-        const headers: Record<string, string> = traceparent
-          ? { traceparent, ...(tracestate ? { tracestate } : {}) }
-          : {};
-        const outbox: OutboxMessage[] = events.map((event, index) => ({
-          destination: deps.config.ORDERS_EVENTS_DESTINATION,
-          body: {
-            eventId: event.id,
-            type: event.type,
-            streamId: orderStream(orderId),
-            streamVersion: index + 1,
-            occurredAt: at.toISOString(),
-            data: event.data,
-          },
-          headers,
-        }));
-        const first = events[0];
-        if (deps.saga && first?.type === 'OrderPlaced') {
-          // The saga starts with the order: its first message commits in the same append.
-          const start = { version: events.length, at, traceHeaders: headers };
-          outbox.push(...deps.saga.startMessages(orderId, { order: first.data }, start));
-        }
-        scope?.annotate({ 'order.id': orderId });
-        const result = await deps.events.append(orderStream(orderId), events, {
-          streamType: 'order',
-          expectedVersion: 'no_stream',
-          at,
-          metadata: { correlationId: orderId, ...headers },
-          documents: [{ projection: ordersProjection, id: orderId, doc: state }],
-          outbox,
-          ...(key
-            ? { idempotency: { scope: 'orders', key, requestHash: await fingerprint(body) } }
-            : {}),
-          trace: scope,
+        const placedId = await placeOrder(deps, c, {
+          order: c.req.valid('json'),
+          idempotencyKey: c.req.valid('header')['idempotency-key'],
         });
-        const placedId =
-          result.status === 'appended' ? orderId : result.streamId.slice('order-'.length);
-        if (result.status === 'mismatch') {
-          throw new EdgeMeshError(
-            'IDEMPOTENCY_MISMATCH',
-            'This Idempotency-Key was used for a different order request.',
-            { extensions: { orderId: placedId } },
-          );
-        }
-        if (result.status === 'appended') deps.outbox.afterCommit(c, result.outbox);
         c.header('Location', `/orders/${placedId}`);
         return c.json({ orderId: placedId, status: 'pending' as const }, 202);
       },
@@ -113,14 +57,7 @@ export function ordersRoutes(deps: OrdersDeps) {
       }),
       validate('param', orderIdParam),
       async (c) => {
-        const orderId = c.req.valid('param').id;
-        const found = await deps.events.readDocument<Exclude<OrderState, { status: 'none' }>>(
-          ordersProjection,
-          orderId,
-          { trace: requestScope(c) },
-        );
-        if (!found) throw new EdgeMeshError('NOT_FOUND', `Order ${orderId} does not exist.`);
-        return c.json(orderView.parse({ ...found.doc, version: found.version }), 200);
+        return c.json(await readOrder(deps, c, c.req.valid('param').id), 200);
       },
     )
     .get(
@@ -140,6 +77,7 @@ export function ordersRoutes(deps: OrdersDeps) {
         return c.json(timeline, 200);
       },
     );
+  app.route('/', orderRpcRoutes(deps));
   if (deps.saga) {
     app.route(
       '/saga',

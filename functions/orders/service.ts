@@ -1,5 +1,6 @@
 import { bodyField, defineService, type CallPolicy } from '../../shared/service/index.ts';
 import { ordersRoutes } from './app.ts';
+import { orderRpcPath } from './rpc.ts';
 import { orderSagaOf } from './saga.ts';
 import { orderEventSchemas, ordersConfig } from './schema.ts';
 import { sagaEventSchemas } from '../../shared/saga/index.ts';
@@ -27,6 +28,10 @@ export default defineService({
     'POST /orders': [
       { name: 'orders-per-customer', limit: 30, windowMs: 60_000, by: bodyField('customerId') },
       { name: 'orders-per-address', limit: 3_000, windowMs: 60_000, by: 'address' },
+    ],
+    // The same order over RPC counts in the same per-address window (its body may be binary).
+    [`POST ${orderRpcPath('createOrder')}`]: [
+      { name: 'orders-per-address', limit: 3_000, windowMs: 60_000, by: 'address' as const },
     ],
   },
   deps: (base) => ({ saga: orderSagaOf(base) }),

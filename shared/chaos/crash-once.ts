@@ -6,6 +6,7 @@ export const sagaFaultPoints: readonly SagaFaultPoint[] = [
   'after-action',
   'after-commit',
   'before-ack',
+  'before-inline',
 ];
 
 /**

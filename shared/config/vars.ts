@@ -44,6 +44,10 @@ export const telemetryVars = z.object({
   OTEL_SERVICE_NAME: nonEmpty.optional(),
   OTEL_TRACES_SAMPLER: z.enum(samplerNames).optional(),
   OTEL_TRACES_SAMPLER_ARG: z.coerce.number().min(0).max(1).optional(),
+  /** Flush window in ms (the batch span processor's variable; here metrics go out with the spans). */
+  OTEL_BSP_SCHEDULE_DELAY: z.coerce.number().int().min(0).max(30_000).optional(),
+  /** Spans that flush at once, before the window ends. */
+  OTEL_BSP_MAX_EXPORT_BATCH_SIZE: z.coerce.number().int().min(1).max(2048).optional(),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).optional(),
   /** Redis key prefix of aggregated metrics; `<prefix>:<service>`. Default `edgemesh:metrics`. */
   EDGEMESH_METRICS_PREFIX: nonEmpty.optional(),

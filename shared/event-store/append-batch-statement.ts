@@ -37,6 +37,7 @@ export interface BatchShape {
   readonly outbox: boolean;
   readonly documents: boolean;
   readonly snapshots: boolean;
+  readonly outboxDone: boolean;
 }
 
 /** The shape of `items`: a part goes into the statement when any append of the batch needs it. */
@@ -46,12 +47,13 @@ export function batchShape(items: readonly AppendItem[]): BatchShape {
     outbox: items.some(({ append }) => append.outbox.length > 0),
     documents: items.some(({ options }) => (options.documents?.length ?? 0) > 0),
     snapshots: items.some(({ options }) => options.snapshot !== undefined),
+    outboxDone: items.some(({ options }) => (options.outboxDone?.length ?? 0) > 0),
   };
 }
 
 /** A short stable key of a shape, e.g. `c-d-`, to cache its statement text. */
 export function shapeKey(shape: BatchShape): string {
-  return `${shape.claims ? 'c' : '-'}${shape.outbox ? 'o' : '-'}${shape.documents ? 'd' : '-'}${shape.snapshots ? 's' : '-'}`;
+  return `${shape.claims ? 'c' : '-'}${shape.outbox ? 'o' : '-'}${shape.documents ? 'd' : '-'}${shape.snapshots ? 's' : '-'}${shape.outboxDone ? 'x' : '-'}`;
 }
 
 /**
@@ -67,7 +69,7 @@ export function batchAppendStatement(t: EventStoreTables, shape: BatchShape): st
     `input as (
     select x.* from jsonb_to_recordset($1::jsonb) as x(item integer, stream_id text, stream_type text,
       expected text, expected_version bigint, occurred_at timestamptz, events jsonb, outbox jsonb,
-      docs jsonb, claim jsonb, snapshot jsonb)
+      docs jsonb, claim jsonb, snapshot jsonb, done jsonb)
   )`,
     `guard as (
     select input.*, coalesce((select max(e.stream_version) from ${t.events} e
@@ -111,6 +113,13 @@ export function batchAppendStatement(t: EventStoreTables, shape: BatchShape): st
     select (o.value->>'id')::uuid, o.value->>'destination', o.value->'body', o.value->'headers', now()
     from base cross join jsonb_array_elements(base.outbox) with ordinality as o(value, ord)
     order by base.item, o.ord
+  )`);
+  }
+  if (shape.outboxDone) {
+    ctes.push(`done as (
+    update ${t.outbox} set published_at = now(), locked_until = null
+    where published_at is null and id in (select (jsonb_array_elements_text(base.done))::uuid
+      from base where base.done is not null)
   )`);
   }
   if (shape.documents) {
@@ -170,6 +179,7 @@ export function batchAppendValues(items: readonly AppendItem[]): [string] {
     if (append.outbox.length > 0) row.outbox = append.outbox;
     if (options.documents?.length) row.docs = dedupeWrites(options.documents);
     if (options.idempotency) row.claim = options.idempotency;
+    if (options.outboxDone?.length) row.done = options.outboxDone;
     if (options.snapshot) {
       row.snapshot = { name: options.snapshot.name, state: options.snapshot.state ?? null };
     }

@@ -66,6 +66,13 @@ export function appendStatement(
         order by o.ord)`,
     );
   }
+  if (options.outboxDone?.length) {
+    ctes.push(
+      `done as (update ${t.outbox} set published_at = now(), locked_until = null
+        where exists (select 1 from base) and published_at is null
+          and id in (select (jsonb_array_elements_text(${p.add(JSON.stringify(options.outboxDone))}::jsonb))::uuid))`,
+    );
+  }
   const writes = dedupeWrites(options.documents ?? []);
   if (writes.length > 0) {
     const docs = p.add(JSON.stringify(writes));

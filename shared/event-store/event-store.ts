@@ -128,6 +128,11 @@ export interface AppendOptions extends CallOptions {
   readonly snapshot?: { readonly name: string; readonly state: unknown };
   /** Claims an Idempotency-Key; when already claimed nothing is written. */
   readonly idempotency?: IdempotencyClaim;
+  /**
+   * Ids of earlier outbox rows this append makes unneeded (the work they would trigger is what
+   * it records): marked published in the same transaction, so no sweep relays them.
+   */
+  readonly outboxDone?: readonly string[];
 }
 
 export type AppendResult =

@@ -101,6 +101,11 @@ export function memoryAppend(state: MemoryEventStoreState): EventStore['append']
       const recorded = recordEvents(state, prepared, stream);
       const nextVersion = stream.length + recorded.length;
       const rows = queueOutbox(state, prepared);
+      for (const id of options.outboxDone ?? []) {
+        const row = state.outbox.get(id);
+        if (row && row.publishedAt === undefined)
+          state.outbox.set(id, { ...row, publishedAt: state.now(), lockedUntil: 0 });
+      }
       writeReadModels(state, streamId, options, nextVersion);
       return {
         status: 'appended',

@@ -7,7 +7,13 @@ export {
   type RouteKey,
 } from './document.ts';
 export { outputSchema } from './json-schema.ts';
-export { operation, type OperationDoc, type ResponseDocs, type SuccessDoc } from './operation.ts';
+export {
+  describedElsewhere,
+  operation,
+  type OperationDoc,
+  type ResponseDocs,
+  type SuccessDoc,
+} from './operation.ts';
 export { problemRef, problemResponse, problemSchema } from './problem.ts';
 export { securityOf, securitySchemes, type Caller } from './security.ts';
 export { documentedBody } from './request-body.ts';

@@ -75,3 +75,11 @@ export function operation(doc: OperationDoc): MiddlewareHandler {
     responses: responses as Parameters<typeof describeRoute>[0]['responses'],
   });
 }
+
+/**
+ * Keeps a route out of the OpenAPI document: one another contract describes (the RPC routes,
+ * described by their .proto).
+ */
+export function describedElsewhere(): MiddlewareHandler {
+  return describeRoute({ hide: true });
+}

@@ -132,6 +132,7 @@ export function sagaCommit<Input>({
         guess: known,
         at: command.at,
         metadata: { correlationId: sagaId, ...traceHeaders },
+        ...(delivery.outboxId ? { outboxDone: [delivery.outboxId] } : {}),
         ...callOf(delivery),
       },
     );

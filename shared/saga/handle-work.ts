@@ -1,9 +1,11 @@
 import { EdgeMeshError } from '../errors/edgemesh-error.ts';
-import type { SagaCommit } from './commit.ts';
+import { callOf, type SagaCommit } from './commit.ts';
+import type { CallOptions } from '../event-store/event-store.ts';
 import { defaultAttempts, retrySettings, type SagaDefinition } from './definition.ts';
 import type { SagaMessage } from './messages.ts';
 import type { SagaDelivery, SagaFaults, SagaHandleResult } from './orchestrator-types.ts';
 import { outcomeCommand, runStep, type StepOutcome } from './run-step.ts';
+import type { SagaState } from './state.ts';
 
 /** A delivered message that runs a step's action or its compensation. */
 export type WorkMessage = Extract<SagaMessage, { kind: 'step' | 'compensate' }>;
@@ -14,6 +16,20 @@ export interface WorkHandlerOptions<Input> {
   readonly now: () => number;
   readonly faults: SagaFaults | undefined;
   readonly commit: SagaCommit;
+  /** The saga's state and stream version as recorded. */
+  readonly read: (
+    sagaId: string,
+    call: CallOptions,
+  ) => Promise<{ state: SagaState; version: number }>;
+}
+
+/** Whether `message`'s work is what the saga waits for in `state`. */
+function isCurrent(state: SagaState, message: WorkMessage): boolean {
+  if (message.kind === 'compensate') {
+    return state.status === 'compensating' && state.pending[0] === message.index;
+  }
+  if (state.status === 'none') return message.index === 0 && message.start !== undefined;
+  return state.status === 'running' && state.current === message.index;
 }
 
 /**
@@ -25,6 +41,7 @@ export function workHandler<Input>({
   now,
   faults,
   commit,
+  read,
 }: WorkHandlerOptions<Input>): (
   message: WorkMessage,
   delivery: SagaDelivery,
@@ -36,7 +53,14 @@ export function workHandler<Input>({
       throw new EdgeMeshError('VALIDATION', `Saga ${definition.name} has no step ${index}.`);
     }
     const start = message.kind === 'step' ? message.start : undefined;
-    const input = message.state.status === 'none' ? start?.input : message.state.input;
+    let known = { state: message.state, version: message.version };
+    if (!delivery.outboxId && !delivery.exhausted) {
+      // A QStash delivery is a recovery or a retry: work the saga has moved past (done inline,
+      // or overtaken by the deadline) is acknowledged without calling the participant again.
+      known = await read(sagaId, callOf(delivery));
+      if (!isCurrent(known.state, message)) return { status: 'duplicate' };
+    }
+    const input = known.state.status === 'none' ? start?.input : known.state.input;
     const at = { sagaId, kind, index };
     const policy =
       kind === 'step'
@@ -52,7 +76,7 @@ export function workHandler<Input>({
         sagaId,
         index,
         input,
-        state: message.state,
+        state: known.state,
         delivery,
       });
       await faults?.('after-action', at);
@@ -62,7 +86,7 @@ export function workHandler<Input>({
     const attempts = Math.min(delivery.attempt, policy.maxAttempts);
     return commit(
       sagaId,
-      { state: message.state, version: message.version },
+      known,
       outcomeCommand(kind, index, outcome, attempts, new Date(now())),
       start,
       delivery,

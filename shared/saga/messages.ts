@@ -29,6 +29,8 @@ export const sagaMessageSchema = z.discriminatedUnion('kind', [
     state: stateSchema,
     /** Present until SagaStarted is recorded (with the first step's outcome). */
     start: startSchema.optional(),
+    /** Attempts made inline before the message was relayed for QStash to retry. */
+    prior: z.number().int().nonnegative().optional(),
   }),
   z.object({
     kind: z.literal('compensate'),
@@ -37,6 +39,7 @@ export const sagaMessageSchema = z.discriminatedUnion('kind', [
     index: z.number().int().nonnegative(),
     version: z.number().int().nonnegative(),
     state: stateSchema,
+    prior: z.number().int().nonnegative().optional(),
   }),
   z.object({
     kind: z.literal('deadline'),

@@ -7,11 +7,18 @@ import type {
 } from '../event-store/event-store.ts';
 import type { TraceScope } from '../telemetry/trace-scope.ts';
 import type { SagaDefinition } from './definition.ts';
+import type { DriveOptions } from './inline.ts';
 import type { SagaMessage } from './messages.ts';
 import type { StepRecord } from './state.ts';
 
 /** Where a fault can be injected while a message is handled (tests and chaos only). */
-export type SagaFaultPoint = 'before-action' | 'after-action' | 'after-commit' | 'before-ack';
+export type SagaFaultPoint =
+  | 'before-action'
+  | 'after-action'
+  | 'after-commit'
+  | 'before-ack'
+  /** After a commit, before its next step runs inline in the same invocation. */
+  | 'before-inline';
 
 /** Called at each fault point; throwing there simulates a crash at that point. */
 export type SagaFaults = (
@@ -47,6 +54,11 @@ export interface SagaDelivery {
   scope?: TraceScope;
   /** `traceparent`/`tracestate` of the delivery, forwarded by steps and on the next messages. */
   traceHeaders?: Record<string, string>;
+  /**
+   * Set when the work runs inline, straight after the commit that wrote its message: that
+   * message's outbox row, which the commit of its outcome marks done.
+   */
+  outboxId?: string;
 }
 
 /** What handling a message did. */
@@ -99,6 +111,11 @@ export interface SagaOrchestrator<Input> {
     input: Input,
     options?: { at?: Date; traceHeaders?: Record<string, string> } & CallOptions,
   ): Promise<AppendResult>;
+  /**
+   * Carries on what an append just committed, in this invocation (inside `waitUntil`): relays
+   * its other rows and runs its saga work inline, step after step. Never rejects.
+   */
+  drive(rows: readonly OutboxRecord[], options: DriveOptions): Promise<void>;
   /** Handles one delivered message: runs the work, records the outcome, schedules the next. */
   handle(message: SagaMessage, delivery: SagaDelivery): Promise<SagaHandleResult>;
   /** The saga's timeline; undefined when its stream does not exist. */

@@ -3,6 +3,7 @@ import { EdgeMeshError } from '../errors/edgemesh-error.ts';
 import { callOf, sagaCommit } from './commit.ts';
 import type { SagaStart } from './decide.ts';
 import { workHandler } from './handle-work.ts';
+import { inlineDriver } from './inline.ts';
 import { sagaMessageBuilders, traceOnly } from './message-builders.ts';
 import type { SagaOrchestrator, SagaOrchestratorOptions } from './orchestrator-types.ts';
 import { evolveSaga, initialSagaState, type SagaState } from './state.ts';
@@ -39,7 +40,6 @@ export function createSagaOrchestrator<Input>({
 }: SagaOrchestratorOptions<Input>): SagaOrchestrator<Input> {
   const messages = sagaMessageBuilders(definition, endpoint, failureEndpoint);
   const commit = sagaCommit({ definition, store, streamId, streamType, messages, faults });
-  const handleWork = workHandler({ definition, now, faults, commit });
 
   async function readState(sagaId: string, call: CallOptions) {
     return store.aggregateStream<SagaState, { type: string; data: unknown }>(streamId(sagaId), {
@@ -48,6 +48,9 @@ export function createSagaOrchestrator<Input>({
       ...call,
     });
   }
+
+  const handleWork = workHandler({ definition, now, faults, commit, read: readState });
+  const drive = inlineDriver({ definition, endpoint, faults, handle: handleWork });
 
   const orchestrator: SagaOrchestrator<Input> = {
     definition,
@@ -100,6 +103,8 @@ export function createSagaOrchestrator<Input>({
       }
       return handleWork(message, delivery);
     },
+
+    drive,
 
     async timeline(sagaId, call = {}) {
       const { state, version } = await readState(sagaId, call);

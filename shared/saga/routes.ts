@@ -23,7 +23,10 @@ export type MessageVerifier = (signature: string, body: string, url: string) => 
 export interface SagaRoutesOptions {
   /** Verifies QStash signatures; absent accepts unsigned messages (unit tests, no keys configured). */
   verify?: MessageVerifier;
-  /** Publishes the next message right after commit; absent leaves it to the outbox sweep. */
+  /**
+   * Publishes what a commit wrote and runs the saga's next step inline after the answer;
+   * absent leaves everything to the outbox sweep.
+   */
   relay?: OutboxRelay;
   /** Keeps the relay alive when the request has no execution context (Deno, tests). */
   waitUntil?: (promise: Promise<unknown>) => void;
@@ -69,6 +72,11 @@ function poison(c: Context, detail: string, issues: unknown[] = []): Response {
       },
     },
   );
+}
+
+/** Attempts a message's work had inline before QStash took over its retries. */
+function prior(message: SagaMessage): number {
+  return 'prior' in message ? (message.prior ?? 0) : 0;
 }
 
 function traceHeadersOf(c: Context, scope: TraceScope | undefined): Record<string, string> {
@@ -119,8 +127,15 @@ export function sagaRoutes<Input>(
       throw new EdgeMeshError('UNAVAILABLE', `Saga ${message.sagaId}: ${result.error}`);
     }
     const outbox: readonly OutboxRecord[] = 'outbox' in result ? result.outbox : [];
-    if (outbox.length > 0 && options.relay)
-      keepAlive(c, options.relay.relay(outbox), options.waitUntil);
+    if (outbox.length > 0 && options.relay) {
+      // The next step runs inline after this answer; the deadline and order events are relayed.
+      const drive = orchestrator.drive(outbox, {
+        relay: options.relay,
+        scope: delivery.scope,
+        traceHeaders: delivery.traceHeaders ?? {},
+      });
+      keepAlive(c, drive, options.waitUntil);
+    }
     await orchestrator.inject('before-ack', {
       sagaId: message.sagaId,
       kind: message.kind,
@@ -150,7 +165,7 @@ export function sagaRoutes<Input>(
       scope?.annotate({ 'saga.id': message.sagaId, 'saga.message': message.kind });
       const retried = Number(c.req.header('upstash-retried') ?? 0);
       return run(c, message, {
-        attempt: Number.isSafeInteger(retried) && retried >= 0 ? retried + 1 : 1,
+        attempt: (Number.isSafeInteger(retried) && retried >= 0 ? retried + 1 : 1) + prior(message),
         signal: c.req.raw.signal,
         traceHeaders: traceHeadersOf(c, scope),
         ...(scope ? { scope } : {}),
@@ -180,7 +195,7 @@ export function sagaRoutes<Input>(
         if (message instanceof Response) return message;
         const scope = requestScope(c);
         return run(c, message, {
-          attempt: (parsed.data.retried ?? 0) + 1,
+          attempt: (parsed.data.retried ?? 0) + 1 + prior(message),
           exhausted: message.kind !== 'deadline',
           signal: c.req.raw.signal,
           traceHeaders: traceHeadersOf(c, scope),

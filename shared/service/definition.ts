@@ -104,6 +104,18 @@ export function subscriptionsOf(definition: {
   }));
 }
 
+/**
+ * Who may call each guarded route: the declaration's `access`, and the toolkit's operator reads
+ * (`GET /dead-letters`: message bodies are private).
+ */
+export function accessOf(
+  definition: ServiceDefinition,
+): Partial<Record<RouteRef, readonly string[]>> {
+  const toolkit: Partial<Record<RouteRef, readonly string[]>> =
+    subscriptionsOf(definition).length > 0 ? { 'GET /dead-letters': ['operator'] } : {};
+  return { ...toolkit, ...definition.access };
+}
+
 /** Checks what the types cannot: names, ports, unique consumer names and paths. Throws CONFIG. */
 export function checkDefinition(definition: ServiceDefinition): void {
   const problems: string[] = [];

@@ -1,6 +1,6 @@
 import type { Hono } from 'hono';
 import { accessGuard } from './access.ts';
-import type { RouteRef, ServiceDefinition } from './definition.ts';
+import { accessOf, type RouteRef, type ServiceDefinition } from './definition.ts';
 import type { ServiceDeps, ServiceEnv } from './deps.ts';
 import { inputGuard } from './input-guard.ts';
 import { rateLimit, type LimiterFactory, type RateLimitRule } from './rate-limit.ts';
@@ -51,7 +51,7 @@ export function mountGuards(
     ...deps.access,
     onRefused: (route: string, reason: string) => refused.inc({ service, route, reason }),
   };
-  for (const [route, callers] of Object.entries(definition.access ?? {})) {
+  for (const [route, callers] of Object.entries(accessOf(definition))) {
     const { method, path } = parseRoute(route as RouteRef);
     app.on(method, path, accessGuard(route as RouteRef, callers ?? [], guardOptions));
   }

@@ -71,7 +71,13 @@ export function inputGuard(limits: InputLimits = defaultInputLimits): Middleware
     const type = c.req.header('content-type') ?? '';
     // QStash deliveries are verified before they are parsed; their handlers answer a body that
     // can never succeed with 489, so QStash does not retry it.
-    if (/^application\/([\w.+-]+\+)?json/i.test(type) && !c.req.header('upstash-signature')) {
+    // Connect streaming and gRPC(-Web) JSON bodies are enveloped frames, not JSON documents.
+    const enveloped = /^application\/(connect|grpc|grpc-web)\+json/i.test(type);
+    if (
+      /^application\/([\w.+-]+\+)?json/i.test(type) &&
+      !enveloped &&
+      !c.req.header('upstash-signature')
+    ) {
       const text = await c.req.text();
       if (text.trim() !== '') {
         let body: unknown;

@@ -6,7 +6,7 @@ import {
   type DocumentOptions,
   type OpenApiDocument,
 } from '../openapi/index.ts';
-import { subscriptionsOf, type ServiceDefinition } from './definition.ts';
+import { accessOf, subscriptionsOf, type ServiceDefinition } from './definition.ts';
 import type { ServiceEnv } from './deps.ts';
 import { metricsPathItem, openApiDoc } from './toolkit-docs.ts';
 
@@ -30,7 +30,7 @@ export function documentOptions(definition: ServiceDefinition): DocumentOptions 
     title: definition.name,
     version: '1.0.0',
     description: `The ${definition.name} function of edgemesh. Internal operations (x-internal) admit only the callers in x-edgemesh-callers; every error is application/problem+json.`,
-    internal: { ...qstash, ...(definition.access as Record<string, readonly Caller[]>) },
+    internal: { ...qstash, ...(accessOf(definition) as Record<string, readonly Caller[]>) },
     consumers: subscriptions,
     rateLimited,
     paths: { '/metrics': metricsPathItem },

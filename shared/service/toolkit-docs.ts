@@ -66,9 +66,8 @@ const deadLetter = z.object({
 /** `GET /dead-letters`. */
 export const deadLettersDoc: OperationDoc = {
   summary: 'Messages the consumers gave up on, newest first',
-  description: 'An operator route; not guarded, so keep it off the public internet.',
+  description: 'An operator route: it needs the operator token (message bodies are private).',
   tags: ['toolkit'],
-  internal: true,
   responses: {
     200: { description: 'The dead letters', body: z.object({ deadLetters: z.array(deadLetter) }) },
   },

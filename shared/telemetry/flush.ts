@@ -80,13 +80,29 @@ function singleFlight(work: () => Promise<void>): () => Promise<void> {
   };
 }
 
-/** `flush` after `delayMs`, one run shared by every call in the window; 0 or less flushes now. */
-function delayedWindow(flush: () => Promise<void>, delayMs: number): Flusher['scheduleFlush'] {
+/** When buffered work goes out: after `delayMs`, or at once when `maxBatchSpans` spans wait. */
+export interface FlushCadence {
+  /** Window in ms that batches the flushes of the requests inside it; 0 or less flushes every time. */
+  readonly delayMs: number;
+  /** Spans that flush at once, before the window ends. */
+  readonly maxBatchSpans: number;
+}
+
+/**
+ * `flush` after `delayMs`, one run shared by every call in the window, or at once when
+ * `maxBatchSpans` spans are waiting. A flush runs on the isolate's only thread, so the request
+ * that arrives during it waits: how often it runs decides how many requests do.
+ */
+function batchedWindow(
+  flush: () => Promise<void>,
+  waitingSpans: () => number,
+  { delayMs, maxBatchSpans }: FlushCadence,
+): Flusher['scheduleFlush'] {
   let scheduled: Promise<void> | undefined;
   let held: Promise<void> | undefined;
   return function scheduleFlush(keepAlive) {
     const pending =
-      delayMs <= 0
+      delayMs <= 0 || waitingSpans() >= maxBatchSpans
         ? flush()
         : (scheduled ??= new Promise<void>((resolve) => setTimeout(resolve, delayMs)).then(() => {
             scheduled = undefined;
@@ -102,8 +118,8 @@ function delayedWindow(flush: () => Promise<void>, delayMs: number): Flusher['sc
   };
 }
 
-/** The flush of one telemetry: spans and metric deltas, single flight, batched over `delayMs`. */
-export function createFlusher(targets: FlushTargets, delayMs: number): Flusher {
+/** The flush of one telemetry: spans and metric deltas, single flight, batched by `cadence`. */
+export function createFlusher(targets: FlushTargets, cadence: FlushCadence): Flusher {
   const flush = singleFlight(exportSignals(targets));
-  return { flush, scheduleFlush: delayedWindow(flush, delayMs) };
+  return { flush, scheduleFlush: batchedWindow(flush, () => targets.buffer.size, cadence) };
 }

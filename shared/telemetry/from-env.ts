@@ -30,7 +30,7 @@ export interface TelemetryFromEnvOptions extends Partial<TelemetryOptions> {
 /**
  * Builds an isolate's telemetry from env (`OTEL_EXPORTER_OTLP_ENDPOINT`, `OTEL_TRACES_SAMPLER`,
  * `OTEL_TRACES_SAMPLER_ARG`, `OTEL_EXPORTER_OTLP_HEADERS`, `OTEL_SERVICE_NAME`, `LOG_LEVEL`,
- * `EDGEMESH_METRICS_PREFIX`):
+ * `EDGEMESH_METRICS_PREFIX`, `OTEL_BSP_SCHEDULE_DELAY`, `OTEL_BSP_MAX_EXPORT_BATCH_SIZE`):
  * OTLP export when an endpoint is set, metrics in Redis, a logger that redacts env secrets.
  */
 export function telemetryFromEnv(
@@ -62,6 +62,12 @@ export function telemetryFromEnv(
     fetch: runtime.fetch,
     waitUntil: (promise) => runtime.waitUntil(promise),
     sampleRatio: liveSampleRatio ? () => liveSampleRatio() ?? envRatio : envRatio,
+    ...(config.OTEL_BSP_SCHEDULE_DELAY === undefined
+      ? {}
+      : { flushDelayMs: config.OTEL_BSP_SCHEDULE_DELAY }),
+    ...(config.OTEL_BSP_MAX_EXPORT_BATCH_SIZE === undefined
+      ? {}
+      : { flushBatchSpans: config.OTEL_BSP_MAX_EXPORT_BATCH_SIZE }),
     ...(config.OTEL_EXPORTER_OTLP_ENDPOINT
       ? {
           spans: otlpHttpExporter({

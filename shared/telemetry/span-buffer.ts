@@ -5,6 +5,8 @@ import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace
 export interface SpanBuffer extends SpanProcessor {
   /** Takes every buffered span. */
   take(): ReadableSpan[];
+  /** Spans waiting for a flush. */
+  readonly size: number;
   /** Spans dropped because the buffer was full, since the isolate started. */
   readonly dropped: number;
 }
@@ -29,6 +31,9 @@ export function spanBuffer({ maxSpans = 2048 }: { maxSpans?: number } = {}): Spa
       const taken = spans;
       spans = [];
       return taken;
+    },
+    get size() {
+      return spans.length;
     },
     get dropped() {
       return dropped;

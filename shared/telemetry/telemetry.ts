@@ -46,8 +46,13 @@ export interface TelemetryOptions {
   waitUntil?: (promise: Promise<unknown>) => void;
   /** fetch under traced fetches. Default the global fetch. */
   fetch?: typeof fetch;
-  /** Delay in ms that batches the flushes of concurrent requests into one. Default 50. */
+  /**
+   * Window in ms that batches the flushes of the requests inside it into one, held open by the
+   * first request's waitUntil (Workers keep an isolate alive for it after the response). Default 1000.
+   */
   flushDelayMs?: number;
+  /** Spans that are flushed at once, before the window ends. Default 512. */
+  flushBatchSpans?: number;
   /** More resource attributes (`deployment.environment`, …). */
   resource?: Attributes;
 }
@@ -68,8 +73,9 @@ export interface Telemetry {
   /** Exports buffered spans and pushes metric deltas now; never rejects. */
   flush(): Promise<void>;
   /**
-   * Flushes after `flushDelayMs`, sharing one flush with every request in between; hands the
-   * flush to `keepAlive` (a waitUntil) once, from the call that scheduled it.
+   * Flushes after `flushDelayMs` (at once when `flushBatchSpans` spans wait), sharing one flush
+   * with every request in between; hands the flush to `keepAlive` (a waitUntil) once, from the
+   * call that scheduled it.
    */
   scheduleFlush(keepAlive?: (promise: Promise<void>) => void): Promise<void>;
 }
@@ -122,7 +128,8 @@ export function createTelemetry({
   log = createLogger({ service }),
   waitUntil = (promise) => void promise.catch(() => {}),
   fetch: baseFetch = (input, init) => fetch(input, init),
-  flushDelayMs = 50,
+  flushDelayMs = 1000,
+  flushBatchSpans = 512,
   resource = {},
 }: TelemetryOptions): Telemetry {
   const buffer = spanBuffer();
@@ -137,7 +144,7 @@ export function createTelemetry({
   const standard = createStandardMetrics(metrics, service);
   const { flush, scheduleFlush } = createFlusher(
     { service, buffer, spans, metrics, metricsStore, log },
-    flushDelayMs,
+    { delayMs: flushDelayMs, maxBatchSpans: flushBatchSpans },
   );
   const kit: ScopeKit = { tracer, standard, log, baseFetch };
 

@@ -16,6 +16,8 @@ const run = promisify(execFile);
  * in the isolate by hono-openapi, about 10 more.
  */
 const gzipBudgetKiB = 210;
+/** Orders also serves OrderService: Connect-ES and protobuf-es add 36 KiB gzip (206 → 242). */
+const budgets: Record<string, number> = { orders: 245 };
 const outboxFunctions = new Set(
   (await loadServices(listFunctions()))
     .filter((service) => service.definition.outbox)
@@ -48,10 +50,11 @@ describe.each(listFunctions().map((spec) => spec.name))(
       expect(section).toContain(`main = "functions/${name}/service.ts"`);
     });
 
-    it(`bundles the worker within ${gzipBudgetKiB} KiB gzip`, () => {
+    const budget = budgets[name] ?? gzipBudgetKiB;
+    it(`bundles the worker within ${budget} KiB gzip`, () => {
       const gzipKiB = Number(/Total Upload: [\d.]+ KiB \/ gzip: ([\d.]+) KiB/.exec(report)?.[1]);
       expect(gzipKiB).toBeGreaterThan(0);
-      expect(gzipKiB).toBeLessThanOrEqual(gzipBudgetKiB);
+      expect(gzipKiB).toBeLessThanOrEqual(budget);
     });
 
     async function withWorker<T>(use: (miniflare: Miniflare) => Promise<T>): Promise<T> {

@@ -1,13 +1,13 @@
-// Every function in workerd, called on every route it documents: each real response must be one
-// its GET /openapi.json describes (route, status, content type, required headers, JSON body), and
-// a client generated from the orders document (openapi-typescript + openapi-fetch) places an
-// order through the saga.
+// Every function in workerd and in Deno, called on every route it documents: each real response
+// must be one its GET /openapi.json describes (route, status, content type, required headers, JSON
+// body), and a client generated from the orders document (openapi-typescript + openapi-fetch)
+// places an order through the saga.
 import { randomUUID } from 'node:crypto';
 import createClient from 'openapi-fetch';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { listFunctions } from '../../../devstack/functions/catalog.ts';
 import type { RunningFunction } from '../../../devstack/functions/running.ts';
-import { startFunctions } from '../../../devstack/functions/start.ts';
+import { startFunctions, type FunctionRuntime } from '../../../devstack/functions/start.ts';
 import { freePort } from '../../../devstack/listen.ts';
 import { requestSigner } from '../../../shared/http/index.ts';
 import type { OpenApiDocument } from '../../../shared/openapi/index.ts';
@@ -15,10 +15,11 @@ import { signQstashMessage } from '../../../shared/queue/qstash-signing.ts';
 import { contractFetch } from '../../support/contract.ts';
 import type { paths } from '../../support/openapi/orders.ts';
 
+const runtimes: FunctionRuntime[] = ['workerd', 'deno'];
 const names = ['inventory', 'notifications', 'orders', 'payments', 'shipping'] as const;
 type Name = (typeof names)[number];
 
-describe('the functions against their OpenAPI documents, in workerd', () => {
+describe.each(runtimes)('the functions against their OpenAPI documents, in %s', (runtime) => {
   const vars = inject('devstackVars');
   const run = randomUUID().slice(0, 8);
   const secret = `e2e-contract-secret-${randomUUID()}`;
@@ -33,7 +34,7 @@ describe('the functions against their OpenAPI documents, in workerd', () => {
     running = await startFunctions(
       listFunctions().filter((spec) => (names as readonly string[]).includes(spec.name)),
       {
-        runtime: 'workerd',
+        runtime,
         ports,
         vars: {
           ...vars,
@@ -223,7 +224,9 @@ describe('the functions against their OpenAPI documents, in workerd', () => {
       await statusOf(call('shipping', `/shipments/none-${run}/dispatch`, { method: 'POST' })),
     ).toBe(404);
     for (const name of ['notifications', 'shipping'] as const) {
-      expect(await statusOf(call(name, '/dead-letters'))).toBe(200);
+      const operator = { headers: { authorization: `Bearer ${operatorToken}` } };
+      expect(await statusOf(call(name, '/dead-letters', operator))).toBe(200);
+      expect(await statusOf(call(name, '/dead-letters'))).toBe(401);
     }
 
     expect(contract.problems).toEqual([]);

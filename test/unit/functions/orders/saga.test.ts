@@ -85,7 +85,13 @@ describe('the place-order saga across orders, inventory and payments', () => {
     await expectInvariants(shop, { kettle: 3 }, [orderId]);
   });
 
-  const points: SagaFaultPoint[] = ['before-action', 'after-action', 'after-commit', 'before-ack'];
+  const points: SagaFaultPoint[] = [
+    'before-action',
+    'after-action',
+    'after-commit',
+    'before-ack',
+    'before-inline',
+  ];
   it.each(points)(
     'resumes after a crash at %s of every message and ends terminal',
     async (point) => {
@@ -181,11 +187,16 @@ describe('the place-order saga across orders, inventory and payments', () => {
   });
 
   it('cancels with reason timeout when the reservation expired before the confirm', async () => {
-    const shop = createShop({ reservationTtlMs: 5_000 });
+    // Every inline step dies once, so each waits for the sweep: run the two tries, then let the
+    // clock pass the hold before the confirm step is swept.
+    const shop = createShop({ reservationTtlMs: 5_000, faults: ['before-inline'] });
     await shop.setStock('kettle', 2);
     const { orderId } = await shop.place({ customerId: 'c-1', items: [item('kettle', 1)] });
-    // Run the tries, then let the clock pass the hold before the confirm step is delivered.
-    await shop.qstash.drain({ maxDeliveries: 2 }).catch(() => {});
+    for (let step = 0; step < 2; step += 1) {
+      await shop.settle();
+      await shop.sweep();
+      await shop.qstash.drain();
+    }
     await shop.settle();
     shop.advance(6_000);
     await shop.run();

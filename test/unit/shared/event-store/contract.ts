@@ -447,6 +447,37 @@ export function eventStoreContract(name: string, { store: make }: ContractOption
         expect(await drain(relay, destination, publisher)).toEqual([]);
       });
 
+      it('marks the rows an append names done, so no sweep relays them; a refused append does not', async () => {
+        const publisher = memoryPublisher();
+        const relay = createOutboxRelay({ store, publisher: publisher.publish });
+        const destination = `topic-${randomUUID()}`;
+        const id = stream();
+        const first = await store.append(id, counted(1), {
+          streamType: 'counter',
+          outbox: [
+            { destination, body: { n: 1 } },
+            { destination, body: { n: 2 } },
+          ],
+        });
+        if (first.status !== 'appended') throw new Error('not appended');
+        const done = first.outbox[0]!;
+        const kept = first.outbox[1]!;
+        await expect(
+          store.append(id, counted(1), {
+            streamType: 'counter',
+            expectedVersion: 0,
+            outboxDone: [done.id, kept.id],
+          }),
+        ).rejects.toMatchObject({ code: 'CONCURRENCY' });
+        await store.append(id, counted(1), {
+          streamType: 'counter',
+          expectedVersion: 1,
+          outboxDone: [done.id],
+        });
+        const swept = await drain(relay, destination, publisher);
+        expect(swept.map((message) => message.id)).toEqual([kept.id]);
+      });
+
       it('keeps a row whose publish failed and publishes it on a later sweep', async () => {
         const publisher = memoryPublisher();
         const relay = createOutboxRelay({ store, publisher: publisher.publish });

@@ -91,9 +91,12 @@ function harness(definition: SagaDefinition<Input>, faults?: SagaFaults) {
   const store = memoryEventStore({ schemas: sagaEventSchemas, now: () => clock });
   const pending: Promise<unknown>[] = [];
   const app = new Hono();
-  const qstash = memoryQstash((url, init) =>
-    Promise.resolve(app.request(new URL(url).pathname, init)),
-  );
+  // A delivery answers, then what it left to waitUntil (the next steps, inline) runs to its end.
+  const qstash = memoryQstash(async (url, init) => {
+    const response = await app.request(new URL(url).pathname, init);
+    while (pending.length > 0) await Promise.all(pending.splice(0));
+    return response;
+  });
   const relay = createOutboxRelay({ store, publisher: qstash.publish });
   const orchestrator: SagaOrchestrator<Input> = createSagaOrchestrator({
     definition,
@@ -111,7 +114,7 @@ function harness(definition: SagaDefinition<Input>, faults?: SagaFaults) {
     pending,
     async start(sagaId: string, input: Input) {
       const result = await orchestrator.start(sagaId, input);
-      if (result.status === 'appended') await relay.relay(result.outbox);
+      if (result.status === 'appended') await orchestrator.drive(result.outbox, { relay });
     },
     /** What the scheduled outbox sweep does after a crash lost a relay. */
     async sweep() {
@@ -157,6 +160,40 @@ describe('saga orchestrator', () => {
       ],
     });
     expect(timeline?.steps.every((step) => step.startedAt && step.endedAt)).toBe(true);
+  });
+
+  it('runs a healthy saga inline: QStash carries only its deadline, the sweep finds nothing', async () => {
+    const book = ledger();
+    const h = harness(threeSteps(book));
+    await h.start('s-11', { amount: 5 });
+    expect(book.held()).toEqual(['s-11:reserve', 's-11:charge', 's-11:ship']);
+    expect(h.qstash.queue.map((item) => (item.body as { kind: string }).kind)).toEqual([
+      'deadline',
+    ]);
+    expect(await h.store.claimOutbox({ minAgeMs: 0 })).toEqual([]);
+  });
+
+  it('acknowledges a late copy of a step that already ran without running it again', async () => {
+    const book = ledger();
+    let calls = 0;
+    const definition = threeSteps(book);
+    const reserve = definition.steps[0]!;
+    const counted: StepDefinition<Input> = {
+      ...reserve,
+      action: (ctx) => ((calls += 1), reserve.action(ctx)),
+    };
+    const h = harness({ ...definition, steps: [counted, ...definition.steps.slice(1)] });
+    const result = await h.orchestrator.start('s-12', { amount: 5 });
+    if (result.status !== 'appended') throw new Error('not started');
+    const first = result.outbox.find((row) => (row.body as { kind: string }).kind === 'step')!;
+    await h.orchestrator.drive(result.outbox, {
+      relay: createOutboxRelay({ store: h.store, publisher: h.qstash.publish }),
+    });
+    await h.qstash.publish({ ...first, id: 'late-copy' }, AbortSignal.timeout(1000));
+    await h.qstash.drain();
+    expect(h.qstash.log.map((entry) => entry.status)).toEqual([200]);
+    expect(calls).toBe(1);
+    expect((await h.orchestrator.timeline('s-12'))?.status).toBe('completed');
   });
 
   it('compensates the steps that ran, in reverse order, when a step is refused', async () => {
@@ -233,6 +270,8 @@ describe('saga orchestrator', () => {
     const { orchestrator, qstash, store } = h;
     void store;
     await h.start('s-5', { amount: 5 });
+    // The inline run died: its step's row waits for the sweep, then QStash retries and gives up.
+    await h.sweep();
     await qstash.drain();
     expect(book.held()).toEqual([]);
     expect(await orchestrator.timeline('s-5')).toMatchObject({
@@ -241,7 +280,13 @@ describe('saga orchestrator', () => {
     });
   });
 
-  const points: SagaFaultPoint[] = ['before-action', 'after-action', 'after-commit', 'before-ack'];
+  const points: SagaFaultPoint[] = [
+    'before-action',
+    'after-action',
+    'after-commit',
+    'before-ack',
+    'before-inline',
+  ];
   it.each(points)('resumes after a crash at %s of every step and ends completed', async (point) => {
     const book = ledger();
     const h = harness(threeSteps(book), crashOnceAt([point]));
@@ -304,8 +349,9 @@ describe('saga orchestrator', () => {
     const { orchestrator, qstash, store } = h;
     void store;
     await h.start('s-9', { amount: 5 });
-    // The first step ran; the second is still failing when the deadline message arrives.
-    await qstash.drain({ maxDeliveries: 2 }).catch(() => {});
+    // The first step ran inline; the second failed inline and once through QStash, and is
+    // still failing when the deadline message arrives.
+    await qstash.drain({ maxDeliveries: 0 }).catch(() => {});
     qstash.fireDelayed();
     const deadline = qstash.queue.filter(
       (item) => (item.body as { kind: string }).kind === 'deadline',
