@@ -53,6 +53,12 @@ export interface CommandHandlerOptions<State, Event extends NewEvent> {
   backoff?: { baseMs: number; maxMs: number };
   /** Waits between races; default a timer. */
   sleep?: (ms: number) => Promise<void>;
+  /**
+   * Commands on one stream in this isolate take turns, so they do not race each other; a
+   * command waits for the one before it at most this long, then races as usual (the expected
+   * version keeps it correct either way). 0 turns it off. Default 2,000 ms.
+   */
+  turnMs?: number;
 }
 
 /** Per call: what else commits with the events, and how the first attempt reads. */
@@ -118,6 +124,33 @@ export interface CommandHandler<State, Event extends NewEvent> {
 const timer = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
+ * Turns per key inside one isolate: `take(key)` waits until the previous holder of `key`
+ * releases or `waitMs` passes (a holder whose request was cancelled never releases), and
+ * answers this holder's release.
+ */
+export function turnstile(waitMs: number): (key: string) => Promise<() => void> {
+  const last = new Map<string, Promise<void>>();
+  return async function take(key) {
+    const previous = last.get(key);
+    let release!: () => void;
+    const mine = new Promise<void>((resolve) => (release = resolve));
+    last.set(key, mine);
+    if (previous) {
+      let timeout: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([
+        previous,
+        new Promise<void>((resolve) => (timeout = setTimeout(resolve, waitMs))),
+      ]);
+      clearTimeout(timeout);
+    }
+    return () => {
+      release();
+      if (last.get(key) === mine) last.delete(key);
+    };
+  };
+}
+
+/**
  * A command handler in the spirit of Emmett's `CommandHandler`: one read → decide → append loop
  * with the expected version, retried on a lost race, passing outbox, documents and the
  * idempotency claim through to the same append.
@@ -135,7 +168,9 @@ export function commandHandler<State, Event extends NewEvent>({
   maxRetries = 20,
   backoff = { baseMs: 2, maxMs: 50 },
   sleep = timer,
+  turnMs = 2_000,
 }: CommandHandlerOptions<State, Event>): CommandHandler<State, Event> {
+  const turn = turnMs > 0 ? turnstile(turnMs) : undefined;
   async function read(
     store: EventStore,
     id: string,
@@ -158,7 +193,22 @@ export function commandHandler<State, Event extends NewEvent>({
     store: EventStore,
     id: string,
     decide: Decide<State, Event>,
-    { guess, outbox, documents = [], ...append }: HandleOptions<State> = {},
+    options: HandleOptions<State> = {},
+  ): Promise<CommandResult<State>> {
+    if (!turn) return decideAndAppend(store, id, decide, options);
+    const release = await turn(streamId(id));
+    try {
+      return await decideAndAppend(store, id, decide, options);
+    } finally {
+      release();
+    }
+  }
+
+  async function decideAndAppend(
+    store: EventStore,
+    id: string,
+    decide: Decide<State, Event>,
+    { guess, outbox, documents = [], ...append }: HandleOptions<State>,
   ): Promise<CommandResult<State>> {
     const stream = streamId(id);
     const call = { signal: append.signal, trace: append.trace };

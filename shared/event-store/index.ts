@@ -61,6 +61,7 @@ export {
 } from './projections.ts';
 export {
   commandHandler,
+  turnstile,
   type CommandHandler,
   type CommandHandlerOptions,
   type CommandResult,

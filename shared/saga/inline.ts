@@ -24,6 +24,11 @@ export interface InlineDriverOptions<Input> {
   readonly endpoint: string;
   readonly faults: SagaFaults | undefined;
   readonly handle: (message: WorkBody, delivery: SagaDelivery) => Promise<SagaHandleResult>;
+  /**
+   * Sagas this isolate runs inline at once; the work of any more is handed to QStash at once,
+   * under a flow-control key that lets as many through at a time. Default 16.
+   */
+  readonly maxInline?: number;
 }
 
 function message(error: unknown): string {
@@ -44,6 +49,7 @@ export function inlineDriver<Input>({
   endpoint,
   faults,
   handle,
+  maxInline = 16,
 }: InlineDriverOptions<Input>): (
   rows: readonly OutboxRecord[],
   options: DriveOptions,
@@ -70,6 +76,23 @@ export function inlineDriver<Input>({
         ...row.headers,
         'Upstash-Retries': String(Math.max(0, retries - 1)),
         ...(delayS > 0 ? { 'Upstash-Delay': `${delayS}s` } : {}),
+      },
+    };
+  }
+
+  let running = 0;
+
+  /**
+   * The row relayed now, for a saga over the inline limit: QStash queues it and lets
+   * `maxInline` through at a time, so a burst waits in line instead of slowing every saga.
+   */
+  function handedOver(row: OutboxRecord): OutboxRecord {
+    return {
+      ...row,
+      headers: {
+        ...row.headers,
+        'Upstash-Flow-Control-Key': `saga-${definition.name}`,
+        'Upstash-Flow-Control-Value': `parallelism=${maxInline}`,
       },
     };
   }
@@ -112,7 +135,19 @@ export function inlineDriver<Input>({
     const relays: Promise<unknown>[] = [];
     const rest = rows.filter((row) => !isWork(row));
     if (rest.length > 0) relays.push(options.relay.relay(rest));
-    await Promise.all(rows.filter(isWork).map((row) => runChain(row, options, relays)));
+    const chains = rows.filter(isWork).map(async (row) => {
+      if (running >= maxInline) {
+        relays.push(options.relay.relay([handedOver(row)]));
+        return;
+      }
+      running += 1;
+      try {
+        await runChain(row, options, relays);
+      } finally {
+        running -= 1;
+      }
+    });
+    await Promise.all(chains);
     await Promise.all(relays);
   };
 }

@@ -42,6 +42,8 @@ export interface SagaOrchestratorOptions<Input> {
   now?: () => number;
   /** Fault injection (tests, chaos). Default none. */
   faults?: SagaFaults;
+  /** Sagas one isolate runs inline at once; more wait in QStash under flow control. Default 16. */
+  maxInline?: number;
 }
 
 /** How a message reached the handler. */

@@ -37,6 +37,7 @@ export function createSagaOrchestrator<Input>({
   streamType = 'saga',
   now = () => Date.now(),
   faults,
+  maxInline,
 }: SagaOrchestratorOptions<Input>): SagaOrchestrator<Input> {
   const messages = sagaMessageBuilders(definition, endpoint, failureEndpoint);
   const commit = sagaCommit({ definition, store, streamId, streamType, messages, faults });
@@ -50,7 +51,13 @@ export function createSagaOrchestrator<Input>({
   }
 
   const handleWork = workHandler({ definition, now, faults, commit, read: readState });
-  const drive = inlineDriver({ definition, endpoint, faults, handle: handleWork });
+  const drive = inlineDriver({
+    definition,
+    endpoint,
+    faults,
+    handle: handleWork,
+    ...(maxInline === undefined ? {} : { maxInline }),
+  });
 
   const orchestrator: SagaOrchestrator<Input> = {
     definition,

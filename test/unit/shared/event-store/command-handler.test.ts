@@ -3,6 +3,7 @@ import * as z from 'zod';
 import {
   commandHandler,
   memoryEventStore,
+  turnstile,
   type EventStore,
 } from '../../../../shared/event-store/index.ts';
 
@@ -13,7 +14,7 @@ const schemas = { Added: z.object({ by: z.number().int() }) };
 const evolve = (state: Counter, event: Added): Counter => ({ value: state.value + event.data.by });
 const add = (by: number) => (): Added[] => (by === 0 ? [] : [{ type: 'Added', data: { by } }]);
 
-function counters(options: { stateDocument?: string; maxRetries?: number } = {}) {
+function counters(options: { stateDocument?: string; maxRetries?: number; turnMs?: number } = {}) {
   return commandHandler<Counter, Added>({
     streamType: 'counter',
     streamId: (id) => `counter-${id}`,
@@ -128,5 +129,31 @@ describe('commandHandler', () => {
     expect(replayed.status).toBe('replayed');
     expect(mismatch.status).toBe('mismatch');
     expect(await store.readStream('counter-a')).toHaveLength(1);
+  });
+
+  it('lets commands on one stream in this isolate take turns instead of racing', async () => {
+    const decisions = async (turnMs: number) => {
+      const store = memoryEventStore({ schemas });
+      const handler = counters({ turnMs, maxRetries: 50 });
+      let decided = 0;
+      const count = () => {
+        decided += 1;
+        return add(1)();
+      };
+      await Promise.all(Array.from({ length: 10 }, () => handler.handle(store, 'hot', count)));
+      expect(await store.readStream('counter-hot')).toHaveLength(10);
+      return decided;
+    };
+    expect(await decisions(1_000)).toBe(10);
+    expect(await decisions(0)).toBeGreaterThan(10);
+  });
+
+  it('stops waiting for a holder that never releases after the turn time', async () => {
+    const take = turnstile(20);
+    await take('stream');
+    const started = Date.now();
+    const release = await take('stream');
+    release();
+    expect(Date.now() - started).toBeGreaterThanOrEqual(15);
   });
 });

@@ -87,7 +87,7 @@ function threeSteps(book: ReturnType<typeof ledger>, behaviour: Behaviour = {}) 
 
 let clock = Date.parse('2026-11-26T12:00:00Z');
 
-function harness(definition: SagaDefinition<Input>, faults?: SagaFaults) {
+function harness(definition: SagaDefinition<Input>, faults?: SagaFaults, maxInline?: number) {
   const store = memoryEventStore({ schemas: sagaEventSchemas, now: () => clock });
   const pending: Promise<unknown>[] = [];
   const app = new Hono();
@@ -104,6 +104,7 @@ function harness(definition: SagaDefinition<Input>, faults?: SagaFaults) {
     endpoint,
     now: () => clock,
     ...(faults ? { faults } : {}),
+    ...(maxInline ? { maxInline } : {}),
   });
   app.route('/saga', sagaRoutes(orchestrator, { relay, waitUntil: (p) => void pending.push(p) }));
   return {
@@ -171,6 +172,26 @@ describe('saga orchestrator', () => {
       'deadline',
     ]);
     expect(await h.store.claimOutbox({ minAgeMs: 0 })).toEqual([]);
+  });
+
+  it('hands sagas over the inline limit to QStash under flow control, and they still complete', async () => {
+    const book = ledger();
+    const h = harness(threeSteps(book), undefined, 1);
+    await Promise.all(['s-21', 's-22', 's-23'].map((id) => h.start(id, { amount: 5 })));
+    const handedOver = h.qstash.queue.filter(
+      (item) => (item.body as { kind: string }).kind === 'step',
+    );
+    expect(handedOver).toHaveLength(2);
+    for (const item of handedOver) {
+      expect(item.headers).toMatchObject({
+        'Upstash-Flow-Control-Key': 'saga-three-steps',
+        'Upstash-Flow-Control-Value': 'parallelism=1',
+      });
+    }
+    await h.qstash.drain();
+    for (const id of ['s-21', 's-22', 's-23']) {
+      expect((await h.orchestrator.timeline(id))?.status).toBe('completed');
+    }
   });
 
   it('acknowledges a late copy of a step that already ran without running it again', async () => {
