@@ -11,7 +11,7 @@ import type { ChaosTarget } from './chaos/target.ts';
 import type { ExperimentRow } from './chaos/verify.ts';
 import { stateDir } from './paths.ts';
 
-const usage = `usage: npm run chaos -- [--orders N] [--only a,b] [--runtime workerd|deno] [--hold-s S]
+const usage = `usage: npm run chaos -- [--orders N] [--only a,b] [--runtime workerd|deno] [--hold-s S] [--settle-s S]
        npm run chaos -- add <id> --fault latency:1000 [--service s] [--dependency d] [--route r]
                         [--experiment e] [--percentage p] [--for 10m]
        npm run chaos -- end <id> | halt | resume | list
@@ -25,6 +25,7 @@ function parse() {
       only: { type: 'string' },
       runtime: { type: 'string', default: 'workerd' },
       'hold-s': { type: 'string', default: '10' },
+      'settle-s': { type: 'string', default: '180' },
       fault: { type: 'string' },
       for: { type: 'string' },
       service: { type: 'string' },
@@ -70,9 +71,10 @@ async function withTarget<T>(
 async function runAll(values: ReturnType<typeof parse>['values']): Promise<number> {
   const orders = Number(values.orders);
   const holdMs = Number(values['hold-s']) * 1000;
-  if (!Number.isInteger(orders) || orders < 1 || !(holdMs >= 0)) {
+  const settleMs = Number(values['settle-s']) * 1000;
+  if (!Number.isInteger(orders) || orders < 1 || !(holdMs >= 0) || !(settleMs >= 0)) {
     throw new ChaosUsageError(
-      '--orders must be a positive whole number, --hold-s a number of seconds',
+      '--orders must be a positive whole number, --hold-s and --settle-s numbers of seconds',
     );
   }
   if (values.runtime !== 'workerd' && values.runtime !== 'deno') {
@@ -82,13 +84,17 @@ async function runAll(values: ReturnType<typeof parse>['values']): Promise<numbe
   const rows = await withTarget(values.runtime, async (target) => {
     const done: ExperimentRow[] = [];
     for (const experiment of selected) {
-      done.push(
-        await runExperiment(experiment, target, {
-          orders,
-          holdMs,
-          log: (line) => console.error(`chaos: ${line}`),
-        }),
-      );
+      const started = Date.now();
+      const row = await runExperiment(experiment, target, {
+        orders,
+        holdMs,
+        settleMs,
+        log: (line) => console.error(`chaos: ${line}`),
+      });
+      const seconds = Math.round((Date.now() - started) / 1000);
+      console.error(`chaos: ${experiment.name}: ${row.verdict} after ${seconds} s`);
+      console.error(formatTable([row]).split('\n')[2]);
+      done.push(row);
     }
     return done;
   });

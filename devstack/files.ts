@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 /** Renders variables in the dotenv format wrangler reads from `.dev.vars`. */
@@ -18,5 +18,8 @@ export async function writeDevstackFiles(
 ): Promise<void> {
   await mkdir(stateDir, { recursive: true });
   await writeFile(join(root, '.dev.vars'), renderDevVars(vars), { mode: 0o600 });
-  await writeFile(join(stateDir, 'endpoints.json'), `${JSON.stringify(endpoints, null, 2)}\n`);
+  // Written aside, then renamed: a reader polling for the file (npm run chaos) never sees half of it.
+  const file = join(stateDir, 'endpoints.json');
+  await writeFile(`${file}.tmp`, `${JSON.stringify(endpoints, null, 2)}\n`);
+  await rename(`${file}.tmp`, file);
 }

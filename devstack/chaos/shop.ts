@@ -1,20 +1,27 @@
+import { experimentHeader } from '../../shared/chaos/index.ts';
 import type { ChaosTarget } from './target.ts';
 
-/** One order placed: its id and when its POST was sent (performance.now()). */
+/** One order placed: its id and when its first POST was sent (Date.now()). */
 export interface Placed {
   readonly orderId: string;
   readonly at: number;
 }
 
-/** An order that ended: its status, reason, and ms from POST to seen terminal. */
+/**
+ * An order that ended: its status, reason, when its terminal event was recorded (epoch ms) and
+ * ms from its first POST to that event. Read from the order's history, not from when the poll
+ * saw it, so the times are the system's and not the harness's polling interval.
+ */
 export interface Settled {
   readonly status: string;
   readonly reason?: string;
+  readonly endedAt: number;
   readonly ms: number;
   readonly history: readonly string[];
 }
 
 const concurrency = 8;
+const terminalEvents = new Set(['OrderConfirmed', 'OrderCancelled']);
 
 async function json<T>(url: string, init?: RequestInit): Promise<{ status: number; body: T }> {
   const response = await fetch(url, { ...init, signal: AbortSignal.timeout(15_000) });
@@ -55,9 +62,17 @@ function orderBody(run: string, i: number) {
   };
 }
 
-/** POSTs one order, again with the same Idempotency-Key while the system answers 5xx (≤ 30 s). */
-async function placeOne(target: ChaosTarget, run: string, i: number): Promise<Placed | undefined> {
-  const at = performance.now();
+/**
+ * POSTs one order, again with the same Idempotency-Key while the system answers 5xx (≤ 30 s).
+ * `experiment` is sent as `x-chaos-experiment`, so rules can single out this run's traffic.
+ */
+async function placeOne(
+  target: ChaosTarget,
+  run: string,
+  i: number,
+  experiment: string,
+): Promise<Placed | undefined> {
+  const at = Date.now();
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline) {
     try {
@@ -65,7 +80,11 @@ async function placeOne(target: ChaosTarget, run: string, i: number): Promise<Pl
         `${target.functions.orders}/orders`,
         {
           method: 'POST',
-          headers: { 'content-type': 'application/json', 'idempotency-key': `chaos-${run}-${i}` },
+          headers: {
+            'content-type': 'application/json',
+            'idempotency-key': `chaos-${run}-${i}`,
+            [experimentHeader]: experiment,
+          },
           body: JSON.stringify(orderBody(run, i)),
         },
       );
@@ -79,11 +98,10 @@ async function placeOne(target: ChaosTarget, run: string, i: number): Promise<Pl
   return undefined;
 }
 
-/** Places `total` orders, 8 at a time; `midway` runs once half have been sent. */
+/** Places `total` orders of `experiment`, 8 at a time; `midway` runs once half have been sent. */
 export async function placeOrders(
   target: ChaosTarget,
-  run: string,
-  total: number,
+  { run, experiment, total }: { run: string; experiment: string; total: number },
   midway: () => Promise<unknown>,
 ): Promise<Placed[]> {
   const placed: Placed[] = [];
@@ -94,7 +112,7 @@ export async function placeOrders(
       while (next < total) {
         const i = next++;
         if (i === Math.floor(total / 2)) middle = midway();
-        const order = await placeOne(target, run, i);
+        const order = await placeOne(target, run, i, experiment);
         if (order) placed.push(order);
       }
     }),
@@ -118,16 +136,19 @@ export async function pollSettled(
         const { status, body } = await json<{
           status: string;
           reason?: string;
-          history: { type: string }[];
+          history: { type: string; at: string }[];
         }>(`${target.functions.orders}/orders/${orderId}`).catch(() => ({
           status: 0,
           body: undefined,
         }));
         if (status === 200 && body && body.status !== 'pending') {
+          const ended = body.history.find((event) => terminalEvents.has(event.type));
+          const endedAt = Date.parse(ended?.at ?? '') || Date.now();
           settled.set(orderId, {
             status: body.status,
             ...(body.reason ? { reason: body.reason } : {}),
-            ms: performance.now() - at,
+            endedAt,
+            ms: endedAt - at,
             history: body.history.map((event) => event.type),
           });
         }
@@ -135,6 +156,9 @@ export async function pollSettled(
     }),
   );
 }
+
+// Settle times come from the orders' histories, so polling often only adds load.
+const pollEveryMs = 1_000;
 
 /** Polls until every placed order has settled or `timeoutMs` passes. */
 export async function awaitSettled(
@@ -146,7 +170,7 @@ export async function awaitSettled(
   const deadline = Date.now() + timeoutMs;
   while (settled.size < placed.length && Date.now() < deadline) {
     await pollSettled(target, placed, settled);
-    if (settled.size < placed.length) await new Promise((resolve) => setTimeout(resolve, 200));
+    if (settled.size < placed.length) await new Promise((r) => setTimeout(r, pollEveryMs));
   }
 }
 

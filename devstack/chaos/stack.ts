@@ -49,6 +49,9 @@ export async function spawnDevstack(runtime: string): Promise<{
     '--otlp-port',
     '--qstash-port',
     '--control-port',
+    // Every port, so a second run (another runtime, another checkout) does not collide.
+    '--reference-port',
+    '--console-port',
   ];
   const child: ChildProcess = spawn(
     process.execPath,
@@ -74,13 +77,18 @@ export async function spawnDevstack(runtime: string): Promise<{
     await rm(dir, { recursive: true, force: true });
   };
   const deadline = Date.now() + 180_000;
-  for (;;) {
-    const endpoints = readEndpoints(state);
-    if (endpoints?.control) return { target: await targetOf(endpoints, state), stop };
-    if (child.exitCode !== null || Date.now() > deadline) {
-      await stop();
-      throw new Error('the devstack did not start');
+  try {
+    for (;;) {
+      const endpoints = readEndpoints(state);
+      if (endpoints?.control) return { target: await targetOf(endpoints, state), stop };
+      if (child.exitCode !== null || Date.now() > deadline) {
+        throw new Error('the devstack did not start');
+      }
+      await new Promise((resolve) => setTimeout(resolve, 250));
     }
-    await new Promise((resolve) => setTimeout(resolve, 250));
+  } catch (error) {
+    // Whatever failed, the stack it started must not outlive the command.
+    await stop();
+    throw error;
   }
 }

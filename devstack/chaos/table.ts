@@ -11,7 +11,7 @@ const columns: Array<[string, (row: ExperimentRow) => string]> = [
   ['p50 settle', (r) => ms(r.p50Ms)],
   ['p99 settle', (r) => ms(r.p99Ms)],
   ['recover', (r) => ms(r.recoverMs)],
-  ['faults', (r) => String(r.injected)],
+  ['faults', (r) => (Number.isNaN(r.injected) ? '?' : String(r.injected))],
   ['verdict', (r) => (r.note ? `${r.verdict} (${r.note})` : r.verdict)],
 ];
 

@@ -124,7 +124,9 @@ export async function spawnRedisServer({
     port,
     async restart({ keepData = true } = {}) {
       await running?.shutdown(keepData);
-      running = await launch(host, port, dir, readyTimeoutMs);
+      // Loading the snapshot on a busy machine can take longer than a first start: given 5 s,
+      // a restart under load once gave up, killed the new server and left Redis down for good.
+      running = await launch(host, port, dir, Math.max(readyTimeoutMs, 60_000));
       if (!running) throw new Error(`redis-server did not come back on ${host}:${port}`);
     },
     async stop() {

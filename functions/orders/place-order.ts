@@ -38,7 +38,11 @@ export async function placeOrder(
   );
   const state = placed.reduce(evolve, initialState());
   const events = placed.map((event) => ({ ...event, id: deps.newId() }));
-  const headers: Record<string, string> = traceparent ? { traceparent } : {};
+  // tracestate goes with it: it carries, e.g., the chaos experiment the order belongs to.
+  const tracestate = scope ? scope.headers().tracestate : c.req.header('tracestate');
+  const headers: Record<string, string> = traceparent
+    ? { traceparent, ...(tracestate ? { tracestate } : {}) }
+    : {};
   const outbox: OutboxMessage[] = events.map((event, index) => ({
     destination: deps.config.ORDERS_EVENTS_DESTINATION,
     body: {

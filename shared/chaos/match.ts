@@ -1,7 +1,7 @@
+import { experimentOf } from '../telemetry/experiment.ts';
 import { seamOf, type ChaosRule, type ChaosSeam, type ChaosSettings } from './rule.ts';
 
-/** The header that singles out one experiment's traffic. */
-export const experimentHeader = 'x-chaos-experiment';
+export { experimentHeader } from '../telemetry/experiment.ts';
 
 /** Where a fault could be injected now. */
 export interface ChaosPoint {
@@ -46,7 +46,8 @@ export function ruleMatches(rule: ChaosRule, point: ChaosPoint, now: number): bo
   if (seamOf(rule) !== point.seam) return false;
   if (rule.service && rule.service !== point.service) return false;
   if (point.seam === 'call' && rule.dependency !== point.dependency) return false;
-  if (rule.experiment && point.headers?.get(experimentHeader) !== rule.experiment) return false;
+  // The header on the first hop, the trace's tracestate on every call and delivery after it.
+  if (rule.experiment && experimentOf(point.headers) !== rule.experiment) return false;
   return routeMatches(rule.route, point);
 }
 

@@ -2,6 +2,7 @@ import type { Redis, Requester } from '@upstash/redis';
 import { EdgeMeshError } from '../errors/index.ts';
 import type { EventStore } from '../event-store/event-store.ts';
 import type { OutboxPublisher } from '../event-store/publisher.ts';
+import type { TraceScope } from '../telemetry/trace-scope.ts';
 import type { Chaos, Injection } from './chaos.ts';
 import { injectedProblem, latencyOf, resetError, sleep, slowBody } from './faults.ts';
 
@@ -61,26 +62,42 @@ export function chaosFetch(
   };
 }
 
-/** Latency or failure for one storage call. */
+/**
+ * Latency or failure for one storage call; recorded on `scope`'s span when the call runs in one,
+ * else on a span of its own.
+ */
 async function storageFault(
   chaos: Chaos,
   seam: 'postgres' | 'redis' | 'qstash',
   headers?: Headers,
+  scope?: TraceScope,
 ) {
-  const hit = chaos.pick({ seam, service: chaos.service, ...(headers ? { headers } : {}) });
+  const hit = chaos.pick({ seam, service: chaos.service, ...(headers ? { headers } : {}) }, scope);
   if (!hit) return;
   if (hit.fault.kind === 'latency') return sleep(latencyOf(hit.fault));
   throw new EdgeMeshError('UPSTREAM', `chaos rule ${hit.rule}: injected ${seam} failure`);
 }
 
-/** The Postgres seam: every store operation may wait or fail first. */
+/** The request's scope a store operation was given (`CallOptions.trace`), when it was one. */
+function scopeIn(args: readonly unknown[]): TraceScope | undefined {
+  for (const arg of args) {
+    const trace = (arg as { trace?: unknown } | undefined)?.trace;
+    if (trace && typeof trace === 'object' && 'span' in trace) return trace as TraceScope;
+  }
+  return undefined;
+}
+
+/**
+ * The Postgres seam: every store operation may wait or fail first; the fault is an event on the
+ * span of the request whose operation it is (its `trace` option), when it has one.
+ */
 export function chaosEventStore(store: EventStore, chaos: Chaos): EventStore {
   return new Proxy(store, {
     get(target, property, receiver) {
       const value: unknown = Reflect.get(target, property, receiver);
       if (typeof value !== 'function') return value;
       return async (...args: unknown[]) => {
-        await storageFault(chaos, 'postgres');
+        await storageFault(chaos, 'postgres', undefined, scopeIn(args));
         return (value as (...a: unknown[]) => unknown).apply(target, args);
       };
     },

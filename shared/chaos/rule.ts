@@ -78,7 +78,12 @@ export const chaosRuleSchema = z
     /** Calls to this service, or `postgres`, `redis`, `qstash`; absent: requests to the function. */
     dependency: serviceName.optional(),
     /** Only requests carrying `x-chaos-experiment: <experiment>`. */
-    experiment: z.string().min(1).max(100).optional(),
+    experiment: z
+      .string()
+      .regex(/^[\w.:-]{1,100}$/, {
+        message: 'expected 1-100 letters, digits, ".", ":", "-" or "_" (it travels in tracestate)',
+      })
+      .optional(),
     /** Share of matching requests or calls it hits, 0–100. Default 100. */
     percentage: z.number().min(0).max(100).default(100),
     startsAt: z.iso.datetime({ offset: true }).optional(),

@@ -3,6 +3,7 @@ import { Hono, type Context, type Env as HonoEnv, type MiddlewareHandler } from 
 import { matchedRoutes } from 'hono/route';
 import { problemErrorHandler, problemNotFound } from '../errors/hono.ts';
 import { renderPrometheus, prometheusContentType } from './metrics/exposition.ts';
+import { experimentAttributes } from './experiment.ts';
 import type { Telemetry } from './telemetry.ts';
 import type { TraceScope } from './trace-scope.ts';
 
@@ -66,7 +67,12 @@ export function telemetryMiddleware(
     const method = c.req.method;
     const scope = telemetry.startScope(method, c.req.raw.headers, {
       kind: SpanKind.SERVER,
-      attributes: { 'http.request.method': method, 'url.path': c.req.path },
+      attributes: {
+        'http.request.method': method,
+        'url.path': c.req.path,
+        // An experiment's header goes on in the trace's tracestate, to every call and message.
+        ...experimentAttributes(c.req.raw.headers),
+      },
     });
     c.set('telemetry', scope);
     const started = performance.now();

@@ -68,3 +68,10 @@ export {
 export { memoryMetricsStore, type MetricsSnapshot, type MetricsStore } from './metrics/store.ts';
 export { prometheusContentType, renderPrometheus } from './metrics/exposition.ts';
 export { isTraceparent, traceIdOfTraceparent } from './traceparent.ts';
+export {
+  experimentAttribute,
+  experimentAttributes,
+  experimentHeader,
+  experimentOf,
+  experimentSampler,
+} from './experiment.ts';

@@ -14,6 +14,7 @@ import {
   TraceIdRatioBasedSampler,
   type Sampler,
 } from '@opentelemetry/sdk-trace-base';
+import { experimentSampler } from './experiment.ts';
 import { createFlusher } from './flush.ts';
 import { createLogger, type Logger } from './log.ts';
 import { createMetricsRegistry, type MetricsRegistry } from './metrics/registry.ts';
@@ -134,7 +135,9 @@ export function createTelemetry({
   const buffer = spanBuffer();
   const provider = new BasicTracerProvider({
     resource: resourceFromAttributes({ 'service.name': service, ...resource }),
-    sampler: spans ? (sampler ?? defaultSampler(sampleRatio)) : new AlwaysOffSampler(),
+    sampler: experimentSampler(
+      spans ? (sampler ?? defaultSampler(sampleRatio)) : new AlwaysOffSampler(),
+    ),
     spanProcessors: spans ? [buffer] : [],
   });
   const tracer = provider.getTracer('edgemesh');

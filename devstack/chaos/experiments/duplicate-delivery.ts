@@ -5,7 +5,12 @@ const id = 'exp-duplicate-delivery';
 
 export const experiment: Experiment = {
   name: 'duplicate-delivery',
+  countsFaults: true,
   title: 'every QStash delivery arrives twice, at once',
-  inject: (target) => setRule(target, id, { fault: { kind: 'duplicate' } }),
+  inject: (target, experiment) =>
+    setRule(target, id, {
+      experiment,
+      fault: { kind: 'duplicate' },
+    }),
   rollback: (target) => endRule(target, id),
 };

@@ -5,9 +5,11 @@ const id = 'exp-payments-5xx';
 
 export const experiment: Experiment = {
   name: 'payments-5xx',
+  countsFaults: true,
   title: 'payments answers 503 to 30 % of its requests',
-  inject: (target) =>
+  inject: (target, experiment) =>
     setRule(target, id, {
+      experiment,
       service: 'payments',
       route: '/payments/*',
       fault: { kind: 'error', status: 503 },

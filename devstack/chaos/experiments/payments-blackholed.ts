@@ -5,8 +5,14 @@ const id = 'exp-payments-blackholed';
 
 export const experiment: Experiment = {
   name: 'payments-blackholed',
+  countsFaults: true,
   title: 'calls from orders to payments never answer (the breaker opens; orders end cancelled)',
-  inject: (target) =>
-    setRule(target, id, { service: 'orders', dependency: 'payments', fault: { kind: 'abort' } }),
+  inject: (target, experiment) =>
+    setRule(target, id, {
+      experiment,
+      service: 'orders',
+      dependency: 'payments',
+      fault: { kind: 'abort' },
+    }),
   rollback: (target) => endRule(target, id),
 };

@@ -1,14 +1,22 @@
 import type { Experiment } from '../experiment.ts';
-import { control } from '../target.ts';
+import { endRule, expiresIn, setRule } from '../target.ts';
+
+const id = 'exp-redis-partition';
+/** How long orders stays cut off; the rule's own window, so the partition ends by itself. */
+const partitionMs = 20_000;
 
 export const experiment: Experiment = {
   name: 'redis-partition',
-  title: 'the functions are cut off from Redis (fault proxy blackhole) for 5 s',
-  needsControl: true,
-  async inject(target) {
-    await control(target, 'PUT', '/faults/redis', { blackhole: true, forMs: 5_000 });
-  },
-  async rollback(target) {
-    await control(target, 'DELETE', '/faults/redis');
-  },
+  countsFaults: true,
+  title: `orders cut off from Redis for ${partitionMs / 1000} s (every other function keeps it)`,
+  // A rule at orders' Redis seam (breakers, rate limits, the replay guard): the other functions
+  // and the shared Redis stay as they are, which a proxy in front of the one Redis cannot do.
+  inject: (target) =>
+    setRule(target, id, {
+      service: 'orders',
+      dependency: 'redis',
+      fault: { kind: 'fail' },
+      expiresAt: expiresIn(partitionMs),
+    }),
+  rollback: (target) => endRule(target, id),
 };
