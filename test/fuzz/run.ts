@@ -37,6 +37,19 @@ export interface FuzzReport {
  */
 const refusals = new Set([400, 401, 403, 404, 405, 413, 414, 415, 422, 429, 431, 489]);
 
+/** `/<package>.<Service>/<Method>`: a Connect/gRPC-Web route, whose errors follow its protocol. */
+const rpcPath = /^\/[a-z][a-z0-9_]*(?:\.[a-z0-9_]+)*\.[A-Z]\w*\/[A-Z]\w*$/;
+
+/** A Connect error: JSON with a string `code`, or a bodiless 415 for a content type it does not speak. */
+async function connectErrorOf(response: Response): Promise<string | undefined> {
+  if (response.status === 415) {
+    await response.body?.cancel();
+    return undefined;
+  }
+  const body = (await response.json().catch(() => undefined)) as { code?: unknown } | undefined;
+  return typeof body?.code === 'string' ? undefined : 'RPC error without a Connect error code';
+}
+
 async function problemOf(response: Response): Promise<string | undefined> {
   const type = response.headers.get('content-type') ?? '';
   if (!type.startsWith('application/problem+json')) {
@@ -69,7 +82,8 @@ async function check(
   const problems: string[] = [];
   if (response.status >= 500) problems.push(`answered ${response.status}`);
   if (response.status >= 400) {
-    const problem = await problemOf(response);
+    const path = input.route.path;
+    const problem = rpcPath.test(path) ? await connectErrorOf(response) : await problemOf(response);
     if (problem) problems.push(problem);
   } else {
     await response.body?.cancel();
