@@ -9,8 +9,14 @@ import { compatibilityDate, stateDir } from '../paths.ts';
 import type { FunctionSpec } from './catalog.ts';
 import type { RunningFunction, StartFunctionOptions } from './running.ts';
 
-/** Bundles a worker entry the way wrangler does (ESM, workerd conditions). */
-export async function bundleWorker(spec: FunctionSpec): Promise<string> {
+/**
+ * Bundles a worker entry the way wrangler does (ESM, workerd conditions); `external` leaves
+ * imports to workerd, as `nodejs_compat` does with `node:*`.
+ */
+export async function bundleWorker(
+  spec: Pick<FunctionSpec, 'name' | 'workerEntry'>,
+  external: string[] = [],
+): Promise<string> {
   const outfile = join(stateDir, 'build', `${spec.name}.js`);
   await mkdir(join(stateDir, 'build'), { recursive: true });
   await build({
@@ -22,6 +28,7 @@ export async function bundleWorker(spec: FunctionSpec): Promise<string> {
     platform: 'browser',
     conditions: ['workerd', 'worker', 'browser'],
     mainFields: ['browser', 'module', 'main'],
+    external,
     logLevel: 'silent',
   });
   return outfile;

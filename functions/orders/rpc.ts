@@ -251,7 +251,7 @@ export const orderRpcPath = (method: keyof typeof OrderService.method) =>
  * domain code as `POST /orders` and `GET /orders/:id`.
  */
 export function orderRpcRoutes(deps: OrdersDeps): Hono<ServiceEnv> {
-  // Native gRPC needs HTTP/2 trailers, which a fetch handler (workerd, Deno.serve) cannot send:
+  // Native gRPC needs HTTP/2 trailers, which a fetch handler's Response cannot carry:
   // `application/grpc` gets 415 rather than a response every gRPC client would misread.
   const router = createConnectRouter({ grpc: false }).service(OrderService, orderService(deps));
   const app = new Hono<ServiceEnv>();
